@@ -1,0 +1,34 @@
+// What init does inside the box before the program starts, one concern per
+// function, in the order init_main.cpp calls them. These run in the fresh
+// box process (after exec of judge-sandbox-init), never in the host.
+//
+// Errors: each throws StepError naming the call, its argument and errno;
+// init turns it into a setup_failed report, which the host reports as an
+// internal error (never the program's verdict).
+#pragma once
+
+#include <string>
+
+#include "sandbox/init_protocol.hpp"
+
+namespace sandbox::box {
+
+struct StepError {
+    std::string step;  // e.g. "mount(/usr -> /run/judge-sandbox/root/usr)"
+    int err;           // errno
+};
+
+[[noreturn]] void fail(const std::string& step, int err);
+
+// mounts.cpp: the tmpfs root with read-only binds, /proc, /dev, /tmp,
+// /dev/shm, /etc/passwd and /etc/group, the working folder; pivot_root
+// into it with the old root detached; the root left read-only.
+void setup_root(const proto::InitConfig& cfg);
+
+// credentials.cpp: in the program child, the last steps before exec:
+// resource limits, no supplementary groups, the box uid/gid, an empty
+// capability bounding set, no_new_privs. Seccomp is loaded after these.
+void apply_rlimits(const proto::InitConfig& cfg);
+void drop_privileges(const proto::InitConfig& cfg);
+
+}  // namespace sandbox::box

@@ -1,0 +1,131 @@
+#include "sandbox/fs_safe.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <vector>
+
+#include "sandbox/sys_io.hpp"
+
+namespace sandbox {
+
+namespace {
+
+int openat2_beneath(int dirfd, const std::string& rel, std::uint64_t flags) {
+    open_how how{};
+    how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    return static_cast<int>(::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
+}
+
+}  // namespace
+
+Fd open_beneath(int dirfd, const std::string& relpath) {
+    if (relpath.empty() || relpath.front() == '/')
+        io::throw_errno("openat2(\"" + relpath + "\"): path must be relative", EINVAL);
+    // O_NONBLOCK: a planted FIFO must not block the host's reader.
+    Fd fd(openat2_beneath(dirfd, relpath, O_RDONLY | O_NONBLOCK));
+    if (!fd) io::throw_errno("openat2(\"" + relpath + "\", RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS)", errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) io::throw_errno("fstat(\"" + relpath + "\")", errno);
+    if (!S_ISREG(st.st_mode)) io::throw_errno("open(\"" + relpath + "\"): not a regular file", EINVAL);
+    int fl = ::fcntl(fd.get(), F_GETFL);
+    ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+std::string read_beneath(const std::string& dir, const std::string& relpath, std::size_t max_bytes,
+                         bool* truncated) {
+    Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) io::throw_errno("open(\"" + dir + "\")", errno);
+    Fd fd = open_beneath(dfd.get(), relpath);
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            io::throw_errno("read(\"" + relpath + "\")", errno);
+        }
+        if (n == 0) break;
+        std::size_t take = std::min(static_cast<std::size_t>(n), max_bytes - out.size());
+        out.append(buf, take);
+        if (out.size() >= max_bytes) {
+            char extra;
+            bool more = take < static_cast<std::size_t>(n) || ::read(fd.get(), &extra, 1) > 0;
+            if (truncated) *truncated = more;
+            return out;
+        }
+    }
+    if (truncated) *truncated = false;
+    return out;
+}
+
+Fd create_output(const std::string& path) {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
+    if (!fd) io::throw_errno("open(\"" + path + "\", O_NOFOLLOW)", errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) io::throw_errno("fstat(\"" + path + "\")", errno);
+    if (!S_ISREG(st.st_mode)) io::throw_errno("open(\"" + path + "\"): not a regular file", EINVAL);
+    if (::ftruncate(fd.get(), 0) != 0) io::throw_errno("ftruncate(\"" + path + "\")", errno);
+    int fl = ::fcntl(fd.get(), F_GETFL);
+    ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+namespace {
+
+// Empties the folder `dfd` (opened without following links) recursively.
+void remove_contents(int dfd, dev_t dev) {
+    int dup = ::fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) io::throw_errno("fcntl(F_DUPFD_CLOEXEC)", errno);
+    DIR* d = ::fdopendir(dup);
+    if (!d) {
+        ::close(dup);
+        io::throw_errno("fdopendir()", errno);
+    }
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+    }
+    ::closedir(d);
+    for (const auto& n : names) {
+        if (::unlinkat(dfd, n.c_str(), 0) == 0 || errno == ENOENT) continue;
+        if (errno != EISDIR && errno != EPERM) io::throw_errno("unlinkat(\"" + n + "\")", errno);
+        Fd sub(::openat(dfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub) io::throw_errno("openat(\"" + n + "\")", errno);
+        struct stat st {};
+        if (::fstat(sub.get(), &st) != 0) io::throw_errno("fstat(\"" + n + "\")", errno);
+        if (st.st_dev != dev) io::throw_errno("remove_tree: \"" + n + "\" is another file system", EXDEV);
+        remove_contents(sub.get(), dev);
+        if (::unlinkat(dfd, n.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+            io::throw_errno("unlinkat(\"" + n + "\", AT_REMOVEDIR)", errno);
+    }
+}
+
+}  // namespace
+
+void remove_tree(const std::string& path) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return;
+        if (errno == ENOTDIR || errno == ELOOP) {
+            if (::unlink(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("unlink(\"" + path + "\")", errno);
+            return;
+        }
+        io::throw_errno("open(\"" + path + "\")", errno);
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) io::throw_errno("fstat(\"" + path + "\")", errno);
+    remove_contents(fd.get(), st.st_dev);
+    if (::rmdir(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("rmdir(\"" + path + "\")", errno);
+}
+
+}  // namespace sandbox

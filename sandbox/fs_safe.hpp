@@ -1,0 +1,39 @@
+// Host-side access to files a box could have touched.
+//
+// A program controls everything in its working folder: it can plant symlinks
+// to host files, FIFOs that block a reader forever, or device nodes. Every
+// host-side read or removal of box content goes through these functions,
+// which resolve paths strictly beneath a folder (openat2 RESOLVE_BENEATH |
+// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV) and refuse
+// anything but regular files and folders.
+//
+// Errors: std::system_error carrying the call, the path and errno
+// (ELOOP for a planted link, EINVAL for a special file).
+// Thread-safety: all functions are safe to call concurrently.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "sandbox/fd.hpp"
+
+namespace sandbox {
+
+// Opens `relpath` beneath the folder `dirfd` read-only. Refuses links,
+// "..", absolute paths and non-regular files.
+Fd open_beneath(int dirfd, const std::string& relpath);
+
+// Reads at most `max_bytes` of `relpath` beneath `dir`. Sets `*truncated`
+// (when given) if the file was longer.
+std::string read_beneath(const std::string& dir, const std::string& relpath,
+                         std::size_t max_bytes, bool* truncated = nullptr);
+
+// Creates (or truncates) `path` for writing on the host, refusing a final
+// symlink or a special file at that name.
+Fd create_output(const std::string& path);
+
+// Removes a folder and everything in it without following any symlink and
+// without leaving the file system it is on. Missing: no error.
+void remove_tree(const std::string& path);
+
+}  // namespace sandbox

@@ -1,0 +1,270 @@
+// judge-sandbox-init: PID 1 of every box. Reads as a checklist:
+//
+//   config from fd 3 -> file system -> hostname -> cgroup namespace ->
+//   "ready" to the host -> wait for "go" -> fork the program child
+//   (rlimits, credentials, seccomp, exec) -> supervise: reap, forward
+//   signals, report a refused system call or the program's exit, then kill
+//   everything left (double-forked daemons included) and exit, which tears
+//   down the PID namespace.
+//
+// The host execs this binary from its clone child, so everything here runs
+// in a fresh single-threaded process and may allocate and throw freely.
+// PID 1 of a PID namespace gets no signal it has no handler for, and when it
+// exits the kernel kills every other process of the namespace.
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sandbox/box_setup.hpp"
+#include "sandbox/init_protocol.hpp"
+
+namespace {
+
+using sandbox::box::StepError;
+using sandbox::proto::Report;
+using sandbox::proto::ReportKind;
+
+void report(ReportKind kind, int a, const std::string& text = {}) {
+    Report r{};
+    r.kind = kind;
+    r.a = a;
+    std::snprintf(r.text, sizeof r.text, "%s", text.c_str());
+    // A failed write means the host is gone; PDEATHSIG will end us.
+    [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
+}
+
+sandbox::proto::InitConfig read_config() {
+    struct stat st {};
+    if (::fstat(sandbox::proto::kConfigFd, &st) != 0) sandbox::box::fail("fstat(config)", errno);
+    std::vector<char> buf(static_cast<std::size_t>(st.st_size));
+    std::size_t got = 0;
+    while (got < buf.size()) {
+        ssize_t n = ::pread(sandbox::proto::kConfigFd, buf.data() + got, buf.size() - got,
+                            static_cast<off_t>(got));
+        if (n <= 0) sandbox::box::fail("pread(config)", n < 0 ? errno : EIO);
+        got += static_cast<std::size_t>(n);
+    }
+    ::close(sandbox::proto::kConfigFd);
+    sandbox::proto::InitConfig cfg;
+    if (!sandbox::proto::decode(buf.data(), buf.size(), cfg) || cfg.argv.empty())
+        sandbox::box::fail("decode(config)", EINVAL);
+    return cfg;
+}
+
+void send_fd(int sock, int fd) {
+    char dummy = 'L';
+    iovec iov{&dummy, 1};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) sandbox::box::fail("sendmsg(seccomp listener)", errno);
+}
+
+int recv_fd(int sock) {
+    char dummy;
+    iovec iov{&dummy, 1};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    ssize_t n;
+    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) return -1;  // the child failed before loading its filter
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
+    int fd;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    return fd;
+}
+
+// execvp with the PATH of the program's own environment, not init's.
+int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
+    std::vector<char*> argv, envp;
+    for (const auto& a : cfg.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    std::string path = "/usr/local/bin:/usr/bin:/bin";
+    for (const auto& e : cfg.env) {
+        envp.push_back(const_cast<char*>(e.c_str()));
+        if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
+    }
+    envp.push_back(nullptr);
+    const std::string& prog = cfg.argv[0];
+    tried = prog;
+    if (prog.find('/') != std::string::npos) {
+        ::execve(prog.c_str(), argv.data(), envp.data());
+        return errno;
+    }
+    int err = ENOENT;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string dir = path.substr(start, end - start);
+        std::string full = (dir.empty() ? "." : dir) + "/" + prog;
+        ::execve(full.c_str(), argv.data(), envp.data());
+        if (errno != ENOENT && errno != ENOTDIR) {
+            err = errno;
+            tried = full;
+        }
+        start = end + 1;
+    }
+    return err;
+}
+
+// The program child. Never returns.
+[[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg, int sock) {
+    try {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        // init is shielded from the OOM killer; the program must not be.
+        int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (adj < 0 || ::write(adj, "0", 1) != 1) sandbox::box::fail("write(/proc/self/oom_score_adj)", errno);
+        ::close(adj);
+        // No controlling terminal: TIOCSTI into a host tty is impossible.
+        if (::setsid() < 0) sandbox::box::fail("setsid()", errno);
+        sandbox::box::apply_rlimits(cfg);
+        sandbox::box::drop_privileges(cfg);
+
+        sock_fprog prog{};
+        prog.len = static_cast<unsigned short>(cfg.bpf.size() / sizeof(sock_filter));
+        prog.filter = reinterpret_cast<sock_filter*>(const_cast<unsigned char*>(cfg.bpf.data()));
+        long listener = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (listener < 0) sandbox::box::fail("seccomp(SECCOMP_SET_MODE_FILTER)", errno);
+        // From here on the filter is in force: only allowed calls follow.
+        send_fd(sock, static_cast<int>(listener));
+        ::close(static_cast<int>(listener));
+        ::close(sock);
+        std::string tried;
+        int err = exec_program(cfg, tried);
+        report(ReportKind::exec_failed, err, tried);
+    } catch (const StepError& e) {
+        report(ReportKind::setup_failed, e.err, e.step);
+    }
+    ::_exit(127);
+}
+
+[[noreturn]] void finish() {
+    // Everything else in the namespace dies with us anyway; killing it first
+    // makes the order explicit (daemons go before the host reaps us).
+    ::kill(-1, SIGKILL);
+    ::_exit(0);
+}
+
+[[noreturn]] void supervise(pid_t child, int sock) {
+    int listener = recv_fd(sock);
+    ::close(sock);
+
+    sigset_t set;
+    sigfillset(&set);
+    int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        report(ReportKind::setup_failed, errno, "signalfd()");
+        finish();
+    }
+    for (;;) {
+        pollfd pfd[2] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}};
+        int n = ::poll(pfd, listener >= 0 ? 2 : 1, -1);
+        if (n < 0) continue;
+        if (listener >= 0 && (pfd[1].revents & POLLIN)) {
+            seccomp_notif req{};
+            if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
+                report(ReportKind::violation, static_cast<int>(req.data.nr));
+                finish();
+            }
+        } else if (listener >= 0 && (pfd[1].revents & (POLLHUP | POLLERR))) {
+            ::close(listener);  // no filtered task is left
+            listener = -1;
+        }
+        if (pfd[0].revents & POLLIN) {
+            signalfd_siginfo si{};
+            while (::read(sfd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo != SIGCHLD) ::kill(child, static_cast<int>(si.ssi_signo));
+            }
+            int status = 0;
+            pid_t p;
+            while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
+                if (p == child) {
+                    report(ReportKind::exited, status);
+                    finish();
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+int main() {
+    // Signals arrive through a signalfd only; the mask is reset in the child.
+    sigset_t all;
+    sigfillset(&all);
+    ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    ::fcntl(sandbox::proto::kReportFd, F_SETFD, FD_CLOEXEC);
+    ::fcntl(sandbox::proto::kGoFd, F_SETFD, FD_CLOEXEC);
+    try {
+        sandbox::proto::InitConfig cfg = read_config();
+        // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
+        // the box's verdict must not hinge on which process the kernel picks.
+        if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
+            [[maybe_unused]] ssize_t w = ::write(adj, "-1000", 5);
+            ::close(adj);
+        }
+        sandbox::box::setup_root(cfg);
+        if (::sethostname("box", 3) != 0) sandbox::box::fail("sethostname(box)", errno);
+        // The box's cgroup becomes the root of its cgroup view.
+        if (::unshare(CLONE_NEWCGROUP) != 0) sandbox::box::fail("unshare(CLONE_NEWCGROUP)", errno);
+
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+            sandbox::box::fail("socketpair()", errno);
+
+        report(ReportKind::ready, 0);
+        char go = 0;
+        ssize_t n;
+        do n = ::read(sandbox::proto::kGoFd, &go, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1) ::_exit(0);  // the host gave up on this box
+        ::close(sandbox::proto::kGoFd);
+
+        pid_t child = ::fork();
+        if (child < 0) sandbox::box::fail("fork()", errno);
+        if (child == 0) {
+            ::close(sv[0]);
+            program_child(cfg, sv[1]);
+        }
+        ::close(sv[1]);
+        supervise(child, sv[0]);
+    } catch (const StepError& e) {
+        report(ReportKind::setup_failed, e.err, e.step);
+        finish();
+    }
+}

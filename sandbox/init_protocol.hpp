@@ -1,0 +1,192 @@
+// The wire format between the host (sandbox::run) and the box's init
+// (judge-sandbox-init, PID 1 inside the box).
+//
+// The host serialises an InitConfig into a memfd that init reads as fd 3.
+// Init reports to the host with fixed-size Report records on fd 4 (a pipe;
+// each record is smaller than PIPE_BUF, so writes from init and the
+// program child never interleave). The host starts the clock and answers
+// with one byte on fd 5 ("go").
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace sandbox::proto {
+
+inline constexpr int kConfigFd = 3;
+inline constexpr int kReportFd = 4;
+inline constexpr int kGoFd = 5;
+inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
+
+enum class ReportKind : std::uint32_t {
+    ready = 1,         // the box is set up; waiting for "go"
+    exited = 2,        // a = wait status of the program
+    violation = 3,     // a = syscall number the seccomp filter refused
+    exec_failed = 4,   // a = errno of execve; text = the path tried
+    setup_failed = 5,  // a = errno; text = the step that failed
+};
+
+struct Report {
+    ReportKind kind;
+    std::int32_t a;
+    char text[120];
+};
+static_assert(sizeof(Report) <= 512, "a report must be written atomically");
+
+struct BindEntry {
+    std::string host;
+    std::string box;
+    bool writable = false;
+    bool optional = false;  // a default bind missing on this host is skipped
+};
+
+struct InitConfig {
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    std::uint64_t tmp_bytes = 0;
+    std::uint64_t rlimit_cpu_s = 0;
+    std::uint64_t rlimit_fsize = 0;
+    std::uint64_t rlimit_nofile = 0;
+    std::uint64_t rlimit_stack = 0;
+    std::uint64_t rlimit_nproc = 0;
+    std::string root_mountpoint;  // empty host folder the box root tmpfs covers
+    std::string workdir;          // host folder bound read-write at /box
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    std::vector<BindEntry> binds;
+    std::vector<unsigned char> bpf;  // struct sock_filter[] for the program
+};
+
+// Length-prefixed little serialisation; both ends are this same build.
+class Writer {
+public:
+    void u64(std::uint64_t v) { raw(&v, sizeof v); }
+    void str(const std::string& s) {
+        u64(s.size());
+        raw(s.data(), s.size());
+    }
+    void bytes(const std::vector<unsigned char>& b) {
+        u64(b.size());
+        raw(b.data(), b.size());
+    }
+    void strs(const std::vector<std::string>& v) {
+        u64(v.size());
+        for (const auto& s : v) str(s);
+    }
+    const std::vector<char>& data() const { return buf_; }
+
+private:
+    void raw(const void* p, std::size_t n) {
+        const char* c = static_cast<const char*>(p);
+        buf_.insert(buf_.end(), c, c + n);
+    }
+    std::vector<char> buf_;
+};
+
+class Reader {
+public:
+    Reader(const char* p, std::size_t n) : p_(p), end_(p + n) {}
+    bool ok() const { return ok_; }
+    std::uint64_t u64() {
+        std::uint64_t v = 0;
+        raw(&v, sizeof v);
+        return v;
+    }
+    std::string str() {
+        std::uint64_t n = u64();
+        if (!ok_ || n > static_cast<std::uint64_t>(end_ - p_)) return fail<std::string>();
+        std::string s(p_, n);
+        p_ += n;
+        return s;
+    }
+    std::vector<unsigned char> bytes() {
+        std::uint64_t n = u64();
+        if (!ok_ || n > static_cast<std::uint64_t>(end_ - p_)) return fail<std::vector<unsigned char>>();
+        std::vector<unsigned char> b(p_, p_ + n);
+        p_ += n;
+        return b;
+    }
+    std::vector<std::string> strs() {
+        std::uint64_t n = u64();
+        std::vector<std::string> v;
+        for (std::uint64_t i = 0; ok_ && i < n; ++i) v.push_back(str());
+        return v;
+    }
+
+private:
+    template <class T>
+    T fail() {
+        ok_ = false;
+        return T{};
+    }
+    void raw(void* out, std::size_t n) {
+        if (static_cast<std::size_t>(end_ - p_) < n) {
+            ok_ = false;
+            return;
+        }
+        std::memcpy(out, p_, n);
+        p_ += n;
+    }
+    const char* p_;
+    const char* end_;
+    bool ok_ = true;
+};
+
+inline std::vector<char> encode(const InitConfig& c) {
+    Writer w;
+    w.u64(kMagic);
+    w.u64(c.uid);
+    w.u64(c.gid);
+    w.u64(c.tmp_bytes);
+    w.u64(c.rlimit_cpu_s);
+    w.u64(c.rlimit_fsize);
+    w.u64(c.rlimit_nofile);
+    w.u64(c.rlimit_stack);
+    w.u64(c.rlimit_nproc);
+    w.str(c.root_mountpoint);
+    w.str(c.workdir);
+    w.strs(c.argv);
+    w.strs(c.env);
+    w.u64(c.binds.size());
+    for (const auto& b : c.binds) {
+        w.str(b.host);
+        w.str(b.box);
+        w.u64((b.writable ? 1u : 0u) | (b.optional ? 2u : 0u));
+    }
+    w.bytes(c.bpf);
+    return w.data();
+}
+
+// Returns false on a malformed buffer.
+inline bool decode(const char* p, std::size_t n, InitConfig& c) {
+    Reader r(p, n);
+    if (r.u64() != kMagic) return false;
+    c.uid = static_cast<std::uint32_t>(r.u64());
+    c.gid = static_cast<std::uint32_t>(r.u64());
+    c.tmp_bytes = r.u64();
+    c.rlimit_cpu_s = r.u64();
+    c.rlimit_fsize = r.u64();
+    c.rlimit_nofile = r.u64();
+    c.rlimit_stack = r.u64();
+    c.rlimit_nproc = r.u64();
+    c.root_mountpoint = r.str();
+    c.workdir = r.str();
+    c.argv = r.strs();
+    c.env = r.strs();
+    std::uint64_t nb = r.u64();
+    for (std::uint64_t i = 0; r.ok() && i < nb; ++i) {
+        BindEntry b;
+        b.host = r.str();
+        b.box = r.str();
+        std::uint64_t f = r.u64();
+        b.writable = (f & 1u) != 0;
+        b.optional = (f & 2u) != 0;
+        c.binds.push_back(std::move(b));
+    }
+    c.bpf = r.bytes();
+    return r.ok();
+}
+
+}  // namespace sandbox::proto

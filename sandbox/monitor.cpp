@@ -1,0 +1,143 @@
+#include "sandbox/monitor.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "sandbox/init_protocol.hpp"
+
+namespace sandbox::monitor {
+
+namespace {
+
+std::uint64_t now_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// One whole report, or false on EOF (init and everything else gone).
+bool read_report(int fd, proto::Report& r) {
+    for (;;) {
+        ssize_t n = ::read(fd, &r, sizeof r);
+        if (n == static_cast<ssize_t>(sizeof r)) return true;
+        if (n < 0 && errno == EINTR) continue;
+        return false;  // a partial report cannot happen: writes are atomic
+    }
+}
+
+// Waits for `fd` to become readable until `deadline_ns`; false on timeout.
+int wait_readable(pollfd* fds, nfds_t n, std::uint64_t deadline_ns) {
+    std::uint64_t now = now_ns();
+    std::uint64_t left = deadline_ns > now ? deadline_ns - now : 0;
+    timespec ts{static_cast<time_t>(left / 1'000'000'000ull), static_cast<long>(left % 1'000'000'000ull)};
+    int rc;
+    do rc = ::ppoll(fds, n, &ts, nullptr);
+    while (rc < 0 && errno == EINTR);
+    return rc;
+}
+
+void reap(pid_t pid) {
+    int st;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+}
+
+Outcome from_report(const proto::Report& r) {
+    Outcome o;
+    o.value = r.a;
+    o.text.assign(r.text, strnlen(r.text, sizeof r.text));
+    switch (r.kind) {
+        case proto::ReportKind::exited:
+            o.ending = Ending::exited;
+            o.wait_status = r.a;
+            break;
+        case proto::ReportKind::violation: o.ending = Ending::violation; break;
+        case proto::ReportKind::exec_failed: o.ending = Ending::exec_failed; break;
+        case proto::ReportKind::setup_failed: o.ending = Ending::setup_failed; break;
+        default:
+            o.ending = Ending::setup_failed;
+            o.value = EPROTO;
+            o.text = "unexpected report from init";
+    }
+    return o;
+}
+
+}  // namespace
+
+Outcome watch(const Watch& w) {
+    auto end_box = [&](Outcome o) {
+        ::kill(w.init, SIGKILL);  // PID 1 gone: the kernel kills its namespace
+        try {
+            w.cg->kill();
+        } catch (...) {  // v2 cgroup.kill is belt and braces; reaping is what counts
+        }
+        reap(w.init);
+        return o;
+    };
+
+    // Set-up: wait for "ready" (a generous bound: set-up takes milliseconds).
+    proto::Report r{};
+    pollfd ready{w.report_fd, POLLIN, 0};
+    if (wait_readable(&ready, 1, now_ns() + 30'000'000'000ull) <= 0 || !read_report(w.report_fd, r))
+        return end_box(Outcome{Ending::init_lost, 0, ETIMEDOUT, "box init did not report ready"});
+    if (r.kind != proto::ReportKind::ready) return end_box(from_report(r));
+
+    // The clock starts here; set-up CPU (mounts, exec of init) is excluded.
+    const std::uint64_t cpu_base = w.cg->cpu_usage_ns();
+    const std::uint64_t t0 = now_ns();
+    if (::write(w.go_fd, "g", 1) != 1)
+        return end_box(Outcome{Ending::init_lost, 0, errno, "write(go) to box init"});
+    const std::uint64_t wall_deadline = t0 + w.wall_limit_ns;
+    const unsigned cpus = std::max(1u, w.cpus);
+
+    pollfd fds[2] = {{w.report_fd, POLLIN, 0}, {w.cg->oom_event_fd(), w.cg->oom_event_mask(), 0}};
+    for (;;) {
+        const std::uint64_t used = w.cg->cpu_usage_ns() - cpu_base;
+        const std::uint64_t now = now_ns();
+        w.cg->sample();
+        if (used > w.cpu_limit_ns) {
+            Outcome o = end_box(Outcome{Ending::cpu_limit, 0, 0, {}});
+            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
+            o.wall_ns = now - t0;
+            return o;
+        }
+        if (now >= wall_deadline) {
+            Outcome o = end_box(Outcome{Ending::wall_limit, 0, 0, {}});
+            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
+            o.wall_ns = now - t0;
+            return o;
+        }
+        // Before this moment the budget cannot be spent even with every
+        // usable CPU busy; the floor bounds wake-ups near the limit.
+        std::uint64_t cpu_wake = now + std::max<std::uint64_t>((w.cpu_limit_ns - used) / cpus + 1, 500'000);
+        int rc = wait_readable(fds, 2, std::min(cpu_wake, wall_deadline));
+        if (rc <= 0) continue;
+        if (fds[1].revents) {
+            w.cg->consume_oom_event();
+            if (w.cg->oom_kills() > 0) {
+                Outcome o = end_box(Outcome{Ending::oom, 0, 0, {}});
+                o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
+                o.wall_ns = now_ns() - t0;
+                return o;
+            }
+        }
+        if (fds[0].revents) {
+            const std::uint64_t t_end = now_ns();
+            Outcome o = read_report(w.report_fd, r)
+                            ? from_report(r)
+                            : Outcome{Ending::init_lost, 0, 0, "box init exited without a report"};
+            o = end_box(o);
+            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
+            o.wall_ns = t_end - t0;
+            return o;
+        }
+    }
+}
+
+}  // namespace sandbox::monitor

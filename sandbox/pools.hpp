@@ -1,0 +1,45 @@
+// Resources a box takes at start and gives back at its end.
+//
+// Slots: each box running at once holds a slot, which gives it its uid/gid
+// (kUidBase + slot) and the name of its cgroup. A slot is an flock on a file
+// under the state folder, so boxes of different processes on one host never
+// share a uid, and a crashed owner's slot frees itself.
+//
+// Network namespaces: creating one costs about a millisecond of kernel time,
+// so a background thread keeps a few fresh ones ready on an idle core. Each
+// is handed out once and never reused.
+//
+// Thread-safety: both are safe to use from many threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sandbox/fd.hpp"
+
+namespace sandbox::pools {
+
+inline constexpr std::uint32_t kUidBase = 200000;
+inline constexpr std::uint32_t kSlots = 4096;
+
+// The host folder for slot locks, box roots and temporary working folders.
+const std::string& state_dir();
+
+class Slot {
+public:
+    static Slot acquire();  // throws std::system_error when none is free
+    std::uint32_t index() const { return index_; }
+    std::uint32_t uid() const { return kUidBase + index_; }
+
+private:
+    Slot(std::uint32_t i, Fd lock) : index_(i), lock_(std::move(lock)) {}
+    std::uint32_t index_;
+    Fd lock_;
+};
+
+// A fresh network namespace descriptor, from the pool when one is ready.
+Fd take_netns();
+// How many namespaces to keep ready (0 turns the pool off). Default 2.
+void set_netns_pool_size(unsigned n);
+
+}  // namespace sandbox::pools

@@ -1,0 +1,367 @@
+// sandbox::run, read top to bottom: validate -> slot (uid) -> working folder
+// -> stdio -> cgroup -> config for init -> network namespace -> start init
+// -> watch -> account -> clean up (RAII, in reverse).
+#include "sandbox/sandbox.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+#include "sandbox/cgroup.hpp"
+#include "sandbox/fs_safe.hpp"
+#include "sandbox/init_protocol.hpp"
+#include "sandbox/monitor.hpp"
+#include "sandbox/pools.hpp"
+#include "sandbox/seccomp.hpp"
+#include "sandbox/spawn.hpp"
+#include "sandbox/sys_io.hpp"
+
+#ifndef JUDGE_SANDBOX_INIT_PATH
+#define JUDGE_SANDBOX_INIT_PATH "/usr/local/libexec/judge/judge-sandbox-init"
+#endif
+
+namespace sandbox {
+
+const char* to_string(Status s) {
+    switch (s) {
+        case Status::ok: return "ok";
+        case Status::runtime_error: return "runtime_error";
+        case Status::signaled: return "signaled";
+        case Status::time_limit: return "time_limit";
+        case Status::wall_time_limit: return "wall_time_limit";
+        case Status::memory_limit: return "memory_limit";
+        case Status::output_limit: return "output_limit";
+        case Status::syscall_violation: return "syscall_violation";
+        case Status::internal_error: return "internal_error";
+    }
+    return "internal_error";
+}
+
+void validate(const RunSpec& s) {
+    auto bad = [](const std::string& what) { throw std::invalid_argument(what); };
+    if (s.argv.empty() || s.argv[0].empty()) bad("argv: a program is required");
+    for (const auto& a : s.argv)
+        if (a.find('\0') != std::string::npos) bad("argv: NUL byte in an argument");
+    for (const auto& e : s.env)
+        if (e.find('=') == std::string::npos || e.front() == '=' || e.find('\0') != std::string::npos)
+            bad("env: \"" + e + "\" is not NAME=VALUE");
+    if (s.cpu_time_ms == 0 || s.cpu_time_ms > 3'600'000) bad("cpu_time_ms: must be in 1..3600000");
+    if (s.wall_time_ms > 7'200'000) bad("wall_time_ms: must be at most 7200000");
+    if (s.memory_bytes < (4ull << 20) || s.memory_bytes > (64ull << 30)) bad("memory_bytes: must be in 4 MiB..64 GiB");
+    if (s.pids_max == 0 || s.pids_max > 4096) bad("pids_max: must be in 1..4096");
+    if (s.output_bytes == 0 || s.output_bytes > (64ull << 30)) bad("output_bytes: must be in 1 B..64 GiB");
+    if (s.open_files < 4 || s.open_files > 65536) bad("open_files: must be in 4..65536");
+    if (s.stack_bytes != 0 && s.stack_bytes < (64ull << 10)) bad("stack_bytes: at least 64 KiB (or 0)");
+    if (s.tmp_bytes > (64ull << 30)) bad("tmp_bytes: must be at most 64 GiB");
+    for (const auto& b : s.binds) {
+        if (b.host_path.empty() || b.host_path.front() != '/') bad("binds: host path must be absolute");
+        const std::string& box = b.box_path.empty() ? b.host_path : b.box_path;
+        if (box.front() != '/' || box.find("/..") != std::string::npos || box == "/")
+            bad("binds: box path \"" + box + "\" must be absolute, not / and without ..");
+        for (const char* reserved : {"/proc", "/dev", "/tmp", "/box"})
+            if (box == reserved || box.rfind(std::string(reserved) + "/", 0) == 0)
+                bad("binds: \"" + box + "\" is reserved for the box");
+    }
+    if (!s.workdir.empty() && s.workdir.front() != '/') bad("workdir: must be an absolute path");
+}
+
+std::string to_json(const RunResult& r) {
+    std::string msg;
+    for (unsigned char c : r.message) {
+        if (c == '"' || c == '\\') {
+            msg += '\\';
+            msg += static_cast<char>(c);
+        } else if (c < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", c);
+            msg += buf;
+        } else {
+            msg += static_cast<char>(c);
+        }
+    }
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "{\"status\":\"%s\",\"exit_code\":%d,\"signal\":%d,\"cpu_time_ms\":%.3f,"
+                  "\"wall_time_ms\":%.3f,\"memory_kb\":%llu,\"message\":\"",
+                  to_string(r.status), r.exit_code, r.signal, static_cast<double>(r.cpu_time_us) / 1000.0,
+                  static_cast<double>(r.wall_time_us) / 1000.0,
+                  static_cast<unsigned long long>(r.memory_bytes / 1024));
+    return head + msg + "\"}";
+}
+
+namespace {
+
+// judge-sandbox-init: $JUDGE_SANDBOX_INIT, else beside the running binary,
+// else where the build put it.
+int init_binary() {
+    static const int fd = [] {
+        std::vector<std::string> candidates;
+        if (const char* env = std::getenv("JUDGE_SANDBOX_INIT"); env && *env) candidates.emplace_back(env);
+        char self[PATH_MAX];
+        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+            std::string dir(self, static_cast<std::size_t>(n));
+            dir = dir.substr(0, dir.rfind('/'));
+            candidates.push_back(dir + "/judge-sandbox-init");
+        }
+        candidates.emplace_back(JUDGE_SANDBOX_INIT_PATH);
+        for (const auto& c : candidates) {
+            int f = ::open(c.c_str(), O_PATH | O_CLOEXEC);
+            if (f >= 0) return f;
+        }
+        return -1;
+    }();
+    if (fd < 0) io::throw_errno("open(judge-sandbox-init): set JUDGE_SANDBOX_INIT", ENOENT);
+    return fd;
+}
+
+unsigned online_cpus() {
+    static const unsigned n = [] {
+        long c = ::sysconf(_SC_NPROCESSORS_ONLN);
+        return c > 0 ? static_cast<unsigned>(c) : 1u;
+    }();
+    return n;
+}
+
+Fd open_input(const RunSpec& s) {
+    const std::string path = s.stdin_path.empty() ? "/dev/null" : s.stdin_path;
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) io::throw_errno("open(\"" + path + "\")", errno);
+    int fl = ::fcntl(fd.get(), F_GETFL);
+    ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+Fd open_output(const std::string& path) {
+    if (path.empty()) {
+        Fd fd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+        if (!fd) io::throw_errno("open(\"/dev/null\")", errno);
+        return fd;
+    }
+    return create_output(path);
+}
+
+bool over_output_limit(int fd, std::uint64_t limit) {
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) >= limit;
+}
+
+// The working folder, owned by the box user for the run and given back
+// (or removed, when the sandbox made it) afterwards.
+class Workdir {
+public:
+    Workdir(const RunSpec& s, const pools::Slot& slot) {
+        if (s.workdir.empty()) {
+            path_ = pools::state_dir() + "/work/" + std::to_string(slot.index());
+            remove_tree(path_);  // a crashed owner's leftovers
+            if (::mkdir(path_.c_str(), 0755) != 0) io::throw_errno("mkdir(\"" + path_ + "\")", errno);
+            owned_ = true;
+        } else {
+            path_ = s.workdir;
+        }
+        fd_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd_) io::throw_errno("open(\"" + path_ + "\", O_DIRECTORY|O_NOFOLLOW)", errno);
+        struct stat st {};
+        if (::fstat(fd_.get(), &st) != 0) io::throw_errno("fstat(\"" + path_ + "\")", errno);
+        old_uid_ = st.st_uid;
+        old_gid_ = st.st_gid;
+        if (::fchown(fd_.get(), slot.uid(), slot.uid()) != 0) io::throw_errno("fchown(\"" + path_ + "\")", errno);
+    }
+    ~Workdir() {
+        if (owned_) {
+            try {
+                remove_tree(path_);
+            } catch (...) {  // best effort; the next owner of the slot retries
+            }
+        } else if (fd_) {
+            [[maybe_unused]] int rc = ::fchown(fd_.get(), old_uid_, old_gid_);
+        }
+    }
+    Workdir(const Workdir&) = delete;
+    Workdir& operator=(const Workdir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    Fd fd_;
+    bool owned_ = false;
+    uid_t old_uid_ = 0;
+    gid_t old_gid_ = 0;
+};
+
+proto::InitConfig make_config(const RunSpec& s, const pools::Slot& slot, const std::string& workdir) {
+    proto::InitConfig c;
+    c.uid = c.gid = slot.uid();
+    c.tmp_bytes = s.tmp_bytes ? s.tmp_bytes : s.memory_bytes;
+    // Backstop only, a second past the budget; the host kills first.
+    c.rlimit_cpu_s = (s.cpu_time_ms + 999) / 1000 + 1;
+    c.rlimit_fsize = s.output_bytes;
+    c.rlimit_nofile = s.open_files;
+    c.rlimit_stack = s.stack_bytes ? s.stack_bytes : s.memory_bytes;
+    c.rlimit_nproc = s.pids_max;
+    c.root_mountpoint = pools::state_dir() + "/root";
+    c.workdir = workdir;
+    c.argv = s.argv;
+    c.env = s.env;
+    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"})
+        c.binds.push_back(proto::BindEntry{d, d, false, true});
+    for (const auto& b : s.binds)
+        c.binds.push_back(proto::BindEntry{b.host_path, b.box_path.empty() ? b.host_path : b.box_path, b.writable, false});
+    c.bpf = seccomp::native_filter();
+    return c;
+}
+
+Fd config_memfd(const proto::InitConfig& c) {
+    Fd fd(::memfd_create("box-config", MFD_CLOEXEC));
+    if (!fd) io::throw_errno("memfd_create(box-config)", errno);
+    const auto data = proto::encode(c);
+    if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+        io::throw_errno("write(box-config)", errno);
+    return fd;
+}
+
+struct Pipe {
+    Fd r, w;
+    Pipe() {
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
+        r.reset(p[0]);
+        w.reset(p[1]);
+    }
+};
+
+std::string errno_text(int e) { return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")"; }
+
+RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::BoxCgroup& cg, int out_fd,
+                  int err_fd) {
+    RunResult r;
+    r.cpu_time_us = o.cpu_ns / 1000;
+    r.wall_time_us = o.wall_ns / 1000;
+    r.memory_bytes = cg.memory_peak();
+    const std::uint64_t oom = cg.oom_kills();
+    const std::uint64_t cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
+    using monitor::Ending;
+    switch (o.ending) {
+        case Ending::setup_failed:
+            r.status = Status::internal_error;
+            r.message = "box set-up failed: " + o.text + ": " + errno_text(o.value);
+            return r;
+        case Ending::exec_failed:
+            r.status = Status::internal_error;
+            r.message = "execve(\"" + o.text + "\"): " + errno_text(o.value);
+            return r;
+        case Ending::init_lost:
+            if (oom > 0) {
+                r.status = Status::memory_limit;
+                return r;
+            }
+            r.status = Status::internal_error;
+            r.message = o.text + (o.value ? ": " + errno_text(o.value) : "");
+            return r;
+        case Ending::violation:
+            r.status = Status::syscall_violation;
+            r.message = "forbidden system call: " + seccomp::syscall_name(o.value);
+            return r;
+        case Ending::cpu_limit: r.status = Status::time_limit; return r;
+        case Ending::wall_limit: r.status = Status::wall_time_limit; return r;
+        case Ending::oom: r.status = Status::memory_limit; return r;
+        case Ending::exited: break;
+    }
+    const int st = o.wait_status;
+    if (WIFSIGNALED(st)) r.signal = WTERMSIG(st);
+    if (WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
+    if (oom > 0) {
+        r.status = Status::memory_limit;
+    } else if (o.cpu_ns > cpu_limit_ns || r.signal == SIGXCPU) {
+        r.status = Status::time_limit;
+    } else if (r.signal == SIGSYS) {
+        // Only seccomp's kill action sends SIGSYS this way: a call through a
+        // foreign ABI (32-bit entry, x32 numbers).
+        r.status = Status::syscall_violation;
+        r.message = "system call through a foreign ABI (32-bit or x32)";
+    } else if (r.signal == SIGXFSZ || over_output_limit(out_fd, s.output_bytes) ||
+               over_output_limit(err_fd, s.output_bytes)) {
+        r.status = Status::output_limit;
+    } else if (WIFSIGNALED(st)) {
+        r.status = Status::signaled;
+        r.message = std::string("killed by signal ") + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
+    } else {
+        r.status = r.exit_code == 0 ? Status::ok : Status::runtime_error;
+    }
+    return r;
+}
+
+RunResult run_checked(const RunSpec& s) {
+    const cgroup::Layout& layout = cgroup::host_layout();
+    pools::Slot slot = pools::Slot::acquire();
+    Workdir workdir(s, slot);
+
+    Fd in = s.stdin_fd >= 0 ? Fd(::fcntl(s.stdin_fd, F_DUPFD_CLOEXEC, 0)) : open_input(s);
+    Fd out = s.stdout_fd >= 0 ? Fd(::fcntl(s.stdout_fd, F_DUPFD_CLOEXEC, 0)) : open_output(s.stdout_path);
+    Fd err = s.stderr_fd >= 0 ? Fd(::fcntl(s.stderr_fd, F_DUPFD_CLOEXEC, 0)) : open_output(s.stderr_path);
+    if (!in || !out || !err) io::throw_errno("fcntl(F_DUPFD_CLOEXEC, stdio)", errno);
+
+    // pids.max counts init as well as the program's processes and threads.
+    cgroup::BoxCgroup cg(layout, "judge-box-" + std::to_string(slot.index()),
+                         cgroup::Limits{s.memory_bytes, s.pids_max + 1});
+    Fd config = config_memfd(make_config(s, slot, workdir.path()));
+    Fd netns = s.network ? Fd() : pools::take_netns();
+    Pipe report, go;
+
+    std::vector<int> procs = cg.procs_fds();
+    spawn::Args a;
+    a.init_fd = init_binary();
+    a.config_fd = config.get();
+    a.report_fd = report.w.get();
+    a.go_fd = go.r.get();
+    a.stdio[0] = in.get();
+    a.stdio[1] = out.get();
+    a.stdio[2] = err.get();
+    a.procs_fds = procs.data();
+    a.nprocs = procs.size();
+    a.netns_fd = netns.get();
+    pid_t init = spawn::start_init(a);
+    // Only the box holds these ends now: EOF on the report pipe means init
+    // and everything it started are gone.
+    report.w.reset();
+    go.r.reset();
+    config.reset();
+    netns.reset();
+
+    monitor::Watch w;
+    w.init = init;
+    w.report_fd = report.r.get();
+    w.go_fd = go.w.get();
+    w.cg = &cg;
+    w.cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
+    w.wall_limit_ns = (s.wall_time_ms ? s.wall_time_ms : 2 * s.cpu_time_ms + 1000) * 1'000'000ull;
+    w.cpus = std::min(online_cpus(), s.pids_max);
+    monitor::Outcome o = monitor::watch(w);
+    return account(s, o, cg, out.get(), err.get());
+}
+
+}  // namespace
+
+RunResult run(const RunSpec& spec) {
+    validate(spec);
+    try {
+        return run_checked(spec);
+    } catch (const std::exception& e) {
+        RunResult r;
+        r.status = Status::internal_error;
+        r.message = e.what();
+        return r;
+    }
+}
+
+}  // namespace sandbox

@@ -1,0 +1,172 @@
+#include "sandbox/seccomp.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "sandbox/fd.hpp"
+
+namespace sandbox::seccomp {
+
+namespace {
+
+using When = Rule::When;
+
+Rule deny(const char* name, const char* why) { return Rule{name, why, When::always, 0, 0, 0}; }
+
+std::vector<Rule> make_policy() {
+    std::vector<Rule> r = {
+        // Mounting: the box's file system is fixed before the program starts.
+        deny("mount", "changing mounts could expose host files or hide the box's limits"),
+        deny("umount2", "unmounting could uncover what a mount hides"),
+        deny("open_tree", "new mount API: clones mount trees"),
+        deny("move_mount", "new mount API: attaches mounts"),
+        deny("fsopen", "new mount API: creates file system contexts"),
+        deny("fsconfig", "new mount API: configures file system contexts"),
+        deny("fsmount", "new mount API: creates mounts"),
+        deny("fspick", "new mount API: reconfigures existing mounts"),
+        deny("mount_setattr", "new mount API: changes mount flags such as read-only"),
+        deny("pivot_root", "changing the root is the sandbox's job alone"),
+        deny("chroot", "classic chroot escapes need it"),
+        // Namespaces: user namespaces are the largest kernel attack surface.
+        deny("unshare", "new namespaces (user namespaces above all) expose kernel attack surface"),
+        deny("setns", "joining other namespaces"),
+        // Looking into or tampering with other processes.
+        deny("ptrace", "tracing other processes, and seccomp bypass via ptrace"),
+        deny("process_vm_readv", "reading another process's memory"),
+        deny("process_vm_writev", "writing another process's memory"),
+        deny("kcmp", "comparing kernel objects of other processes leaks kernel pointers' order"),
+        deny("pidfd_getfd", "stealing file descriptors from other processes"),
+        // Kernel subsystems a contest program never touches, often exploited.
+        deny("keyctl", "kernel keyrings: a history of privilege escalations"),
+        deny("add_key", "kernel keyrings"),
+        deny("request_key", "kernel keyrings"),
+        deny("bpf", "eBPF programs and maps: a large, frequently exploited surface"),
+        deny("perf_event_open", "performance counters: side channels and kernel bugs"),
+        deny("userfaultfd", "makes kernel races reliable to win for exploits"),
+        deny("io_uring_setup", "io_uring: a large, frequently exploited surface bypassing seccomp"),
+        deny("io_uring_enter", "io_uring"),
+        deny("io_uring_register", "io_uring"),
+        // Host administration: refused by missing capabilities, denied here too.
+        deny("kexec_load", "loading a new kernel"),
+        deny("kexec_file_load", "loading a new kernel"),
+        deny("init_module", "loading kernel modules"),
+        deny("finit_module", "loading kernel modules"),
+        deny("delete_module", "unloading kernel modules"),
+        deny("reboot", "rebooting the host"),
+        deny("swapon", "enabling swap"),
+        deny("swapoff", "disabling swap"),
+        deny("acct", "process accounting to a file"),
+        deny("quotactl", "disk quota administration"),
+        deny("quotactl_fd", "disk quota administration"),
+        deny("syslog", "reading the kernel log leaks kernel addresses"),
+        deny("settimeofday", "setting the host's clock"),
+        deny("clock_settime", "setting the host's clock"),
+        deny("clock_adjtime", "adjusting the host's clock"),
+        deny("adjtimex", "adjusting the host's clock"),
+        deny("open_by_handle_at", "opens files by handle, bypassing the mount namespace (shocker escape)"),
+        deny("name_to_handle_at", "pairs with open_by_handle_at"),
+        deny("iopl", "raw I/O port access"),
+        deny("ioperm", "raw I/O port access"),
+    };
+    // clone3 passes its flags in memory, which seccomp cannot inspect: answer
+    // ENOSYS so libc falls back to clone, whose flags are checked below.
+    r.push_back(Rule{"clone3", "flags in memory are invisible to seccomp; libc falls back to clone",
+                     When::always, 0, 0, ENOSYS});
+    struct Flag {
+        unsigned long long bit;
+        const char* why;
+    };
+    for (Flag f : {Flag{CLONE_NEWUSER, "clone into a new user namespace"},
+                   Flag{CLONE_NEWNS, "clone into a new mount namespace"},
+                   Flag{CLONE_NEWNET, "clone into a new network namespace"},
+                   Flag{CLONE_NEWPID, "clone into a new PID namespace"},
+                   Flag{CLONE_NEWIPC, "clone into a new IPC namespace"},
+                   Flag{CLONE_NEWUTS, "clone into a new UTS namespace"},
+                   Flag{CLONE_NEWCGROUP, "clone into a new cgroup namespace"}})
+        r.push_back(Rule{"clone", f.why, When::arg_has_bits, 0, f.bit, 0});
+    struct Family {
+        int af;
+        const char* why;
+    };
+    for (Family f : {Family{AF_VSOCK, "AF_VSOCK: talks to the hypervisor"},
+                     Family{AF_ALG, "AF_ALG: kernel crypto API, a frequent exploit vector"},
+                     Family{AF_PACKET, "AF_PACKET: raw frames, a frequent exploit vector"},
+                     Family{AF_NETLINK, "AF_NETLINK: kernel configuration interfaces"}})
+        r.push_back(Rule{"socket", f.why, When::arg_eq, 0, static_cast<unsigned long long>(f.af), 0});
+    return r;
+}
+
+struct CtxDeleter {
+    void operator()(scmp_filter_ctx c) const { seccomp_release(c); }
+};
+
+void check(int rc, const std::string& what) {
+    if (rc < 0) throw std::runtime_error(what + ": " + std::strerror(-rc));
+}
+
+std::vector<unsigned char> build() {
+    std::unique_ptr<void, CtxDeleter> ctx(seccomp_init(SCMP_ACT_ALLOW));
+    if (!ctx) throw std::runtime_error("seccomp_init(SCMP_ACT_ALLOW) failed");
+    // Only the native ABI: a call through another architecture's entry (the
+    // 32-bit int 0x80 path, or x32 numbers) kills the whole process.
+    check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS),
+          "seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)");
+    for (const Rule& rule : policy()) {
+        int nr = seccomp_syscall_resolve_name(rule.syscall.c_str());
+        if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+        std::uint32_t action = rule.errno_value ? SCMP_ACT_ERRNO(static_cast<std::uint16_t>(rule.errno_value))
+                                                : SCMP_ACT_NOTIFY;
+        int rc = 0;
+        switch (rule.when) {
+            case When::always: rc = seccomp_rule_add(ctx.get(), action, nr, 0); break;
+            case When::arg_eq:
+                rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                                      SCMP_CMP(rule.arg, SCMP_CMP_EQ, rule.value));
+                break;
+            case When::arg_has_bits:
+                rc = seccomp_rule_add(ctx.get(), action, nr, 1,
+                                      SCMP_CMP(rule.arg, SCMP_CMP_MASKED_EQ, rule.value, rule.value));
+                break;
+        }
+        check(rc, "seccomp_rule_add(" + rule.syscall + ")");
+    }
+    Fd mem(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+    if (!mem) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
+    check(seccomp_export_bpf(ctx.get(), mem.get()), "seccomp_export_bpf");
+    off_t size = ::lseek(mem.get(), 0, SEEK_END);
+    std::vector<unsigned char> out(static_cast<std::size_t>(size));
+    if (::pread(mem.get(), out.data(), out.size(), 0) != size)
+        throw std::runtime_error("pread(seccomp bpf) failed");
+    return out;
+}
+
+}  // namespace
+
+const std::vector<Rule>& policy() {
+    static const std::vector<Rule> p = make_policy();
+    return p;
+}
+
+const std::vector<unsigned char>& native_filter() {
+    static const std::vector<unsigned char> f = build();
+    return f;
+}
+
+std::string syscall_name(int nr) {
+    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    if (!name) return "syscall " + std::to_string(nr);
+    std::string s(name);
+    std::free(name);
+    return s;
+}
+
+}  // namespace sandbox::seccomp

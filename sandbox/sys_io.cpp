@@ -1,0 +1,59 @@
+#include "sandbox/sys_io.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "sandbox/fd.hpp"
+
+namespace sandbox::io {
+
+void throw_errno(const std::string& call, int err) {
+    throw std::system_error(err, std::generic_category(), call);
+}
+
+bool write_at_if_exists(int dirfd, const std::string& name, const std::string& value) {
+    Fd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT) return false;
+        throw_errno("openat(\"" + name + "\")", errno);
+    }
+    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
+        throw_errno("write(\"" + name + "\", \"" + value + "\")", errno);
+    return true;
+}
+
+void write_at(int dirfd, const std::string& name, const std::string& value) {
+    if (!write_at_if_exists(dirfd, name, value)) throw_errno("openat(\"" + name + "\")", ENOENT);
+}
+
+std::string pread_all(int fd) {
+    std::string out;
+    char buf[4096];
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = ::pread(fd, buf, sizeof buf, off);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("pread()", errno);
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+        off += n;
+    }
+    return out;
+}
+
+std::optional<std::string> read_at(int dirfd, const std::string& name) {
+    Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("openat(\"" + name + "\")", errno);
+    }
+    return pread_all(fd.get());
+}
+
+std::optional<std::string> read_file(const std::string& path) { return read_at(AT_FDCWD, path); }
+
+}  // namespace sandbox::io

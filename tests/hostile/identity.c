@@ -1,0 +1,69 @@
+// Attacks: privilege. Usage: identity HOST_HOSTNAME. Checks who the program
+// runs as: a box uid (200000 + slot) for real, effective and saved ids, no
+// supplementary groups, no capabilities in any set, no_new_privs, a seccomp
+// filter in force, and a hostname that is not the host's.
+// The box must answer: ok (exit 0); otherwise each finding is on stderr.
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int bad;
+
+static void finding(const char* what, const char* detail) {
+    fprintf(stderr, "BAD: %s: %s\n", what, detail);
+    ++bad;
+}
+
+int main(int argc, char** argv) {
+    if (argc != 2) return 2;
+    char buf[256];
+    uid_t r, e, s;
+    gid_t gr, ge, gs;
+    getresuid(&r, &e, &s);
+    getresgid(&gr, &ge, &gs);
+    snprintf(buf, sizeof buf, "uid %u/%u/%u gid %u/%u/%u", r, e, s, gr, ge, gs);
+    if (r < 200000 || r >= 204096 || e != r || s != r) finding("uid", buf);
+    if (gr == 0 || ge == 0 || gs == 0) finding("gid", buf);
+    int ngroups = getgroups(0, 0);
+    if (ngroups != 0) {
+        snprintf(buf, sizeof buf, "%d supplementary groups", ngroups);
+        finding("groups", buf);
+    }
+
+    FILE* f = fopen("/proc/self/status", "r");
+    if (!f) {
+        finding("/proc/self/status", "unreadable");
+    } else {
+        static const char* const zero_caps[] = {"CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
+                                                "CapAmb:"};
+        int seen = 0;
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\n")] = 0;
+            for (int i = 0; i < 5; ++i) {
+                size_t n = strlen(zero_caps[i]);
+                if (strncmp(line, zero_caps[i], n) == 0) {
+                    ++seen;
+                    if (strtoull(line + n, 0, 16) != 0) finding("capabilities", line);
+                }
+            }
+            if (strncmp(line, "NoNewPrivs:", 11) == 0) {
+                ++seen;
+                if (strcmp(line, "NoNewPrivs:\t1") != 0) finding("no_new_privs", line);
+            }
+            if (strncmp(line, "Seccomp:", 8) == 0) {
+                ++seen;
+                if (strcmp(line, "Seccomp:\t2") != 0) finding("seccomp", line);
+            }
+        }
+        fclose(f);
+        if (seen != 7) finding("/proc/self/status", "missing Cap*/NoNewPrivs/Seccomp lines");
+    }
+
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0) finding("hostname", "gethostname failed");
+    else if (strcmp(host, argv[1]) == 0) finding("hostname", "is the host's");
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,817 @@
+// Hostile programs against the sandbox: each case runs one attack from
+// tests/hostile/*.c in a box and checks the exact verdict, then checks,
+// without the library's help, that the host is unharmed: no box process
+// left, no box cgroup left, the host's mount table unchanged and the
+// library's own work folder empty.
+//
+// Needs root and cgroups (tag [root]); without root every case is skipped
+// with a warning. The host checks look at the whole machine, so nothing
+// else may run boxes at the same time (the ctest entry is RUN_SERIAL).
+#include "sandbox/sandbox.hpp"
+
+#include "sandbox/fs_safe.hpp"
+
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using sandbox::Status;
+
+namespace Catch {
+template <>
+struct StringMaker<sandbox::Status> {
+    static std::string convert(sandbox::Status s) { return sandbox::to_string(s); }
+};
+}  // namespace Catch
+
+namespace {
+
+constexpr std::uint64_t MiB = 1ull << 20;
+
+// Every case needs root (namespaces, cgroups, uid switching).
+#define SKIP_UNLESS_ROOT()                                                              \
+    do {                                                                                \
+        if (::geteuid() != 0) {                                                         \
+            WARN("skipped: the hostile suite needs root (namespaces, cgroups, setuid)"); \
+            return;                                                                     \
+        }                                                                               \
+    } while (0)
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string describe(const sandbox::RunResult& r) {
+    std::ostringstream s;
+    s << "status=" << sandbox::to_string(r.status) << " exit_code=" << r.exit_code
+      << " signal=" << r.signal << " cpu_time_us=" << r.cpu_time_us
+      << " wall_time_us=" << r.wall_time_us << " memory_bytes=" << r.memory_bytes
+      << " message=\"" << r.message << '"';
+    return s.str();
+}
+
+// ---------------------------------------------------------------------------
+// Host checks, independent of the library.
+
+// Mount points of every cgroup (v1) and cgroup2 hierarchy of the host.
+std::vector<std::string> cgroup_mounts() {
+    std::vector<std::string> out;
+    std::istringstream in(read_file("/proc/self/mountinfo"));
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream f(line);
+        std::vector<std::string> fields;
+        for (std::string w; f >> w;) fields.push_back(w);
+        std::size_t dash = 0;
+        while (dash < fields.size() && fields[dash] != "-") ++dash;
+        if (dash + 1 >= fields.size() || fields.size() < 5) continue;
+        const std::string& type = fields[dash + 1];
+        if (type != "cgroup" && type != "cgroup2") continue;
+        // Mount points escape space, tab, newline and backslash as \ooo.
+        std::string mp;
+        const std::string& raw = fields[4];
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '\\' && i + 3 < raw.size()) {
+                mp += static_cast<char>(std::stoi(raw.substr(i + 1, 3), nullptr, 8));
+                i += 3;
+            } else {
+                mp += raw[i];
+            }
+        }
+        out.push_back(mp);
+    }
+    return out;
+}
+
+// Host processes whose real uid is a box uid (200000 + slot).
+std::vector<std::string> box_processes() {
+    std::vector<std::string> found;
+    DIR* d = ::opendir("/proc");
+    if (!d) return {"cannot list /proc"};
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        std::istringstream in(read_file(std::string("/proc/") + e->d_name + "/status"));
+        std::string name;
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("Name:", 0) == 0) name = line.substr(5);
+            if (line.rfind("Uid:", 0) == 0) {
+                unsigned long uid = std::strtoul(line.c_str() + 4, nullptr, 10);
+                if (uid >= 200000 && uid < 204096)
+                    found.push_back(std::string("pid ") + e->d_name + " uid " +
+                                    std::to_string(uid) + " name" + name);
+                break;
+            }
+        }
+    }
+    ::closedir(d);
+    return found;
+}
+
+// Folders named judge-box-* anywhere beneath any cgroup mount.
+std::vector<std::string> box_cgroups() {
+    std::vector<std::string> found;
+    for (const std::string& mp : cgroup_mounts()) {
+        std::error_code ec;
+        fs::recursive_directory_iterator it(
+            mp, fs::directory_options::skip_permission_denied, ec);
+        for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+            std::error_code tec;
+            if (!it->is_directory(tec) || it->is_symlink(tec)) continue;
+            if (it->path().filename().string().rfind("judge-box-", 0) == 0)
+                found.push_back(it->path().string());
+        }
+    }
+    return found;
+}
+
+// Entries left in the folder where the library keeps the work folders it
+// creates itself.
+std::vector<std::string> library_work_leftovers() {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (fs::directory_iterator it("/run/judge-sandbox/work", ec), end; !ec && it != end;
+         it.increment(ec))
+        found.push_back(it->path().string());
+    return found;
+}
+
+// Take one before a run; check() after it (and after cleanup).
+class HostSnapshot {
+public:
+    HostSnapshot() : mountinfo_(read_file("/proc/self/mountinfo")) {}
+
+    void check() const {
+        std::vector<std::string> procs = box_processes();
+        INFO("box processes left on the host:\n" << join(procs));
+        CHECK(procs.empty());
+        std::vector<std::string> cgroups = box_cgroups();
+        INFO("box cgroups left on the host:\n" << join(cgroups));
+        CHECK(cgroups.empty());
+        std::string now = read_file("/proc/self/mountinfo");
+        INFO("host mount table before:\n" << mountinfo_ << "after:\n" << now);
+        CHECK(now == mountinfo_);
+        std::vector<std::string> work = library_work_leftovers();
+        INFO("left in /run/judge-sandbox/work:\n" << join(work));
+        CHECK(work.empty());
+    }
+
+private:
+    static std::string join(const std::vector<std::string>& v) {
+        std::string s;
+        for (const std::string& x : v) s += "  " + x + "\n";
+        return s;
+    }
+    std::string mountinfo_;
+};
+
+// ---------------------------------------------------------------------------
+// Fixtures.
+
+class TempDir {
+public:
+    TempDir(const std::string& prefix, mode_t mode) {
+        std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+        if (!::mkdtemp(tmpl.data()))
+            throw std::system_error(errno, std::generic_category(), "mkdtemp(" + tmpl + ")");
+        path_ = tmpl;
+        if (::chmod(path_.c_str(), mode) != 0)
+            throw std::system_error(errno, std::generic_category(), "chmod(" + path_ + ")");
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() { remove(); }
+
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+    void remove() noexcept {
+        if (path_.empty()) return;
+        try {
+            sandbox::remove_tree(path_);
+        } catch (...) {
+        }
+        path_.clear();
+    }
+
+private:
+    std::string path_;
+};
+
+// One case: a fresh working folder holding the program as ./prog, a
+// separate folder for the captured output, and a spec with small limits.
+class Box {
+public:
+    explicit Box(const std::string& program)
+        : work_("hostile-work", 0755), out_("hostile-out", 0700) {
+        if (!program.empty()) {
+            std::string dest = work_ / "prog";
+            fs::copy_file(std::string(HOSTILE_DIR) + "/hostile_" + program, dest);
+            fs::permissions(dest, static_cast<fs::perms>(0755));
+            spec.argv = {"./prog"};
+        }
+        spec.workdir = work_.path();
+        spec.cpu_time_ms = 1000;
+        spec.memory_bytes = 64 * MiB;
+    }
+
+    sandbox::RunSpec spec;
+
+    const std::string& workdir() const { return work_.path(); }
+    // Captures stdout / stderr in files outside the working folder.
+    std::string capture_stdout() { return spec.stdout_path = out_ / "stdout"; }
+    std::string capture_stderr() { return spec.stderr_path = out_ / "stderr"; }
+    std::string err() const { return spec.stderr_path.empty() ? "" : read_file(spec.stderr_path); }
+    std::string out() const { return spec.stdout_path.empty() ? "" : read_file(spec.stdout_path); }
+
+    sandbox::RunResult run() { return sandbox::run(spec); }
+    void cleanup() {
+        work_.remove();
+        out_.remove();
+    }
+
+private:
+    TempDir work_;
+    TempDir out_;
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Runs the box and logs the result (and the program's stderr, if captured)
+// with every assertion that follows in the same scope.
+#define RUN_BOX(r, box)                              \
+    const sandbox::RunResult r = (box).run();        \
+    INFO("result: " << describe(r));                 \
+    INFO("program stderr: " << (box).err())
+
+// Runs an attack that must be refused by the seccomp policy.
+void expect_violation(const std::vector<std::string>& argv_tail, const std::string& program,
+                      const std::string& name) {
+    HostSnapshot host;
+    Box box(program);
+    box.spec.argv.insert(box.spec.argv.end(), argv_tail.begin(), argv_tail.end());
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    INFO("call: " << name);
+    CHECK(r.status == Status::syscall_violation);
+    if (!name.empty()) CHECK(contains(r.message, name));
+    box.cleanup();
+    host.check();
+}
+
+// Runs a program that must exit 0.
+void expect_ok(const std::vector<std::string>& argv_tail, const std::string& program) {
+    HostSnapshot host;
+    Box box(program);
+    box.spec.argv.insert(box.spec.argv.end(), argv_tail.begin(), argv_tail.end());
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    CHECK(r.exit_code == 0);
+    box.cleanup();
+    host.check();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Processes, CPU and the clock.
+
+TEST_CASE("fork bomb of spinning processes hits the CPU limit, nothing survives",
+          "[root][hostile][pids]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("fork_bomb");
+    box.spec.pids_max = 16;
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::time_limit);
+    CHECK(r.cpu_time_us >= 1'000'000);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("two spinning processes share one CPU limit", "[root][hostile][cpu]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("cpu_procs");
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::time_limit);
+    CHECK(r.cpu_time_us >= 1'000'000);
+    CHECK(r.cpu_time_us < 1'300'000);
+    if (cores() >= 2) CHECK(r.wall_time_us * 10 < r.cpu_time_us * 8);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("two spinning threads share one CPU limit", "[root][hostile][cpu]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("cpu_threads");
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::time_limit);
+    CHECK(r.cpu_time_us >= 1'000'000);
+    CHECK(r.cpu_time_us < 1'300'000);
+    if (cores() >= 2) CHECK(r.wall_time_us * 10 < r.cpu_time_us * 8);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("an infinite loop is stopped just past the CPU limit", "[root][hostile][cpu]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("loop");
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::time_limit);
+    CHECK(r.cpu_time_us >= 1'000'000);
+    CHECK(r.cpu_time_us < 1'200'000);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("sleeping forever hits the wall-clock limit", "[root][hostile][cpu]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("sleep");
+    box.spec.wall_time_ms = 1500;
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::wall_time_limit);
+    CHECK(r.wall_time_us >= 1'500'000);
+    CHECK(r.wall_time_us < 2'500'000);
+    CHECK(r.cpu_time_us < 100'000);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("an orphaned setsid daemon dies with the run, which ends at once",
+          "[root][hostile][pids]") {
+    SKIP_UNLESS_ROOT();
+    const std::string mode = GENERATE(as<std::string>{}, "spin", "sleep");
+    INFO("daemon " << mode);
+    HostSnapshot host;
+    Box box("daemon");
+    box.spec.argv.push_back(mode);
+    box.spec.cpu_time_ms = 2000;
+    box.spec.wall_time_ms = 4000;
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    CHECK(r.exit_code == 0);
+    CHECK(r.wall_time_us < 1'000'000);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("kill(-1, SIGKILL) inside reaches no host process", "[root][hostile][pids]") {
+    SKIP_UNLESS_ROOT();
+    pid_t bystander = ::fork();
+    REQUIRE(bystander >= 0);
+    if (bystander == 0) {
+        for (;;) ::pause();
+    }
+    {
+        HostSnapshot host;
+        Box box("kill_all");
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::ok);
+        CHECK(r.exit_code == 0);
+        int status = 0;
+        CHECK(::waitpid(bystander, &status, WNOHANG) == 0);  // not dead, not a zombie
+        CHECK(::kill(bystander, 0) == 0);
+        box.cleanup();
+        host.check();
+    }
+    ::kill(bystander, SIGKILL);
+    ::waitpid(bystander, nullptr, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Memory.
+
+TEST_CASE("a memory bomb hits the memory limit", "[root][hostile][memory]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("mem_bomb");
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::memory_limit);
+    CHECK(r.memory_bytes >= 60 * MiB);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("memory spread over eight live children hits the box's memory limit",
+          "[root][hostile][memory]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("mem_spread");
+    box.spec.wall_time_ms = 2000;
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::memory_limit);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("deep recursion fits the default stack", "[root][hostile][memory]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("recursion");
+    box.spec.memory_bytes = 256 * MiB;
+    box.spec.cpu_time_ms = 2000;
+    box.capture_stdout();
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    CHECK(box.out() == "1000000\n");
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("the box's tmpfs folders are bounded", "[root][hostile][memory][output]") {
+    SKIP_UNLESS_ROOT();
+    const std::string dir = GENERATE(as<std::string>{}, "/tmp", "/dev/shm");
+    INFO("folder " << dir);
+
+    SECTION("by their size: ENOSPC, the program's own error") {
+        HostSnapshot host;
+        Box box("tmp_fill");
+        box.spec.argv.insert(box.spec.argv.end(), {dir, "16"});
+        box.spec.tmp_bytes = 8 * MiB;
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::runtime_error);
+        CHECK(r.exit_code == 3);
+        box.cleanup();
+        host.check();
+    }
+    SECTION("by the memory limit: their pages count against the box") {
+        HostSnapshot host;
+        Box box("tmp_fill");
+        box.spec.argv.insert(box.spec.argv.end(), {dir, "200"});
+        box.spec.tmp_bytes = 256 * MiB;
+        box.spec.output_bytes = 512 * MiB;  // so only memory can stop it
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::memory_limit);
+        box.cleanup();
+        host.check();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Output.
+
+TEST_CASE("an output flood on stdout hits the output limit", "[root][hostile][output]") {
+    SKIP_UNLESS_ROOT();
+    const std::string mode = GENERATE(as<std::string>{}, "", "ignore", "ignore-exit");
+    INFO("mode \"" << mode << "\" (ignore*: SIGXFSZ ignored, writes go on failing with EFBIG)");
+    HostSnapshot host;
+    Box box("output_flood");
+    if (!mode.empty()) box.spec.argv.push_back(mode);
+    box.spec.output_bytes = 1 * MiB;
+    const std::string out = box.capture_stdout();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::output_limit);
+    struct stat st {};
+    REQUIRE(::lstat(out.c_str(), &st) == 0);
+    CHECK(static_cast<std::uint64_t>(st.st_size) <= 1 * MiB);
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("one big file in the working folder hits the output limit",
+          "[root][hostile][output]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("fill_workdir");
+    box.spec.output_bytes = 1 * MiB;
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::output_limit);
+    struct stat st {};
+    if (::lstat((box.workdir() + "/big").c_str(), &st) == 0) {
+        CHECK(S_ISREG(st.st_mode));
+        CHECK(static_cast<std::uint64_t>(st.st_size) <= 1 * MiB);
+    }
+    box.cleanup();
+    host.check();
+}
+
+// ---------------------------------------------------------------------------
+// Isolation: network, files, devices, identity, descriptors, environment.
+
+TEST_CASE("the network is unreachable, host loopback included", "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 8) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const int port = ntohs(addr.sin_port);
+    {
+        HostSnapshot host;
+        Box box("net");
+        box.spec.argv.push_back(std::to_string(port));
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::ok);
+        CHECK(r.exit_code == 0);
+        int conn = ::accept(listener, nullptr, nullptr);
+        CHECK(conn < 0);  // nothing reached the host's listener
+        if (conn >= 0) ::close(conn);
+        box.cleanup();
+        host.check();
+    }
+    ::close(listener);
+}
+
+TEST_CASE("host files, processes, /sys and devices are out of sight; / and /usr read-only",
+          "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    std::string pid1 = read_file("/proc/1/cmdline");
+    for (char& c : pid1)
+        if (c == '\0') c = ' ';
+    while (!pid1.empty() && pid1.back() == ' ') pid1.pop_back();
+    if (pid1.empty()) pid1 = "-";
+    expect_ok({pid1}, "host_files");
+}
+
+TEST_CASE("the box's /dev nodes work for its user", "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    expect_ok({}, "devnodes");
+}
+
+TEST_CASE("the program runs as a box uid without groups, capabilities or a host name",
+          "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    char name[256] = {};
+    REQUIRE(::gethostname(name, sizeof name - 1) == 0);
+    expect_ok({name}, "identity");
+}
+
+TEST_CASE("host descriptors opened without O_CLOEXEC do not reach the box",
+          "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    std::vector<int> fds;
+    fds.push_back(::open("/etc/passwd", O_RDONLY));
+    fds.push_back(::open("/", O_RDONLY | O_DIRECTORY));  // fchdir() would escape
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    fds.push_back(p[0]);
+    fds.push_back(p[1]);
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    for (int high : {1000, 4000})
+        if (static_cast<rlim_t>(high) < lim.rlim_cur) fds.push_back(::dup2(fds[0], high));
+    for (int fd : fds) REQUIRE(fd >= 0);
+    expect_ok({}, "fds");
+    for (int fd : fds) ::close(fd);
+}
+
+TEST_CASE("the environment is exactly the spec's", "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    ::setenv("HOSTILE_HOST_SECRET", "leaked", 1);
+    HostSnapshot host;
+    Box box("env");
+    box.spec.env = {"A=1", "B=two"};
+    box.capture_stdout();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    CHECK(box.out() == "A=1\nB=two\n");
+    box.cleanup();
+    host.check();
+    ::unsetenv("HOSTILE_HOST_SECRET");
+}
+
+// ---------------------------------------------------------------------------
+// The seccomp policy.
+
+TEST_CASE("ptrace is refused", "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    const std::string mode = GENERATE(as<std::string>{}, "traceme", "attach");
+    INFO("ptrace " << mode);
+    expect_violation({mode}, "ptrace", "ptrace");
+}
+
+TEST_CASE("every denied call is a syscall violation naming the call",
+          "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    static const char* const denied[] = {
+        "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_tree",
+        "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr", "ptrace",
+        "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "keyctl", "add_key",
+        "request_key", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup",
+        "io_uring_enter", "io_uring_register", "kexec_load", "kexec_file_load", "init_module",
+        "finit_module", "delete_module", "reboot", "swapon", "swapoff", "acct", "quotactl",
+        "syslog", "settimeofday", "clock_settime", "clock_adjtime", "adjtimex",
+        "open_by_handle_at", "name_to_handle_at"};
+    for (const char* name : denied) expect_violation({name}, "syscall", name);
+}
+
+TEST_CASE("clone() into new namespaces is refused", "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    const std::string call =
+        GENERATE(as<std::string>{}, "clone_newuser", "clone_newnet", "clone_newns");
+    expect_violation({call}, "syscall", "clone");
+}
+
+TEST_CASE("sockets of dangerous families are refused", "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    const std::string call = GENERATE(as<std::string>{}, "socket_netlink", "socket_packet",
+                                      "socket_alg", "socket_vsock");
+    INFO("call: " << call);
+    expect_violation({call}, "syscall", "socket");
+}
+
+TEST_CASE("the x32 ABI is refused", "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    expect_violation({"x32_getpid"}, "syscall", "");
+}
+
+TEST_CASE("clone3 fails with ENOSYS so libc falls back; fork, threads, inet sockets work",
+          "[root][hostile][seccomp]") {
+    SKIP_UNLESS_ROOT();
+    const std::string call =
+        GENERATE(as<std::string>{}, "clone3", "fork", "pthread", "socket_inet");
+    INFO("call: " << call);
+    expect_ok({call}, "syscall");
+}
+
+// ---------------------------------------------------------------------------
+// The host side of the working folder.
+
+namespace {
+
+// True when remove_tree() of a folder holding links to `decoy` (directly and
+// one level down) leaves `decoy` and its canary alone: the guard that must
+// hold before remove_tree() meets a planted link to "/".
+bool remove_tree_spares_link_targets(const TempDir& decoy) {
+    TempDir probe("hostile-probe", 0755);
+    fs::create_directory(probe / "sub");
+    fs::create_symlink(decoy.path(), probe / "link");
+    fs::create_symlink(decoy.path(), probe / "sub/link");
+    sandbox::remove_tree(probe.path());
+    struct stat st {};
+    return ::lstat(probe.path().c_str(), &st) != 0 && errno == ENOENT &&
+           read_file(decoy / "canary") == "canary";
+}
+
+// Removes what links.c plants without remove_tree(), when it cannot be trusted.
+void unlink_planted(const std::string& dir) {
+    for (const char* name : {"decoy", "out.txt", "dir", "fifo", "ok.txt", "prog"})
+        ::unlink((dir + "/" + name).c_str());
+    ::rmdir(dir.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("planted links and FIFOs are refused by the host-side file functions",
+          "[root][hostile][files]") {
+    SKIP_UNLESS_ROOT();
+    const std::string passwd_before = read_file("/etc/passwd");
+    struct stat passwd_st {};
+    REQUIRE(::stat("/etc/passwd", &passwd_st) == 0);
+    TempDir decoy("hostile-decoy", 0755);
+    { std::ofstream(decoy / "canary") << "canary"; }
+
+    HostSnapshot host;
+    Box box("links");
+    box.spec.argv.push_back(decoy.path());
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    REQUIRE(r.status == Status::ok);
+    const std::string dir = box.workdir();
+
+    CHECK_THROWS_AS(sandbox::read_beneath(dir, "out.txt", 1 << 20), std::system_error);
+    CHECK_THROWS_AS(sandbox::read_beneath(dir, "dir/etc/passwd", 1 << 20), std::system_error);
+    CHECK_THROWS_AS(sandbox::read_beneath(dir, "decoy/canary", 1 << 20), std::system_error);
+
+    // A reader blocked on the FIFO is released by a watchdog that opens the
+    // write end (which only succeeds while someone waits to read).
+    {
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        std::atomic<bool> blocked{false};
+        const std::string fifo = dir + "/fifo";
+        std::thread watchdog([&] {
+            std::unique_lock<std::mutex> lock(m);
+            if (cv.wait_for(lock, std::chrono::seconds(3), [&] { return done; })) return;
+            int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0) {
+                blocked = true;
+                ::close(fd);
+            }
+        });
+        const auto start = std::chrono::steady_clock::now();
+        CHECK_THROWS_AS(sandbox::read_beneath(dir, "fifo", 1 << 20), std::system_error);
+        const auto took = std::chrono::steady_clock::now() - start;
+        {
+            std::lock_guard<std::mutex> lock(m);
+            done = true;
+        }
+        cv.notify_all();
+        watchdog.join();
+        CHECK_FALSE(blocked);
+        CHECK(took < std::chrono::seconds(2));
+    }
+
+    CHECK(sandbox::read_beneath(dir, "ok.txt", 1 << 20) == "fine");
+    CHECK_THROWS_AS(sandbox::create_output(dir + "/out.txt"), std::system_error);
+
+    // remove_tree() must not follow `dir -> /`: proven harmless on a probe
+    // with links to the decoy before it is let loose on the real thing.
+    const bool safe = remove_tree_spares_link_targets(decoy);
+    CHECK(safe);
+    if (safe) {
+        sandbox::remove_tree(dir);
+    } else {
+        FAIL_CHECK("remove_tree() follows links; not calling it on a folder linking to /");
+        unlink_planted(dir);
+    }
+    struct stat st {};
+    CHECK((::lstat(dir.c_str(), &st) != 0 && errno == ENOENT));
+    CHECK(read_file(decoy / "canary") == "canary");
+    CHECK(read_file("/etc/passwd") == passwd_before);
+    struct stat after {};
+    REQUIRE(::stat("/etc/passwd", &after) == 0);
+    CHECK(after.st_ino == passwd_st.st_ino);
+    CHECK(after.st_mtim.tv_sec == passwd_st.st_mtim.tv_sec);
+    CHECK(after.st_mtim.tv_nsec == passwd_st.st_mtim.tv_nsec);
+    CHECK(::access("/usr/bin", F_OK) == 0);
+
+    box.cleanup();
+    host.check();
+}
+
+TEST_CASE("a work folder the library made is removed without following planted links",
+          "[root][hostile][files]") {
+    SKIP_UNLESS_ROOT();
+    TempDir decoy("hostile-decoy", 0755);
+    { std::ofstream(decoy / "canary") << "canary"; }
+    HostSnapshot host;
+    Box box("");
+    box.spec.workdir.clear();  // the library makes and removes its own
+    box.spec.argv = {"/bin/sh", "-c",
+                     "ln -s " + decoy.path() + " decoy && mkdir d && ln -s " + decoy.path() +
+                         " d/decoy && mkfifo fifo && echo hi > f"};
+    box.capture_stderr();
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    CHECK(r.exit_code == 0);
+    CHECK(read_file(decoy / "canary") == "canary");
+    box.cleanup();
+    host.check();
+}
+
+// ---------------------------------------------------------------------------
+// Usage errors are the sandbox's, never the program's.
+
+TEST_CASE("a missing program is an internal error naming execve and ENOENT",
+          "[root][hostile][usage]") {
+    SKIP_UNLESS_ROOT();
+    const bool own_workdir = GENERATE(true, false);
+    INFO((own_workdir ? "in our working folder" : "in a working folder the library makes"));
+    HostSnapshot host;
+    Box box("");
+    if (!own_workdir) box.spec.workdir.clear();
+    box.spec.argv = {"./missing"};
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::internal_error);
+    CHECK(contains(r.message, "execve"));
+    CHECK(contains(r.message, "ENOENT"));
+    box.cleanup();
+    host.check();
+}
