@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the project needs from Debian 12's packages, nothing else.
+#   deploy/install-deps.sh          build and run (compiler, CMake, libraries)
+#   deploy/install-deps.sh --test   also what the tests need (Catch2, qemu,
+#                                   busybox and cpio for the cgroup-v2 VM)
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libseccomp-dev
+          libboost-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(catch2 qemu-system-x86 busybox-static cpio)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
