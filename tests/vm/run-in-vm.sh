@@ -12,20 +12,23 @@
 #
 #   --cache DIR        keeps the kernel .deb and its unpacked tree
 #                      (default: <repo>/build/vm-cache)
-#   --timeout SECONDS  kill the VM after this long (default 1200)
+#   --timeout SECONDS  kill the VM after this long, boot included (default 1200)
 #   --mem MIB          guest memory (default 2048)
 #   --file H[:V]       copy host file/directory H into the VM at V (default: the
 #                      absolute path of H); ELF files get their shared libraries
 #                      (per ldd, plus the dynamic loader) at the same paths.
 #                      Libraries loaded with dlopen() are NOT found: pass them
 #                      with --file too.
-#   --env NAME=VALUE   export in the VM before CMD runs
+#   --env NAME=VALUE   export in the VM before CMD runs (may override PATH/HOME)
 #
-# Inside the VM: PID 1 is a busybox sh script; proc, sysfs, devtmpfs, devpts,
-# tmpfs (/run, /tmp, /dev/shm) and cgroup2 (/sys/fs/cgroup, with +memory +pids
-# +cpu enabled in the root's cgroup.subtree_control) are mounted; CMD runs as
-# root in / with stdin from /dev/null and PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin.
-# The console is streamed live to stdout.
+# Inside the VM: PID 1 is a busybox sh script; the root is the initramfs
+# (re-rooted onto a bind mount so that pivot_root works); proc, sysfs,
+# devtmpfs, devpts, tmpfs (/run, /tmp, /dev/shm) and cgroup2 (/sys/fs/cgroup,
+# with +memory +pids +cpu enabled in the root's cgroup.subtree_control) are
+# mounted, lo is up; /etc has passwd/group with root and nobody/nogroup. CMD
+# runs as root in / with stdin from /dev/null, HOME=/root and
+# PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin. The VM's console (CMD's
+# stdout and stderr, kernel messages) is streamed live to stdout.
 #
 # Exit status: CMD's exit status; 124 if --timeout passed; 125 if the VM died
 # without reporting one (kernel panic, qemu failure) or this script itself
@@ -93,14 +96,20 @@ pkg_installed busybox-static || missing+=(busybox-static)
 command -v cpio >/dev/null || missing+=(cpio)
 command -v ldd >/dev/null || missing+=(libc-bin)
 ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
-busybox_bin=$(dpkg -L busybox-static | grep -m1 -E '/bin/busybox$')
-[[ -x $busybox_bin ]] || die "busybox-static installed but no busybox binary found"
+busybox_bin=
+for f in /bin/busybox /usr/bin/busybox; do
+    [[ -x $f ]] && { busybox_bin=$f; break; }
+done
+# ldd fails on a static binary.
+if [[ -z $busybox_bin ]] || ldd "$busybox_bin" >/dev/null 2>&1; then
+    die "no statically linked busybox found (is busybox-static installed?)"
+fi
 
 # ---------------------------------------------------------------- kernel
 # The current cloud kernel is whatever the meta-package depends on, e.g.
 # linux-image-6.1.0-56-cloud-amd64 (or its -unsigned variant).
 resolve_kernel_pkg() {
-    apt-cache depends "$KERNEL_META" 2>/dev/null |
+    { apt-cache depends "$KERNEL_META" 2>/dev/null || true; } |
         sed -n 's/^ *|\{0,1\}Depends: <\{0,1\}\(linux-image-[^ >]*\)>\{0,1\}$/\1/p' | head -n1
 }
 
@@ -172,6 +181,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-in-vm.XXXXXX")
 qemu_pid=
 reader_pid=
 fifo=$tmp/console
+# shellcheck disable=SC2317  # invoked through the EXIT trap
 cleanup() {
     local fd
     # Stop only the qemu we started (through `timeout`, which forwards the signal).
@@ -341,7 +351,7 @@ chmod 755 "$root/init"
 log=$tmp/console.log
 mkfifo "$fifo"
 # Console -> stdout live (CR of the serial line's CRLF dropped) and into $log.
-sed -u 's/\r$//' <"$fifo" | tee "$log" &
+sed -u 's/\r$//' <"$fifo" | tee -p "$log" &
 reader_pid=$!
 note "booting ${kernel_image##*/} (timeout ${timeout_s}s)"
 # qboot (from qemu-system-data, a dependency of qemu-system-x86) is a minimal
