@@ -240,7 +240,10 @@ struct Pipe {
     }
 };
 
-std::string errno_text(int e) { return std::string(std::strerror(e)) + " (" + std::to_string(e) + ")"; }
+std::string errno_text(int e) {
+    const char* name = ::strerrorname_np(e);
+    return std::string(name ? name : std::to_string(e).c_str()) + ": " + std::strerror(e);
+}
 
 RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::BoxCgroup& cg, int out_fd,
                   int err_fd) {
@@ -272,8 +275,15 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
             r.status = Status::syscall_violation;
             r.message = "forbidden system call: " + seccomp::syscall_name(o.value);
             return r;
-        case Ending::cpu_limit: r.status = Status::time_limit; return r;
-        case Ending::wall_limit: r.status = Status::wall_time_limit; return r;
+        case Ending::cpu_limit:
+        case Ending::wall_limit:
+            // A program that ignores SIGXFSZ spins on EFBIG until a clock
+            // runs out; the output limit is what it hit first.
+            if (over_output_limit(out_fd, s.output_bytes) || over_output_limit(err_fd, s.output_bytes))
+                r.status = Status::output_limit;
+            else
+                r.status = o.ending == Ending::cpu_limit ? Status::time_limit : Status::wall_time_limit;
+            return r;
         case Ending::oom: r.status = Status::memory_limit; return r;
         case Ending::exited: break;
     }
