@@ -20,10 +20,14 @@ struct StepError {
 
 [[noreturn]] void fail(const std::string& step, int err);
 
-// mounts.cpp: the tmpfs root with read-only binds, /proc, /dev, /tmp,
-// /dev/shm, /etc/passwd and /etc/group, the working folder; pivot_root
-// into it with the old root detached; the root left read-only.
-void setup_root(const proto::InitConfig& cfg);
+// mounts.cpp, in two halves so the first can run before the run is known:
+// prepare_root: the tmpfs root with the default read-only binds, /proc,
+// /dev, /etc/passwd and /etc/group (from the prepare config);
+// finish_root: /tmp and /dev/shm sized for the run, the run's extra binds,
+// the working folder; pivot_root with the old root detached; the root left
+// read-only.
+void prepare_root(const proto::InitConfig& prep);
+void finish_root(const proto::InitConfig& prep, const proto::InitConfig& run);
 
 // credentials.cpp: in the program child, the last steps before exec:
 // resource limits, no supplementary groups, the box uid/gid, an empty

@@ -247,10 +247,11 @@ BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name, const Limits
 
 BoxCgroup::~BoxCgroup() { destroy(); }
 
-std::vector<int> BoxCgroup::procs_fds() const {
-    std::vector<int> out;
-    for (const auto& d : dirs_) out.push_back(d.procs.get());
-    return out;
+void BoxCgroup::add(pid_t pid) const {
+    const std::string text = std::to_string(pid);
+    for (const auto& d : dirs_)
+        if (::write(d.procs.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+            io::throw_errno("write(\"" + d.path + "/cgroup.procs\", " + text + ")", errno);
 }
 
 std::uint64_t BoxCgroup::cpu_usage_ns() const {

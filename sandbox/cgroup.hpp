@@ -14,6 +14,8 @@
 // used by one thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -85,8 +87,8 @@ public:
     BoxCgroup& operator=(BoxCgroup&&) = delete;
     ~BoxCgroup();
 
-    // Open cgroup.procs files: writing "0" to each joins the writer.
-    std::vector<int> procs_fds() const;
+    // Moves process `pid` (and so everything it starts later) in.
+    void add(pid_t pid) const;
     std::uint64_t cpu_usage_ns() const;
     // Peak memory; on v2 kernels without memory.peak, the highest
     // memory.current seen by sample().

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "sandbox/fd.hpp"
@@ -31,6 +32,11 @@ std::string read_beneath(const std::string& dir, const std::string& relpath,
 // Creates (or truncates) `path` for writing on the host, refusing a final
 // symlink or a special file at that name.
 Fd create_output(const std::string& path);
+
+// True when some regular file beneath `dir` (links not followed, at most
+// `max_entries` entries looked at) is at least `bytes` long: how the host
+// learns that a program which ignored SIGXFSZ hit the file size limit.
+bool has_file_of_size(const std::string& dir, std::uint64_t bytes, std::size_t max_entries = 10000);
 
 // Removes a folder and everything in it without following any symlink and
 // without leaving the file system it is on. Missing: no error.

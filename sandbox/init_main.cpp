@@ -1,7 +1,8 @@
 // judge-sandbox-init: PID 1 of every box. Reads as a checklist:
 //
-//   config from fd 3 -> file system -> hostname -> cgroup namespace ->
-//   "ready" to the host -> wait for "go" -> fork the program child
+//   prepare config -> generic file system, hostname -> "prepared" ->
+//   run config + stdio -> rest of the file system, pivot_root -> cgroup
+//   namespace -> "ready" to the host -> wait for "go" -> fork the program child
 //   (rlimits, credentials, seccomp, exec) -> supervise: reap, forward
 //   signals, report a refused system call or the program's exit, then kill
 //   everything left (double-forked daemons included) and exit, which tears
@@ -49,22 +50,47 @@ void report(ReportKind kind, int a, const std::string& text = {}) {
     [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
 }
 
-sandbox::proto::InitConfig read_config() {
-    struct stat st {};
-    if (::fstat(sandbox::proto::kConfigFd, &st) != 0) sandbox::box::fail("fstat(config)", errno);
-    std::vector<char> buf(static_cast<std::size_t>(st.st_size));
+// One control message from the host: a config, and with the run config the
+// program's stdin, stdout and stderr. Returns false when the host is gone.
+bool read_config(sandbox::proto::InitConfig& cfg, int* fds, std::size_t nfds) {
+    std::vector<char> buf(sandbox::proto::kMaxMessage);
+    iovec iov{buf.data(), buf.size()};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 3)] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctrl;
+    msg.msg_controllen = sizeof ctrl;
+    ssize_t n;
+    do n = ::recvmsg(sandbox::proto::kControlFd, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n <= 0) return false;
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
     std::size_t got = 0;
-    while (got < buf.size()) {
-        ssize_t n = ::pread(sandbox::proto::kConfigFd, buf.data() + got, buf.size() - got,
-                            static_cast<off_t>(got));
-        if (n <= 0) sandbox::box::fail("pread(config)", n < 0 ? errno : EIO);
-        got += static_cast<std::size_t>(n);
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (got != nfds) sandbox::box::fail("recvmsg(config): unexpected descriptors", EPROTO);
+        std::memcpy(fds, CMSG_DATA(c), sizeof(int) * got);
     }
-    ::close(sandbox::proto::kConfigFd);
-    sandbox::proto::InitConfig cfg;
-    if (!sandbox::proto::decode(buf.data(), buf.size(), cfg) || cfg.argv.empty())
+    if (got != nfds) sandbox::box::fail("recvmsg(config): descriptors missing", EPROTO);
+    if (!sandbox::proto::decode(buf.data(), static_cast<std::size_t>(n), cfg))
         sandbox::box::fail("decode(config)", EINVAL);
-    return cfg;
+    return true;
+}
+
+// The run's stdio onto 0, 1, 2 (init held /dev/null there until now).
+void install_stdio(const int* fds) {
+    int tmp[3];
+    for (int i = 0; i < 3; ++i) {
+        tmp[i] = ::fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+        if (tmp[i] < 0) sandbox::box::fail("fcntl(F_DUPFD_CLOEXEC)", errno);
+        ::close(fds[i]);
+    }
+    for (int i = 0; i < 3; ++i) {
+        if (::dup2(tmp[i], i) != i) sandbox::box::fail("dup2(stdio)", errno);
+        ::close(tmp[i]);
+    }
 }
 
 void send_fd(int sock, int fd) {
@@ -144,7 +170,7 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        // init is shielded from the OOM killer; the program must not be.
+        // init may be shielded from the OOM killer; the program must not be.
         int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (adj < 0 || ::write(adj, "0", 1) != 1) sandbox::box::fail("write(/proc/self/oom_score_adj)", errno);
         ::close(adj);
@@ -228,18 +254,33 @@ int main() {
     sigset_t all;
     sigfillset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
+    ::fcntl(sandbox::proto::kControlFd, F_SETFD, FD_CLOEXEC);
     ::fcntl(sandbox::proto::kReportFd, F_SETFD, FD_CLOEXEC);
-    ::fcntl(sandbox::proto::kGoFd, F_SETFD, FD_CLOEXEC);
     try {
-        sandbox::proto::InitConfig cfg = read_config();
         // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
         // the box's verdict must not hinge on which process the kernel picks.
         if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
             [[maybe_unused]] ssize_t w = ::write(adj, "-1000", 5);
             ::close(adj);
         }
-        sandbox::box::setup_root(cfg);
-        if (::sethostname("box", 3) != 0) sandbox::box::fail("sethostname(box)", errno);
+
+        // Phase 1, possibly long before the run: the generic box.
+        sandbox::proto::InitConfig prep;
+        if (!read_config(prep, nullptr, 0)) ::_exit(0);
+        sandbox::box::prepare_root(prep);
+        if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
+            sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
+        report(ReportKind::prepared, 0);
+
+        // Phase 2: the run. By now the host has put us into the box's cgroup.
+        sandbox::proto::InitConfig cfg;
+        int stdio[3];
+        if (!read_config(cfg, stdio, 3)) ::_exit(0);  // the host dropped this box
+        if (cfg.argv.empty()) sandbox::box::fail("config: empty argv", EINVAL);
+        install_stdio(stdio);
+        sandbox::box::finish_root(prep, cfg);
+        cfg.uid = prep.uid;
+        cfg.gid = prep.gid;
         // The box's cgroup becomes the root of its cgroup view.
         if (::unshare(CLONE_NEWCGROUP) != 0) sandbox::box::fail("unshare(CLONE_NEWCGROUP)", errno);
 
@@ -250,10 +291,10 @@ int main() {
         report(ReportKind::ready, 0);
         char go = 0;
         ssize_t n;
-        do n = ::read(sandbox::proto::kGoFd, &go, 1);
+        do n = ::read(sandbox::proto::kControlFd, &go, 1);
         while (n < 0 && errno == EINTR);
         if (n != 1) ::_exit(0);  // the host gave up on this box
-        ::close(sandbox::proto::kGoFd);
+        ::close(sandbox::proto::kControlFd);
 
         pid_t child = ::fork();
         if (child < 0) sandbox::box::fail("fork()", errno);

@@ -1,11 +1,16 @@
 // The wire format between the host (sandbox::run) and the box's init
 // (judge-sandbox-init, PID 1 inside the box).
 //
-// The host serialises an InitConfig into a memfd that init reads as fd 3.
-// Init reports to the host with fixed-size Report records on fd 4 (a pipe;
-// each record is smaller than PIPE_BUF, so writes from init and the
-// program child never interleave). The host starts the clock and answers
-// with one byte on fd 5 ("go").
+// fd 3 is a SOCK_SEQPACKET control socket, host -> init, three messages:
+//   1. "prepare": an InitConfig with the uid/gid, root mountpoint and the
+//      default binds. Init builds the generic part of the box and reports
+//      `prepared`. This may happen well before the run (a prepared box).
+//   2. "run": an InitConfig with everything else, carrying the program's
+//      stdin/stdout/stderr as SCM_RIGHTS. Init finishes the box and reports
+//      `ready`.
+//   3. "go": one byte; the host has started the clock.
+// fd 4 is a pipe, init -> host: fixed-size Report records (each smaller than
+// PIPE_BUF, so writes from init and the program child never interleave).
 #pragma once
 
 #include <cstdint>
@@ -15,9 +20,10 @@
 
 namespace sandbox::proto {
 
-inline constexpr int kConfigFd = 3;
+inline constexpr int kControlFd = 3;
 inline constexpr int kReportFd = 4;
-inline constexpr int kGoFd = 5;
+// A control message is one datagram: the run config must fit.
+inline constexpr std::size_t kMaxMessage = 192 * 1024;
 inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
 
 enum class ReportKind : std::uint32_t {
@@ -26,6 +32,7 @@ enum class ReportKind : std::uint32_t {
     violation = 3,     // a = syscall number the seccomp filter refused
     exec_failed = 4,   // a = errno of execve; text = the path tried
     setup_failed = 5,  // a = errno; text = the step that failed
+    prepared = 6,      // generic set-up done; waiting for the run config
 };
 
 struct Report {
@@ -52,6 +59,7 @@ struct InitConfig {
     std::uint64_t rlimit_stack = 0;
     std::uint64_t rlimit_nproc = 0;
     std::string root_mountpoint;  // empty host folder the box root tmpfs covers
+    std::string hostname;
     std::string workdir;          // host folder bound read-write at /box
     std::vector<std::string> argv;
     std::vector<std::string> env;
@@ -146,6 +154,7 @@ inline std::vector<char> encode(const InitConfig& c) {
     w.u64(c.rlimit_stack);
     w.u64(c.rlimit_nproc);
     w.str(c.root_mountpoint);
+    w.str(c.hostname);
     w.str(c.workdir);
     w.strs(c.argv);
     w.strs(c.env);
@@ -172,6 +181,7 @@ inline bool decode(const char* p, std::size_t n, InitConfig& c) {
     c.rlimit_stack = r.u64();
     c.rlimit_nproc = r.u64();
     c.root_mountpoint = r.str();
+    c.hostname = r.str();
     c.workdir = r.str();
     c.argv = r.strs();
     c.env = r.strs();

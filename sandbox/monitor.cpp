@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <exception>
 
 #include "sandbox/init_protocol.hpp"
 
@@ -70,7 +72,27 @@ Outcome from_report(const proto::Report& r) {
 
 }  // namespace
 
+namespace {
+
+Outcome watch_box(const Watch& w);
+
+}  // namespace
+
 Outcome watch(const Watch& w) {
+    try {
+        return watch_box(w);
+    } catch (const std::exception& e) {
+        // A cgroup file that cannot be read mid-run: still end and reap the
+        // box, and say why (an internal error, not the program's fault).
+        ::kill(w.init, SIGKILL);
+        reap(w.init);
+        return Outcome{Ending::init_lost, 0, 0, std::string("monitoring the box failed: ") + e.what()};
+    }
+}
+
+namespace {
+
+Outcome watch_box(const Watch& w) {
     auto end_box = [&](Outcome o) {
         ::kill(w.init, SIGKILL);  // PID 1 gone: the kernel kills its namespace
         try {
@@ -139,5 +161,7 @@ Outcome watch(const Watch& w) {
         }
     }
 }
+
+}  // namespace
 
 }  // namespace sandbox::monitor

@@ -88,7 +88,7 @@ void bind_one(const std::string& root, const proto::BindEntry& b) {
     do_mount(nullptr, dst, nullptr, flags, nullptr);
 }
 
-void make_dev(const std::string& root, std::uint64_t shm_bytes) {
+void make_dev(const std::string& root) {
     const std::string dev = root + "/dev";
     mkdirs(dev, 0755);
     do_mount("box-dev", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
@@ -111,46 +111,51 @@ void make_dev(const std::string& root, std::uint64_t shm_bytes) {
         const std::string p = dev + "/" + l.name;
         if (::symlink(l.target, p.c_str()) != 0) fail("symlink(" + p + ")", errno);
     }
-    const std::string shm = dev + "/shm";
-    if (::mkdir(shm.c_str(), 01777) != 0) fail("mkdir(" + shm + ")", errno);
-    const std::string opts = "size=" + std::to_string(shm_bytes) + ",mode=1777";
-    do_mount("box-shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts.c_str());
+    mkdirs(dev + "/shm", 01777);
+}
+
+void mount_tmpfs(const std::string& path, std::uint64_t bytes, unsigned long flags) {
+    const std::string opts = "size=" + std::to_string(bytes) + ",mode=1777";
+    do_mount("box-tmp", path, "tmpfs", flags, opts.c_str());
 }
 
 }  // namespace
 
-void setup_root(const proto::InitConfig& cfg) {
+void prepare_root(const proto::InitConfig& prep) {
     // Nothing we mount may propagate back to the host's namespace.
     do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
 
-    const std::string& root = cfg.root_mountpoint;
+    const std::string& root = prep.root_mountpoint;
     do_mount("box-root", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755");
 
-    for (const auto& b : cfg.binds) bind_one(root, b);
+    for (const auto& b : prep.binds) bind_one(root, b);
 
     const std::string proc = root + "/proc";
     mkdirs(proc, 0555);
     do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
 
-    make_dev(root, cfg.tmp_bytes);
-
-    const std::string tmp = root + "/tmp";
-    mkdirs(tmp, 01777);
-    const std::string tmp_opts = "size=" + std::to_string(cfg.tmp_bytes) + ",mode=1777";
-    do_mount("box-tmp", tmp, "tmpfs", MS_NOSUID | MS_NODEV, tmp_opts.c_str());
+    make_dev(root);
+    mkdirs(root + "/tmp", 01777);
 
     const std::string etc = root + "/etc";
     mkdirs(etc, 0755);
-    const std::string uid = std::to_string(cfg.uid), gid = std::to_string(cfg.gid);
+    const std::string uid = std::to_string(prep.uid), gid = std::to_string(prep.gid);
     write_file(etc + "/passwd",
                "root:x:0:0:root:/:/usr/sbin/nologin\nbox:x:" + uid + ":" + gid + ":box:/box:/bin/sh\n",
                0644);
     write_file(etc + "/group", "root:x:0:\nbox:x:" + gid + ":\n", 0644);
     write_file(etc + "/hosts", "127.0.0.1 localhost box\n::1 localhost\n", 0644);
+    mkdirs(root + "/box", 0755);
+}
+
+void finish_root(const proto::InitConfig& prep, const proto::InitConfig& run) {
+    const std::string& root = prep.root_mountpoint;
+    mount_tmpfs(root + "/tmp", run.tmp_bytes, MS_NOSUID | MS_NODEV);
+    mount_tmpfs(root + "/dev/shm", run.tmp_bytes, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    for (const auto& b : run.binds) bind_one(root, b);
 
     const std::string box = root + "/box";
-    mkdirs(box, 0755);
-    do_mount(cfg.workdir.c_str(), box, nullptr, MS_BIND, nullptr);
+    do_mount(run.workdir.c_str(), box, nullptr, MS_BIND, nullptr);
     do_mount(nullptr, box, nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, nullptr);
 
     // pivot_root(".", ".") stacks the old root on top of the new one; the

@@ -1,17 +1,12 @@
 #include "sandbox/pools.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 #include "sandbox/sys_io.hpp"
 
@@ -53,85 +48,5 @@ Slot Slot::acquire() {
     }
     io::throw_errno("no free box slot", EAGAIN);
 }
-
-namespace {
-
-Fd make_netns() {
-    // unshare(CLONE_NEWNET) moves only the calling thread; a throwaway
-    // thread keeps the caller's namespace untouched.
-    Fd out;
-    int err = 0;
-    std::thread([&] {
-        if (::unshare(CLONE_NEWNET) != 0) {
-            err = errno;
-            return;
-        }
-        out.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-        if (!out) err = errno;
-    }).join();
-    if (!out) io::throw_errno("unshare(CLONE_NEWNET)", err);
-    return out;
-}
-
-class NetnsPool {
-public:
-    Fd take() {
-        std::unique_lock lk(mu_);
-        if (!started_ && target_ > 0) {
-            started_ = true;
-            std::thread([this] { fill(); }).detach();
-        }
-        if (ready_.empty()) {
-            lk.unlock();
-            cv_.notify_one();
-            return make_netns();
-        }
-        Fd fd = std::move(ready_.front());
-        ready_.pop_front();
-        lk.unlock();
-        cv_.notify_one();
-        return fd;
-    }
-    void set_target(unsigned n) {
-        std::lock_guard lk(mu_);
-        target_ = n;
-        while (ready_.size() > n) ready_.pop_back();
-        cv_.notify_one();
-    }
-
-private:
-    // The filler lives for the whole process, sleeping while the pool is full.
-    void fill() {
-        for (;;) {
-            std::unique_lock lk(mu_);
-            cv_.wait(lk, [this] { return ready_.size() < target_; });
-            lk.unlock();
-            Fd fd;
-            if (::unshare(CLONE_NEWNET) == 0) fd.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
-            lk.lock();
-            if (!fd) {  // leave the pool empty; take() creates on demand
-                lk.unlock();
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                continue;
-            }
-            if (ready_.size() < target_) ready_.push_back(std::move(fd));
-        }
-    }
-    std::mutex mu_;  // guards ready_, target_, started_
-    std::condition_variable cv_;
-    std::deque<Fd> ready_;
-    unsigned target_ = 2;
-    bool started_ = false;
-};
-
-NetnsPool& netns_pool() {
-    static auto* pool = new NetnsPool();  // never destroyed: its thread outlives main
-    return *pool;
-}
-
-}  // namespace
-
-Fd take_netns() { return netns_pool().take(); }
-void set_netns_pool_size(unsigned n) { netns_pool().set_target(n); }
 
 }  // namespace sandbox::pools

@@ -1,15 +1,11 @@
-// Resources a box takes at start and gives back at its end.
+// Slots: what a box holds for its lifetime.
 //
 // Slots: each box running at once holds a slot, which gives it its uid/gid
 // (kUidBase + slot) and the name of its cgroup. A slot is an flock on a file
 // under the state folder, so boxes of different processes on one host never
 // share a uid, and a crashed owner's slot frees itself.
 //
-// Network namespaces: creating one costs about a millisecond of kernel time,
-// so a background thread keeps a few fresh ones ready on an idle core. Each
-// is handed out once and never reused.
-//
-// Thread-safety: both are safe to use from many threads.
+// Thread-safety: safe to use from many threads.
 #pragma once
 
 #include <cstdint>
@@ -33,13 +29,14 @@ public:
 
 private:
     Slot(std::uint32_t i, Fd lock) : index_(i), lock_(std::move(lock)) {}
+
+public:
+    Slot(Slot&&) noexcept = default;
+    Slot& operator=(Slot&&) noexcept = default;
+
+private:
     std::uint32_t index_;
     Fd lock_;
 };
-
-// A fresh network namespace descriptor, from the pool when one is ready.
-Fd take_netns();
-// How many namespaces to keep ready (0 turns the pool off). Default 2.
-void set_netns_pool_size(unsigned n);
 
 }  // namespace sandbox::pools

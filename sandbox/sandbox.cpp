@@ -22,13 +22,10 @@
 #include "sandbox/init_protocol.hpp"
 #include "sandbox/monitor.hpp"
 #include "sandbox/pools.hpp"
+#include "sandbox/prepared.hpp"
 #include "sandbox/seccomp.hpp"
 #include "sandbox/spawn.hpp"
 #include "sandbox/sys_io.hpp"
-
-#ifndef JUDGE_SANDBOX_INIT_PATH
-#define JUDGE_SANDBOX_INIT_PATH "/usr/local/libexec/judge/judge-sandbox-init"
-#endif
 
 namespace sandbox {
 
@@ -100,30 +97,6 @@ std::string to_json(const RunResult& r) {
 }
 
 namespace {
-
-// judge-sandbox-init: $JUDGE_SANDBOX_INIT, else beside the running binary,
-// else where the build put it.
-int init_binary() {
-    static const int fd = [] {
-        std::vector<std::string> candidates;
-        if (const char* env = std::getenv("JUDGE_SANDBOX_INIT"); env && *env) candidates.emplace_back(env);
-        char self[PATH_MAX];
-        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n > 0) {
-            std::string dir(self, static_cast<std::size_t>(n));
-            dir = dir.substr(0, dir.rfind('/'));
-            candidates.push_back(dir + "/judge-sandbox-init");
-        }
-        candidates.emplace_back(JUDGE_SANDBOX_INIT_PATH);
-        for (const auto& c : candidates) {
-            int f = ::open(c.c_str(), O_PATH | O_CLOEXEC);
-            if (f >= 0) return f;
-        }
-        return -1;
-    }();
-    if (fd < 0) io::throw_errno("open(judge-sandbox-init): set JUDGE_SANDBOX_INIT", ENOENT);
-    return fd;
-}
 
 unsigned online_cpus() {
     static const unsigned n = [] {
@@ -199,9 +172,9 @@ private:
     gid_t old_gid_ = 0;
 };
 
-proto::InitConfig make_config(const RunSpec& s, const pools::Slot& slot, const std::string& workdir) {
+// The run half of init's configuration (the prepare half went with the box).
+proto::InitConfig make_config(const RunSpec& s, const std::string& workdir) {
     proto::InitConfig c;
-    c.uid = c.gid = slot.uid();
     c.tmp_bytes = s.tmp_bytes ? s.tmp_bytes : s.memory_bytes;
     // Backstop only, a second past the budget; the host kills first.
     c.rlimit_cpu_s = (s.cpu_time_ms + 999) / 1000 + 1;
@@ -209,36 +182,14 @@ proto::InitConfig make_config(const RunSpec& s, const pools::Slot& slot, const s
     c.rlimit_nofile = s.open_files;
     c.rlimit_stack = s.stack_bytes ? s.stack_bytes : s.memory_bytes;
     c.rlimit_nproc = s.pids_max;
-    c.root_mountpoint = pools::state_dir() + "/root";
     c.workdir = workdir;
     c.argv = s.argv;
     c.env = s.env;
-    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"})
-        c.binds.push_back(proto::BindEntry{d, d, false, true});
     for (const auto& b : s.binds)
         c.binds.push_back(proto::BindEntry{b.host_path, b.box_path.empty() ? b.host_path : b.box_path, b.writable, false});
     c.bpf = seccomp::native_filter();
     return c;
 }
-
-Fd config_memfd(const proto::InitConfig& c) {
-    Fd fd(::memfd_create("box-config", MFD_CLOEXEC));
-    if (!fd) io::throw_errno("memfd_create(box-config)", errno);
-    const auto data = proto::encode(c);
-    if (::write(fd.get(), data.data(), data.size()) != static_cast<ssize_t>(data.size()))
-        io::throw_errno("write(box-config)", errno);
-    return fd;
-}
-
-struct Pipe {
-    Fd r, w;
-    Pipe() {
-        int p[2];
-        if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
-        r.reset(p[0]);
-        w.reset(p[1]);
-    }
-};
 
 std::string errno_text(int e) {
     const char* name = ::strerrorname_np(e);
@@ -246,13 +197,18 @@ std::string errno_text(int e) {
 }
 
 RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::BoxCgroup& cg, int out_fd,
-                  int err_fd) {
+                  int err_fd, const std::string& workdir) {
     RunResult r;
     r.cpu_time_us = o.cpu_ns / 1000;
     r.wall_time_us = o.wall_ns / 1000;
     r.memory_bytes = cg.memory_peak();
     const std::uint64_t oom = cg.oom_kills();
     const std::uint64_t cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
+    // Files stop at the limit; one that reached it means the program hit it.
+    auto hit_output_limit = [&] {
+        return over_output_limit(out_fd, s.output_bytes) || over_output_limit(err_fd, s.output_bytes) ||
+               has_file_of_size(workdir, s.output_bytes);
+    };
     using monitor::Ending;
     switch (o.ending) {
         case Ending::setup_failed:
@@ -279,7 +235,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
         case Ending::wall_limit:
             // A program that ignores SIGXFSZ spins on EFBIG until a clock
             // runs out; the output limit is what it hit first.
-            if (over_output_limit(out_fd, s.output_bytes) || over_output_limit(err_fd, s.output_bytes))
+            if (hit_output_limit())
                 r.status = Status::output_limit;
             else
                 r.status = o.ending == Ending::cpu_limit ? Status::time_limit : Status::wall_time_limit;
@@ -299,8 +255,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
         // foreign ABI (32-bit entry, x32 numbers).
         r.status = Status::syscall_violation;
         r.message = "system call through a foreign ABI (32-bit or x32)";
-    } else if (r.signal == SIGXFSZ || over_output_limit(out_fd, s.output_bytes) ||
-               over_output_limit(err_fd, s.output_bytes)) {
+    } else if (r.signal == SIGXFSZ || hit_output_limit()) {
         r.status = Status::output_limit;
     } else if (WIFSIGNALED(st)) {
         r.status = Status::signaled;
@@ -313,8 +268,8 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
 
 RunResult run_checked(const RunSpec& s) {
     const cgroup::Layout& layout = cgroup::host_layout();
-    pools::Slot slot = pools::Slot::acquire();
-    Workdir workdir(s, slot);
+    prepared::Box box = prepared::take(s.network);
+    Workdir workdir(s, box.slot());
 
     Fd in = s.stdin_fd >= 0 ? Fd(::fcntl(s.stdin_fd, F_DUPFD_CLOEXEC, 0)) : open_input(s);
     Fd out = s.stdout_fd >= 0 ? Fd(::fcntl(s.stdout_fd, F_DUPFD_CLOEXEC, 0)) : open_output(s.stdout_path);
@@ -322,42 +277,25 @@ RunResult run_checked(const RunSpec& s) {
     if (!in || !out || !err) io::throw_errno("fcntl(F_DUPFD_CLOEXEC, stdio)", errno);
 
     // pids.max counts init as well as the program's processes and threads.
-    cgroup::BoxCgroup cg(layout, "judge-box-" + std::to_string(slot.index()),
+    cgroup::BoxCgroup cg(layout, "judge-box-" + std::to_string(box.slot().index()),
                          cgroup::Limits{s.memory_bytes, s.pids_max + 1});
-    Fd config = config_memfd(make_config(s, slot, workdir.path()));
-    Fd netns = s.network ? Fd() : pools::take_netns();
-    Pipe report, go;
-
-    std::vector<int> procs = cg.procs_fds();
-    spawn::Args a;
-    a.init_fd = init_binary();
-    a.config_fd = config.get();
-    a.report_fd = report.w.get();
-    a.go_fd = go.r.get();
-    a.stdio[0] = in.get();
-    a.stdio[1] = out.get();
-    a.stdio[2] = err.get();
-    a.procs_fds = procs.data();
-    a.nprocs = procs.size();
-    a.netns_fd = netns.get();
-    pid_t init = spawn::start_init(a);
-    // Only the box holds these ends now: EOF on the report pipe means init
-    // and everything it started are gone.
-    report.w.reset();
-    go.r.reset();
-    config.reset();
-    netns.reset();
+    // Init joins before the program exists; the program inherits the cgroup
+    // and never runs an instruction outside it.
+    cg.add(box.init());
+    const int stdio[3] = {in.get(), out.get(), err.get()};
+    box.send_run(make_config(s, workdir.path()), stdio);
 
     monitor::Watch w;
-    w.init = init;
-    w.report_fd = report.r.get();
-    w.go_fd = go.w.get();
+    w.init = box.init();
+    w.report_fd = box.report_fd();
+    w.go_fd = box.control_fd();
     w.cg = &cg;
     w.cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
     w.wall_limit_ns = (s.wall_time_ms ? s.wall_time_ms : 2 * s.cpu_time_ms + 1000) * 1'000'000ull;
     w.cpus = std::min(online_cpus(), s.pids_max);
+    box.release();  // watch() reaps init
     monitor::Outcome o = monitor::watch(w);
-    return account(s, o, cg, out.get(), err.get());
+    return account(s, o, cg, out.get(), err.get(), workdir.path());
 }
 
 }  // namespace

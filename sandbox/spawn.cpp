@@ -32,30 +32,25 @@ constexpr std::size_t kStackSize = 64 * 1024;
 int child_main(void* p) {
     const Args& a = *static_cast<const Args*>(p);
     int report = a.report_fd;
-    // Into the box's cgroups before init (and so the program) runs an
-    // instruction of its own: children inherit the cgroup.
-    for (std::size_t i = 0; i < a.nprocs; ++i)
-        if (::write(a.procs_fds[i], "0", 1) != 1) child_fail(report, "write(cgroup.procs)", errno);
-    if (a.netns_fd >= 0 && ::setns(a.netns_fd, CLONE_NEWNET) != 0) child_fail(report, "setns(CLONE_NEWNET)", errno);
     // If the host dies, so does the box.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(report, "prctl(PR_SET_PDEATHSIG)", errno);
 
-    // Lay out fds 0..5 (stdin, stdout, stderr, config, report, go) without
+    // Lay out fds 0..4 (null, null, null, control, report) without
     // clobbering a source that already sits on a target number.
-    const int src[6] = {a.stdio[0], a.stdio[1], a.stdio[2], a.config_fd, a.report_fd, a.go_fd};
-    int tmp[6];
-    for (int i = 0; i < 6; ++i) {
+    const int src[5] = {a.null_fd, a.null_fd, a.null_fd, a.control_fd, a.report_fd};
+    int tmp[5];
+    for (int i = 0; i < 5; ++i) {
         tmp[i] = ::fcntl(src[i], F_DUPFD, 16);
         if (tmp[i] < 0) child_fail(report, "fcntl(F_DUPFD)", errno);
     }
-    for (int i = 0; i < 6; ++i)
+    for (int i = 0; i < 5; ++i)
         if (::dup2(tmp[i], i) != i) child_fail(report, "dup2()", errno);
     report = proto::kReportFd;
     // Not one host descriptor beyond these crosses into the box. The init
-    // binary's O_PATH descriptor is close-on-exec, so closing from 6 up
-    // would close it too early: mark instead of close.
-    if (::syscall(SYS_close_range, 6, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-        for (int fd = 6; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    // binary's O_PATH descriptor must stay open until execveat, so mark
+    // close-on-exec instead of closing.
+    if (::syscall(SYS_close_range, 5, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        for (int fd = 5; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
     char arg0[] = "judge-sandbox-init";
     char* argv[] = {arg0, nullptr};
@@ -74,12 +69,12 @@ pid_t start_init(const Args& args) {
     sigfillset(&all);
     // No signal handler may run in the child: it shares our memory.
     ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    const int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-                      CLONE_NEWUTS | SIGCHLD;
+    int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+    if (args.new_netns) flags |= CLONE_NEWNET;
     pid_t pid = ::clone(child_main, stack.get() + kStackSize, flags, const_cast<Args*>(&args));
     int err = errno;
     ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) io::throw_errno("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS)", err);
+    if (pid < 0) io::throw_errno("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|CLONE_NEWNET)", err);
     return pid;
 }
 

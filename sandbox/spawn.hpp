@@ -1,5 +1,6 @@
-// Starting a box's init: clone into fresh namespaces, join the box's
-// cgroups, exec judge-sandbox-init.
+// Starting a box's init: clone into fresh namespaces, exec
+// judge-sandbox-init. (The host puts init into the box's cgroup later, before
+// the program exists.)
 //
 // The clone shares the caller's memory and suspends the calling thread until
 // the exec (CLONE_VM | CLONE_VFORK, like posix_spawn), so its cost does not
@@ -16,14 +17,11 @@
 namespace sandbox::spawn {
 
 struct Args {
-    int init_fd = -1;    // O_PATH descriptor of judge-sandbox-init
-    int config_fd = -1;  // becomes fd 3
-    int report_fd = -1;  // becomes fd 4
-    int go_fd = -1;      // becomes fd 5
-    int stdio[3] = {-1, -1, -1};
-    const int* procs_fds = nullptr;  // cgroup.procs files to join
-    std::size_t nprocs = 0;
-    int netns_fd = -1;  // setns() into it; -1: keep the host's network
+    int init_fd = -1;     // O_PATH descriptor of judge-sandbox-init
+    int control_fd = -1;  // becomes fd 3
+    int report_fd = -1;   // becomes fd 4
+    int null_fd = -1;     // /dev/null, init's stdio until the run's arrives
+    bool new_netns = true;  // false: share the host's network
 };
 
 // Returns the init's pid (in the caller's namespace); throws

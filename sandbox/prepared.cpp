@@ -1,0 +1,222 @@
+#include "sandbox/prepared.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "sandbox/spawn.hpp"
+#include "sandbox/sys_io.hpp"
+
+#ifndef JUDGE_SANDBOX_INIT_PATH
+#define JUDGE_SANDBOX_INIT_PATH "/usr/local/libexec/judge/judge-sandbox-init"
+#endif
+
+namespace sandbox::prepared {
+
+namespace {
+
+// judge-sandbox-init: $JUDGE_SANDBOX_INIT, else beside the running binary,
+// else where the build put it.
+int init_binary() {
+    static const int fd = [] {
+        std::vector<std::string> candidates;
+        if (const char* env = std::getenv("JUDGE_SANDBOX_INIT"); env && *env) candidates.emplace_back(env);
+        char self[PATH_MAX];
+        ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n > 0) {
+            std::string dir(self, static_cast<std::size_t>(n));
+            dir = dir.substr(0, dir.rfind('/'));
+            candidates.push_back(dir + "/judge-sandbox-init");
+        }
+        candidates.emplace_back(JUDGE_SANDBOX_INIT_PATH);
+        for (const auto& c : candidates) {
+            int f = ::open(c.c_str(), O_PATH | O_CLOEXEC);
+            if (f >= 0) return f;
+        }
+        return -1;
+    }();
+    if (fd < 0) io::throw_errno("open(judge-sandbox-init): set JUDGE_SANDBOX_INIT", ENOENT);
+    return fd;
+}
+
+int dev_null() {
+    static const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd < 0) io::throw_errno("open(\"/dev/null\")", errno);
+    return fd;
+}
+
+void send_message(int sock, const std::vector<char>& data, const int* fds, std::size_t nfds) {
+    if (data.size() > proto::kMaxMessage)
+        throw std::invalid_argument("the run's argv, env and binds are too large (" + std::to_string(data.size()) +
+                                    " bytes, at most " + std::to_string(proto::kMaxMessage) + ")");
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 3)] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (nfds) {
+        msg.msg_control = ctrl;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        cmsghdr* c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    ssize_t n;
+    do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    if (n != static_cast<ssize_t>(data.size())) io::throw_errno("sendmsg(box control)", n < 0 ? errno : EIO);
+}
+
+std::string errno_name(int e) {
+    const char* name = ::strerrorname_np(e);
+    return std::string(name ? name : std::to_string(e).c_str()) + ": " + std::strerror(e);
+}
+
+}  // namespace
+
+Box Box::make(bool network) {
+    Box box(pools::Slot::acquire(), network);
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) io::throw_errno("socketpair()", errno);
+    box.control_.reset(sv[0]);
+    Fd child_control(sv[1]);
+    // Room for one whole run config in a single datagram.
+    int size = static_cast<int>(proto::kMaxMessage * 2);
+    if (::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
+    box.report_.reset(p[0]);
+    Fd child_report(p[1]);
+
+    spawn::Args a;
+    a.init_fd = init_binary();
+    a.control_fd = child_control.get();
+    a.report_fd = child_report.get();
+    a.null_fd = dev_null();
+    a.new_netns = !network;
+    box.init_ = spawn::start_init(a);
+    // Only init holds these ends now: EOF on the report pipe means init and
+    // everything it started are gone.
+    child_control.reset();
+    child_report.reset();
+
+    proto::InitConfig prep;
+    prep.uid = prep.gid = box.slot_.uid();
+    prep.root_mountpoint = pools::state_dir() + "/root";
+    prep.hostname = "box";
+    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"})
+        prep.binds.push_back(proto::BindEntry{d, d, false, true});
+    send_message(box.control_.get(), proto::encode(prep), nullptr, 0);
+
+    pollfd pfd{box.report_.get(), POLLIN, 0};
+    int rc;
+    do rc = ::poll(&pfd, 1, 30'000);
+    while (rc < 0 && errno == EINTR);
+    proto::Report r{};
+    if (rc <= 0 || ::read(box.report_.get(), &r, sizeof r) != static_cast<ssize_t>(sizeof r))
+        throw std::runtime_error("box init did not report prepared");
+    if (r.kind != proto::ReportKind::prepared) {
+        std::string text(r.text, strnlen(r.text, sizeof r.text));
+        throw std::runtime_error("box set-up failed: " + text + ": " + errno_name(r.a));
+    }
+    return box;
+}
+
+Box::~Box() {
+    if (init_ <= 0) return;
+    ::kill(init_, SIGKILL);
+    int st;
+    while (::waitpid(init_, &st, 0) < 0 && errno == EINTR) {
+    }
+}
+
+void Box::send_run(const proto::InitConfig& cfg, const int stdio[3]) const {
+    send_message(control_.get(), proto::encode(cfg), stdio, 3);
+}
+
+namespace {
+
+class Pool {
+public:
+    Box take() {
+        std::unique_lock lk(mu_);
+        if (ready_.empty()) {
+            lk.unlock();
+            return Box::make(false);
+        }
+        Box b = std::move(ready_.front());
+        ready_.pop_front();
+        lk.unlock();
+        cv_.notify_one();
+        return b;
+    }
+    void set_target(unsigned n) {
+        std::deque<Box> surplus;
+        {
+            std::lock_guard lk(mu_);
+            target_ = n;
+            while (ready_.size() > n) {
+                surplus.push_back(std::move(ready_.back()));
+                ready_.pop_back();
+            }
+            if (n > 0 && !started_) {
+                started_ = true;
+                // Lives for the whole process, asleep while the pool is full.
+                // It is the parent of the boxes it makes: their
+                // PDEATHSIG fires only when the process goes.
+                std::thread([this] { fill(); }).detach();
+            }
+        }
+        cv_.notify_one();
+    }
+
+private:
+    void fill() {
+        for (;;) {
+            {
+                std::unique_lock lk(mu_);
+                cv_.wait(lk, [this] { return ready_.size() < target_; });
+            }
+            try {
+                Box b = Box::make(false);
+                std::lock_guard lk(mu_);
+                if (ready_.size() < target_) ready_.push_back(std::move(b));
+            } catch (const std::exception&) {
+                // take() makes boxes itself and reports the failure there.
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+    }
+    std::mutex mu_;  // guards ready_, target_, started_
+    std::condition_variable cv_;
+    std::deque<Box> ready_;
+    unsigned target_ = 0;
+    bool started_ = false;
+};
+
+Pool& pool() {
+    static auto* p = new Pool();  // never destroyed: its thread outlives main
+    return *p;
+}
+
+}  // namespace
+
+Box take(bool network) { return network ? Box::make(true) : pool().take(); }
+void set_pool_size(unsigned n) { pool().set_target(n); }
+
+}  // namespace sandbox::prepared

@@ -1,0 +1,71 @@
+// Prepared boxes: the run-independent half of a box, made ahead of time.
+//
+// Most of a box's cost is the same for every run: cloning into fresh PID,
+// mount, IPC, UTS and network namespaces (the network namespace alone is
+// about a millisecond of kernel time), exec of init, the tmpfs root with its
+// read-only binds, /proc and /dev. A background thread does that on an idle
+// core and keeps a few such boxes waiting; a run takes one, sends its run
+// config and stdio, and the box finishes itself (tmp, working folder,
+// pivot_root). Every box is still used once: nothing of a finished run is
+// ever reused.
+//
+// Thread-safety: take() and set_pool_size() are safe from many threads.
+// Errors: std::system_error / std::runtime_error naming the failing step.
+#pragma once
+
+#include <sys/types.h>
+
+#include <utility>
+
+#include "sandbox/fd.hpp"
+#include "sandbox/init_protocol.hpp"
+#include "sandbox/pools.hpp"
+
+namespace sandbox::prepared {
+
+class Box {
+public:
+    // Spawns init in fresh namespaces (sharing the host's network when
+    // `network`), sends the prepare config and waits for "prepared".
+    static Box make(bool network);
+
+    Box(Box&& o) noexcept
+        : slot_(std::move(o.slot_)),
+          network_(o.network_),
+          init_(std::exchange(o.init_, -1)),
+          control_(std::move(o.control_)),
+          report_(std::move(o.report_)) {}
+    Box& operator=(Box&&) = delete;
+    Box(const Box&) = delete;
+    ~Box();  // kills and reaps init unless released
+
+    pid_t init() const { return init_; }
+    int control_fd() const { return control_.get(); }
+    int report_fd() const { return report_.get(); }
+    const pools::Slot& slot() const { return slot_; }
+    bool network() const { return network_; }
+
+    // The run config with the program's stdin, stdout and stderr.
+    void send_run(const proto::InitConfig& cfg, const int stdio[3]) const;
+    // From now on the caller reaps init (monitor::watch does).
+    void release() { init_ = -1; }
+
+private:
+    Box(pools::Slot slot, bool network) : slot_(std::move(slot)), network_(network) {}
+    pools::Slot slot_;
+    bool network_;
+    pid_t init_ = -1;
+    Fd control_;
+    Fd report_;
+};
+
+// A prepared box: from the pool when one is waiting (never for `network`
+// boxes), else made on the spot.
+Box take(bool network);
+
+// How many boxes to keep prepared (0 turns the pool off; default 0 until
+// set: one-shot programs like the CLI pay nothing for a pool they would not
+// use). Setting a size starts the background thread.
+void set_pool_size(unsigned n);
+
+}  // namespace sandbox::prepared
