@@ -4,6 +4,9 @@
 //   clone_newuser | clone_newnet | clone_newns: clone() with that namespace flag
 //   socket_netlink | socket_packet | socket_alg | socket_vsock: socket() of that family
 //   x32_getpid: getpid through the x32 ABI (number | 0x40000000)
+//   int80_getpid: getpid through the 32-bit entry (int $0x80, i386 number
+//           20), where the x86_64 numbers mean other calls; a kernel without
+//           32-bit emulation answers SIGSEGV (the harness probes first)
 //   clone3: clone3() must fail with ENOSYS so that libc falls back to clone()
 //           (then a thread and a fork must still work)
 //   socket_inet, fork, pthread: allowed calls
@@ -111,6 +114,11 @@ int main(int argc, char** argv) {
     if (strcmp(name, "x32_getpid") == 0) {
         long rc = syscall(0x40000000L | SYS_getpid);
         return let_through(name, rc, errno);
+    }
+    if (strcmp(name, "int80_getpid") == 0) {
+        long rc;
+        __asm__ volatile("int $0x80" : "=a"(rc) : "a"(20L) : "memory");
+        return let_through(name, rc, rc < 0 ? (int)-rc : 0);
     }
     if (strcmp(name, "clone3") == 0) {
         struct clone_args_v0 args;
