@@ -24,18 +24,19 @@ done
 
 # Inside the VM: cgroup2 is mounted at /sys/fs/cgroup with memory, pids and
 # cpu enabled for the root's children.
+# The first command enters /sys/fs/cgroup/suite and, being the service, moves
+# itself into suite/judge-service and enables controllers on suite; later
+# ones start directly in that leaf, as a restarted service would.
 script=$(cat <<INNER
 set -e
 mkdir -p /sys/fs/cgroup/suite
-echo \$\$ > /sys/fs/cgroup/suite/cgroup.procs
-echo "suite cgroup: \$(cat /proc/self/cgroup)"
-$build/sandbox/judge-sandbox check
-mkdir -p /tmp/w && cp /bin/busybox /tmp/w/bb
-$build/sandbox/judge-sandbox run --workdir /tmp/w --time 1 --memory 64 -- ./bb sh -c 'echo hello from a v2 box; cat /proc/self/cgroup'
-echo "service cgroup after the move: \$(cat /proc/self/cgroup)"
-ls /sys/fs/cgroup/suite
-$build/tests/unit/test_unit
-$build/tests/hostile/test_hostile
+in_suite() { sh -c 'echo \$\$ > /sys/fs/cgroup/suite/cgroup.procs 2>/dev/null || echo \$\$ > /sys/fs/cgroup/suite/judge-service/cgroup.procs; exec "\$@"' in_suite "\$@"; }
+in_suite $build/sandbox/judge-sandbox check
+echo "suite: \$(cat /sys/fs/cgroup/suite/cgroup.subtree_control) / leaf: \$(ls /sys/fs/cgroup/suite | grep judge-)"
+mkdir -p /tmp/w && cp /bin/busybox /tmp/w/busybox
+in_suite $build/sandbox/judge-sandbox run --workdir /tmp/w --time 1 --memory 64 -- ./busybox sh -c 'echo hello from a v2 box; cat /proc/self/cgroup'
+in_suite $build/tests/unit/test_unit --use-colour no
+in_suite $build/tests/hostile/test_hostile --use-colour no
 INNER
 )
 exec bash "$here/run-in-vm.sh" --timeout 1500 --mem 3072 "${args[@]}" -- sh -c "$script"
