@@ -10,10 +10,11 @@
 // developer's concurrent test run) are told apart by their held slot lock.
 // The cases that compare wall and CPU time assume otherwise idle cores.
 #include "sandbox/sandbox.hpp"
+#include "sandbox/prepared.hpp"
 
 #include "sandbox/fs_safe.hpp"
 
-#define CATCH_CONFIG_MAIN
+#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -907,4 +908,13 @@ TEST_CASE("a missing program is an internal error naming execve and ENOENT",
     CHECK((contains(r.message, "ENOENT") || contains(r.message, std::strerror(ENOENT))));
     box.cleanup();
     host.check();
+}
+
+// Runs the suite through prepared boxes, as the service does (the CLI covers
+// boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
+int main(int argc, char** argv) {
+    const char* env = std::getenv("JUDGE_TEST_POOL");
+    unsigned pool = env && *env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 2u;
+    if (::geteuid() == 0) sandbox::prepared::set_pool_size(pool);
+    return Catch::Session().run(argc, argv);
 }
