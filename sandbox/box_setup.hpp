@@ -22,12 +22,13 @@ struct StepError {
 
 // mounts.cpp, in two halves so the first can run before the run is known:
 // prepare_root: the tmpfs root with the default read-only binds, /proc,
-// /dev, /etc/passwd and /etc/group (from the prepare config);
-// finish_root: /tmp and /dev/shm sized for the run, the run's extra binds,
-// the working folder; pivot_root with the old root detached; the root left
-// read-only.
+// /dev, /tmp, /dev/shm, /etc/passwd and /etc/group; pivot_root with the old
+// root detached.
+// finish_root: /tmp and /dev/shm sized for the run; the working folder
+// (trees[0]) and the run's extra binds (trees[1..]) attached from detached
+// mount trees the host cloned; the root made read-only.
 void prepare_root(const proto::InitConfig& prep);
-void finish_root(const proto::InitConfig& prep, const proto::InitConfig& run);
+void finish_root(const proto::InitConfig& run, const int* trees);
 
 // credentials.cpp: in the program child, the last steps before exec:
 // resource limits, no supplementary groups, the box uid/gid, an empty

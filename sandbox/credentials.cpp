@@ -54,7 +54,8 @@ void drop_privileges(const proto::InitConfig& cfg) {
     if (::setgroups(0, nullptr) != 0) fail("setgroups(0)", errno);
     if (::setresgid(cfg.gid, cfg.gid, cfg.gid) != 0) fail("setresgid(" + std::to_string(cfg.gid) + ")", errno);
     // The bounding set must go while we still hold CAP_SETPCAP.
-    for (int cap = 0; cap <= last_cap(); ++cap)
+    const int last = last_cap();
+    for (int cap = 0; cap <= last; ++cap)
         if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
             fail("prctl(PR_CAPBSET_DROP, " + std::to_string(cap) + ")", errno);
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,21 +42,33 @@ using sandbox::box::StepError;
 using sandbox::proto::Report;
 using sandbox::proto::ReportKind;
 
-void report(ReportKind kind, int a, const std::string& text = {}) {
+// Shared with the program child until its exec (CLONE_VM | CLONE_VFORK).
+bool g_oom_shielded = false;
+std::int64_t g_child_cpu_ns = 0;
+
+std::int64_t cpu_ns(clockid_t clock) {
+    timespec ts{};
+    ::clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void report(ReportKind kind, int a, const std::string& text = {}, std::int64_t b = 0) {
     Report r{};
     r.kind = kind;
     r.a = a;
+    r.b = b;
     std::snprintf(r.text, sizeof r.text, "%s", text.c_str());
     // A failed write means the host is gone; PDEATHSIG will end us.
     [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
 }
 
 // One control message from the host: a config, and with the run config the
-// program's stdin, stdout and stderr. Returns false when the host is gone.
-bool read_config(sandbox::proto::InitConfig& cfg, int* fds, std::size_t nfds) {
+// program's stdin, stdout and stderr and the mount trees to attach. Returns
+// false when the host is gone.
+bool read_config(sandbox::proto::InitConfig& cfg, std::vector<int>& fds) {
     std::vector<char> buf(sandbox::proto::kMaxMessage);
     iovec iov{buf.data(), buf.size()};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 3)] = {};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * sandbox::proto::kMaxFds)] = {};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -65,15 +78,14 @@ bool read_config(sandbox::proto::InitConfig& cfg, int* fds, std::size_t nfds) {
     do n = ::recvmsg(sandbox::proto::kControlFd, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
     if (n <= 0) return false;
-    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
-    std::size_t got = 0;
+    fds.clear();
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        if (got != nfds) sandbox::box::fail("recvmsg(config): unexpected descriptors", EPROTO);
-        std::memcpy(fds, CMSG_DATA(c), sizeof(int) * got);
+        std::size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        fds.resize(got);
+        std::memcpy(fds.data(), CMSG_DATA(c), sizeof(int) * got);
     }
-    if (got != nfds) sandbox::box::fail("recvmsg(config): descriptors missing", EPROTO);
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
     if (!sandbox::proto::decode(buf.data(), static_cast<std::size_t>(n), cfg))
         sandbox::box::fail("decode(config)", EINVAL);
     return true;
@@ -171,9 +183,11 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         // init may be shielded from the OOM killer; the program must not be.
-        int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-        if (adj < 0 || ::write(adj, "0", 1) != 1) sandbox::box::fail("write(/proc/self/oom_score_adj)", errno);
-        ::close(adj);
+        if (g_oom_shielded) {
+            int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+            if (adj < 0 || ::write(adj, "0", 1) != 1) sandbox::box::fail("write(/proc/self/oom_score_adj)", errno);
+            ::close(adj);
+        }
         // No controlling terminal: TIOCSTI into a host tty is impossible.
         if (::setsid() < 0) sandbox::box::fail("setsid()", errno);
         sandbox::box::apply_rlimits(cfg);
@@ -190,12 +204,23 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
         ::close(static_cast<int>(listener));
         ::close(sock);
         std::string tried;
+        g_child_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         int err = exec_program(cfg, tried);
         report(ReportKind::exec_failed, err, tried);
     } catch (const StepError& e) {
         report(ReportKind::setup_failed, e.err, e.step);
     }
     ::_exit(127);
+}
+
+struct ChildArgs {
+    const sandbox::proto::InitConfig* cfg;
+    int sock;
+};
+
+int program_child_main(void* p) {
+    auto* a = static_cast<ChildArgs*>(p);
+    program_child(*a->cfg, a->sock);
 }
 
 [[noreturn]] void finish() {
@@ -260,13 +285,15 @@ int main() {
         // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
         // the box's verdict must not hinge on which process the kernel picks.
         if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
-            [[maybe_unused]] ssize_t w = ::write(adj, "-1000", 5);
+            g_oom_shielded = ::write(adj, "-1000", 5) == 5;
             ::close(adj);
         }
 
         // Phase 1, possibly long before the run: the generic box.
         sandbox::proto::InitConfig prep;
-        if (!read_config(prep, nullptr, 0)) ::_exit(0);
+        std::vector<int> fds;
+        if (!read_config(prep, fds)) ::_exit(0);
+        if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
         sandbox::box::prepare_root(prep);
         if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
             sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
@@ -274,11 +301,13 @@ int main() {
 
         // Phase 2: the run. By now the host has put us into the box's cgroup.
         sandbox::proto::InitConfig cfg;
-        int stdio[3];
-        if (!read_config(cfg, stdio, 3)) ::_exit(0);  // the host dropped this box
+        if (!read_config(cfg, fds)) ::_exit(0);  // the host dropped this box
         if (cfg.argv.empty()) sandbox::box::fail("config: empty argv", EINVAL);
-        install_stdio(stdio);
-        sandbox::box::finish_root(prep, cfg);
+        // stdin, stdout, stderr, the working folder, then one per bind.
+        if (fds.size() != 4 + cfg.binds.size()) sandbox::box::fail("run config: descriptors missing", EPROTO);
+        install_stdio(fds.data());
+        sandbox::box::finish_root(cfg, fds.data() + 3);
+        for (std::size_t i = 3; i < fds.size(); ++i) ::close(fds[i]);
         cfg.uid = prep.uid;
         cfg.gid = prep.gid;
         // The box's cgroup becomes the root of its cgroup view.
@@ -296,13 +325,16 @@ int main() {
         if (n != 1) ::_exit(0);  // the host gave up on this box
         ::close(sandbox::proto::kControlFd);
 
-        pid_t child = ::fork();
-        if (child < 0) sandbox::box::fail("fork()", errno);
-        if (child == 0) {
-            ::close(sv[0]);
-            program_child(cfg, sv[1]);
-        }
+        // The program child shares init's memory and init waits until its
+        // exec, as with vfork: nothing is copied, and no one else runs in
+        // this address space meanwhile.
+        const std::int64_t cpu_at_go = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+        ChildArgs args{&cfg, sv[1]};
+        static char stack[256 * 1024];
+        pid_t child = ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+        if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK)", errno);
         ::close(sv[1]);
+        report(ReportKind::started, 0, {}, cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
         supervise(child, sv[0]);
     } catch (const StepError& e) {
         report(ReportKind::setup_failed, e.err, e.step);

@@ -5,9 +5,11 @@
 //   1. "prepare": an InitConfig with the uid/gid, root mountpoint and the
 //      default binds. Init builds the generic part of the box and reports
 //      `prepared`. This may happen well before the run (a prepared box).
-//   2. "run": an InitConfig with everything else, carrying the program's
-//      stdin/stdout/stderr as SCM_RIGHTS. Init finishes the box and reports
-//      `ready`.
+//   2. "run": an InitConfig with everything else, carrying as SCM_RIGHTS
+//      the program's stdin/stdout/stderr, then detached mount trees (open_tree
+//      OPEN_TREE_CLONE, made by the host in its own namespace) of the working
+//      folder and of each extra bind. Init attaches them (move_mount),
+//      finishes the box and reports `ready`.
 //   3. "go": one byte; the host has started the clock.
 // fd 4 is a pipe, init -> host: fixed-size Report records (each smaller than
 // PIPE_BUF, so writes from init and the program child never interleave).
@@ -24,6 +26,9 @@ inline constexpr int kControlFd = 3;
 inline constexpr int kReportFd = 4;
 // A control message is one datagram: the run config must fit.
 inline constexpr std::size_t kMaxMessage = 192 * 1024;
+// Descriptors in one message: stdio, the working folder, the binds.
+inline constexpr std::size_t kMaxBinds = 64;
+inline constexpr std::size_t kMaxFds = 4 + kMaxBinds;
 inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
 
 enum class ReportKind : std::uint32_t {
@@ -33,12 +38,15 @@ enum class ReportKind : std::uint32_t {
     exec_failed = 4,   // a = errno of execve; text = the path tried
     setup_failed = 5,  // a = errno; text = the step that failed
     prepared = 6,      // generic set-up done; waiting for the run config
+    started = 7,       // the program exec'd; b = CPU ns init and the child
+                       // spent after "go" before it (not the program's)
 };
 
 struct Report {
     ReportKind kind;
     std::int32_t a;
-    char text[120];
+    std::int64_t b;
+    char text[112];
 };
 static_assert(sizeof(Report) <= 512, "a report must be written atomically");
 

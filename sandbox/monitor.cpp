@@ -118,23 +118,26 @@ Outcome watch_box(const Watch& w) {
     const std::uint64_t wall_deadline = t0 + w.wall_limit_ns;
     const unsigned cpus = std::max(1u, w.cpus);
 
+    // CPU that init and the program child spend between "go" and the exec
+    // is the box's, not the program's: init reports it once the exec is done.
+    std::uint64_t overhead = 0;
+    auto program_cpu = [&] {
+        const std::uint64_t used = w.cg->cpu_usage_ns() - cpu_base;
+        return used > overhead ? used - overhead : 0;
+    };
+    auto stop = [&](Outcome o, std::uint64_t t_end) {
+        o.cpu_ns = program_cpu();  // before the teardown adds its own
+        o.wall_ns = t_end - t0;
+        return end_box(std::move(o));
+    };
+
     pollfd fds[2] = {{w.report_fd, POLLIN, 0}, {w.cg->oom_event_fd(), w.cg->oom_event_mask(), 0}};
     for (;;) {
-        const std::uint64_t used = w.cg->cpu_usage_ns() - cpu_base;
+        const std::uint64_t used = program_cpu();
         const std::uint64_t now = now_ns();
         w.cg->sample();
-        if (used > w.cpu_limit_ns) {
-            Outcome o = end_box(Outcome{Ending::cpu_limit, 0, 0, {}});
-            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
-            o.wall_ns = now - t0;
-            return o;
-        }
-        if (now >= wall_deadline) {
-            Outcome o = end_box(Outcome{Ending::wall_limit, 0, 0, {}});
-            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
-            o.wall_ns = now - t0;
-            return o;
-        }
+        if (used > w.cpu_limit_ns) return stop(Outcome{Ending::cpu_limit, 0, 0, {}}, now);
+        if (now >= wall_deadline) return stop(Outcome{Ending::wall_limit, 0, 0, {}}, now);
         // Before this moment the budget cannot be spent even with every
         // usable CPU busy; the floor bounds wake-ups near the limit.
         std::uint64_t cpu_wake = now + std::max<std::uint64_t>((w.cpu_limit_ns - used) / cpus + 1, 500'000);
@@ -142,22 +145,17 @@ Outcome watch_box(const Watch& w) {
         if (rc <= 0) continue;
         if (fds[1].revents) {
             w.cg->consume_oom_event();
-            if (w.cg->oom_kills() > 0) {
-                Outcome o = end_box(Outcome{Ending::oom, 0, 0, {}});
-                o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
-                o.wall_ns = now_ns() - t0;
-                return o;
-            }
+            if (w.cg->oom_kills() > 0) return stop(Outcome{Ending::oom, 0, 0, {}}, now_ns());
         }
         if (fds[0].revents) {
             const std::uint64_t t_end = now_ns();
-            Outcome o = read_report(w.report_fd, r)
-                            ? from_report(r)
-                            : Outcome{Ending::init_lost, 0, 0, "box init exited without a report"};
-            o = end_box(o);
-            o.cpu_ns = w.cg->cpu_usage_ns() - cpu_base;
-            o.wall_ns = t_end - t0;
-            return o;
+            if (!read_report(w.report_fd, r))
+                return stop(Outcome{Ending::init_lost, 0, 0, "box init exited without a report"}, t_end);
+            if (r.kind == proto::ReportKind::started) {
+                overhead = r.b > 0 ? static_cast<std::uint64_t>(r.b) : 0;
+                continue;
+            }
+            return stop(from_report(r), t_end);
         }
     }
 }

@@ -135,7 +135,10 @@ void prepare_root(const proto::InitConfig& prep) {
     do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
 
     make_dev(root);
+    // Sized for the run later (a remount); until then they hold nothing.
     mkdirs(root + "/tmp", 01777);
+    mount_tmpfs(root + "/tmp", 4096, MS_NOSUID | MS_NODEV);
+    mount_tmpfs(root + "/dev/shm", 4096, MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
     const std::string etc = root + "/etc";
     mkdirs(etc, 0755);
@@ -146,24 +149,47 @@ void prepare_root(const proto::InitConfig& prep) {
     write_file(etc + "/group", "root:x:0:\nbox:x:" + gid + ":\n", 0644);
     write_file(etc + "/hosts", "127.0.0.1 localhost box\n::1 localhost\n", 0644);
     mkdirs(root + "/box", 0755);
-}
-
-void finish_root(const proto::InitConfig& prep, const proto::InitConfig& run) {
-    const std::string& root = prep.root_mountpoint;
-    mount_tmpfs(root + "/tmp", run.tmp_bytes, MS_NOSUID | MS_NODEV);
-    mount_tmpfs(root + "/dev/shm", run.tmp_bytes, MS_NOSUID | MS_NODEV | MS_NOEXEC);
-    for (const auto& b : run.binds) bind_one(root, b);
-
-    const std::string box = root + "/box";
-    do_mount(run.workdir.c_str(), box, nullptr, MS_BIND, nullptr);
-    do_mount(nullptr, box, nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, nullptr);
 
     // pivot_root(".", ".") stacks the old root on top of the new one; the
     // detach below then takes it away, leaving no path back to the host.
+    // What the run needs from the host arrives as detached mount trees.
     if (::chdir(root.c_str()) != 0) fail("chdir(" + root + ")", errno);
     if (::syscall(SYS_pivot_root, ".", ".") != 0) fail("pivot_root(" + root + ")", errno);
     if (::umount2(".", MNT_DETACH) != 0) fail("umount2(old root)", errno);
     if (::chdir("/") != 0) fail("chdir(/)", errno);
+}
+
+namespace {
+
+// Attaches a detached mount tree the host cloned (open_tree
+// OPEN_TREE_CLONE) at `dst`, then sets its flags.
+void attach(int tree, const std::string& dst, unsigned long flags) {
+    struct stat st {};
+    if (::fstat(tree, &st) != 0) fail("fstat(mount tree for " + dst + ")", errno);
+    const std::string parent = dst.substr(0, dst.rfind('/'));
+    if (!parent.empty()) mkdirs(parent, 0755);
+    if (S_ISDIR(st.st_mode)) {
+        if (::mkdir(dst.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir(" + dst + ")", errno);
+    } else {
+        int fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) fail("open(" + dst + ")", errno);
+        ::close(fd);
+    }
+    if (::move_mount(tree, "", AT_FDCWD, dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+        fail("move_mount(-> " + dst + ")", errno);
+    do_mount(nullptr, dst, nullptr, MS_BIND | MS_REMOUNT | flags, nullptr);
+}
+
+}  // namespace
+
+void finish_root(const proto::InitConfig& run, const int* trees) {
+    const std::string tmp_opts = "size=" + std::to_string(run.tmp_bytes);
+    do_mount(nullptr, "/tmp", nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV, tmp_opts.c_str());
+    do_mount(nullptr, "/dev/shm", nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC, tmp_opts.c_str());
+    attach(trees[0], "/box", MS_NOSUID | MS_NODEV);
+    for (std::size_t i = 0; i < run.binds.size(); ++i)
+        attach(trees[i + 1], run.binds[i].box,
+               MS_NOSUID | MS_NODEV | (run.binds[i].writable ? 0ul : static_cast<unsigned long>(MS_RDONLY)));
     do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr);
     if (::chdir("/box") != 0) fail("chdir(/box)", errno);
 }

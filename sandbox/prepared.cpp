@@ -58,11 +58,12 @@ int dev_null() {
 }
 
 void send_message(int sock, const std::vector<char>& data, const int* fds, std::size_t nfds) {
+    if (nfds > proto::kMaxFds) throw std::invalid_argument("too many binds");
     if (data.size() > proto::kMaxMessage)
         throw std::invalid_argument("the run's argv, env and binds are too large (" + std::to_string(data.size()) +
                                     " bytes, at most " + std::to_string(proto::kMaxMessage) + ")");
     iovec iov{const_cast<char*>(data.data()), data.size()};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * 3)] = {};
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * proto::kMaxFds)] = {};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -145,8 +146,8 @@ Box::~Box() {
     }
 }
 
-void Box::send_run(const proto::InitConfig& cfg, const int stdio[3]) const {
-    send_message(control_.get(), proto::encode(cfg), stdio, 3);
+void Box::send_run(const proto::InitConfig& cfg, const std::vector<int>& fds) const {
+    send_message(control_.get(), proto::encode(cfg), fds.data(), fds.size());
 }
 
 namespace {

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <utility>
+#include <vector>
 
 #include "sandbox/fd.hpp"
 #include "sandbox/init_protocol.hpp"
@@ -45,8 +46,9 @@ public:
     const pools::Slot& slot() const { return slot_; }
     bool network() const { return network_; }
 
-    // The run config with the program's stdin, stdout and stderr.
-    void send_run(const proto::InitConfig& cfg, const int stdio[3]) const;
+    // The run config with, in order, the program's stdin, stdout and stderr,
+    // and the mount trees of the working folder and of each bind.
+    void send_run(const proto::InitConfig& cfg, const std::vector<int>& fds) const;
     // From now on the caller reaps init (monitor::watch does).
     void release() { init_ = -1; }
 

@@ -5,7 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +60,7 @@ void validate(const RunSpec& s) {
     if (s.open_files < 4 || s.open_files > 65536) bad("open_files: must be in 4..65536");
     if (s.stack_bytes != 0 && s.stack_bytes < (64ull << 10)) bad("stack_bytes: at least 64 KiB (or 0)");
     if (s.tmp_bytes > (64ull << 30)) bad("tmp_bytes: must be at most 64 GiB");
+    if (s.binds.size() > proto::kMaxBinds) bad("binds: at most " + std::to_string(proto::kMaxBinds));
     for (const auto& b : s.binds) {
         if (b.host_path.empty() || b.host_path.front() != '/') bad("binds: host path must be absolute");
         const std::string& box = b.box_path.empty() ? b.host_path : b.box_path;
@@ -172,6 +173,12 @@ private:
     gid_t old_gid_ = 0;
 };
 
+Fd mount_tree(const std::string& path) {
+    Fd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (!fd) io::throw_errno("open_tree(\"" + path + "\", OPEN_TREE_CLONE)", errno);
+    return fd;
+}
+
 // The run half of init's configuration (the prepare half went with the box).
 proto::InitConfig make_config(const RunSpec& s, const std::string& workdir) {
     proto::InitConfig c;
@@ -282,8 +289,16 @@ RunResult run_checked(const RunSpec& s) {
     // Init joins before the program exists; the program inherits the cgroup
     // and never runs an instruction outside it.
     cg.add(box.init());
-    const int stdio[3] = {in.get(), out.get(), err.get()};
-    box.send_run(make_config(s, workdir.path()), stdio);
+    // The working folder and the binds, cloned here where their paths mean
+    // what the caller meant, then attached inside the box (which has long
+    // left the host's mount namespace).
+    std::vector<Fd> trees;
+    trees.push_back(mount_tree(workdir.path()));
+    for (const auto& b : s.binds) trees.push_back(mount_tree(b.host_path));
+    std::vector<int> fds = {in.get(), out.get(), err.get()};
+    for (const auto& t : trees) fds.push_back(t.get());
+    box.send_run(make_config(s, workdir.path()), fds);
+    trees.clear();
 
     monitor::Watch w;
     w.init = box.init();
