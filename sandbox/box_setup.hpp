@@ -30,9 +30,11 @@ struct StepError {
 void prepare_root(const proto::InitConfig& prep);
 void finish_root(const proto::InitConfig& run, const int* trees);
 
-// credentials.cpp: in the program child, the last steps before exec:
-// resource limits, no supplementary groups, the box uid/gid, an empty
-// capability bounding set, no_new_privs. Seccomp is loaded after these.
+// credentials.cpp. In init, while preparing: an empty capability bounding
+// set, which the program child inherits. In the program child, the last
+// steps before exec: resource limits, no supplementary groups, the box
+// uid/gid (which clears every capability), no_new_privs. Seccomp follows.
+void drop_bounding_set();
 void apply_rlimits(const proto::InitConfig& cfg);
 void drop_privileges(const proto::InitConfig& cfg);
 

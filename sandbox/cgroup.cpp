@@ -225,18 +225,11 @@ std::size_t BoxCgroup::find_or_add(const Placement& p, const std::string& name) 
     return dirs_.size() - 1;
 }
 
-BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name, const Limits& limits) {
+BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name) {
     try {
         mem_ = find_or_add(layout.memory, name);
         pids_ = find_or_add(layout.pids, name);
         cpu_ = find_or_add(layout.cpu, name);
-        for (std::size_t i = 0; i < dirs_.size(); ++i) {
-            const Dir& d = dirs_[i];
-            if (d.version == Version::v1)
-                v1::set_limits(d.fd.get(), limits, i == mem_, i == pids_);
-            else
-                v2::set_limits(d.fd.get(), limits, i == mem_, i == pids_);
-        }
         const Dir& m = dirs_[mem_];
         oom_event_ = m.version == Version::v1 ? v1::oom_eventfd(m.fd.get()) : v2::events_fd(m.fd.get());
     } catch (...) {
@@ -246,6 +239,16 @@ BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name, const Limits
 }
 
 BoxCgroup::~BoxCgroup() { destroy(); }
+
+void BoxCgroup::set_limits(const Limits& limits) const {
+    for (std::size_t i = 0; i < dirs_.size(); ++i) {
+        const Dir& d = dirs_[i];
+        if (d.version == Version::v1)
+            v1::set_limits(d.fd.get(), limits, i == mem_, i == pids_);
+        else
+            v2::set_limits(d.fd.get(), limits, i == mem_, i == pids_);
+    }
+}
 
 void BoxCgroup::add(pid_t pid) const {
     const std::string text = std::to_string(pid);

@@ -78,11 +78,13 @@ void kill(int dirfd);     // cgroup.kill where the kernel has it
 // Parsers shared by both backends (unit-tested).
 std::optional<std::uint64_t> parse_key(const std::string& text, const std::string& key);
 
-// One box's cgroup: created with its limits, killed and removed on
-// destruction (RAII). Move-only.
+// One box's cgroup: created empty (a prepared box makes it ahead of its
+// run), limited, joined, then killed and removed on destruction (RAII).
+// Move-only.
 class BoxCgroup {
 public:
-    BoxCgroup(const Layout& layout, const std::string& name, const Limits& limits);
+    BoxCgroup(const Layout& layout, const std::string& name);
+    void set_limits(const Limits& limits) const;
     BoxCgroup(BoxCgroup&&) = default;
     BoxCgroup& operator=(BoxCgroup&&) = delete;
     ~BoxCgroup();

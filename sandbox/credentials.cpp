@@ -50,14 +50,18 @@ void apply_rlimits(const proto::InitConfig& cfg) {
     set_limit(RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK", 0, 0);
 }
 
-void drop_privileges(const proto::InitConfig& cfg) {
-    if (::setgroups(0, nullptr) != 0) fail("setgroups(0)", errno);
-    if (::setresgid(cfg.gid, cfg.gid, cfg.gid) != 0) fail("setresgid(" + std::to_string(cfg.gid) + ")", errno);
-    // The bounding set must go while we still hold CAP_SETPCAP.
+void drop_bounding_set() {
+    // Needs CAP_SETPCAP, which init keeps in its effective set: dropping a
+    // capability from the bounding set only stops it being gained at exec.
     const int last = last_cap();
     for (int cap = 0; cap <= last; ++cap)
         if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
             fail("prctl(PR_CAPBSET_DROP, " + std::to_string(cap) + ")", errno);
+}
+
+void drop_privileges(const proto::InitConfig& cfg) {
+    if (::setgroups(0, nullptr) != 0) fail("setgroups(0)", errno);
+    if (::setresgid(cfg.gid, cfg.gid, cfg.gid) != 0) fail("setresgid(" + std::to_string(cfg.gid) + ")", errno);
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
         fail("prctl(PR_CAP_AMBIENT_CLEAR_ALL)", errno);
     // A change of all uids away from 0 clears the permitted and effective sets.

@@ -295,6 +295,7 @@ int main() {
         if (!read_config(prep, fds)) ::_exit(0);
         if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
         sandbox::box::prepare_root(prep);
+        sandbox::box::drop_bounding_set();
         if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
             sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
         report(ReportKind::prepared, 0);

@@ -15,9 +15,11 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "sandbox/cgroup.hpp"
 #include "sandbox/fd.hpp"
 #include "sandbox/init_protocol.hpp"
 #include "sandbox/pools.hpp"
@@ -33,6 +35,7 @@ public:
     Box(Box&& o) noexcept
         : slot_(std::move(o.slot_)),
           network_(o.network_),
+          cgroup_(std::move(o.cgroup_)),
           init_(std::exchange(o.init_, -1)),
           control_(std::move(o.control_)),
           report_(std::move(o.report_)) {}
@@ -44,6 +47,8 @@ public:
     int control_fd() const { return control_.get(); }
     int report_fd() const { return report_.get(); }
     const pools::Slot& slot() const { return slot_; }
+    // The box's cgroup, made with the box, still without limits or members.
+    cgroup::BoxCgroup& cgroup() { return *cgroup_; }
     bool network() const { return network_; }
 
     // The run config with, in order, the program's stdin, stdout and stderr,
@@ -56,6 +61,7 @@ private:
     Box(pools::Slot slot, bool network) : slot_(std::move(slot)), network_(network) {}
     pools::Slot slot_;
     bool network_;
+    std::optional<cgroup::BoxCgroup> cgroup_;  // destroyed after init is gone
     pid_t init_ = -1;
     Fd control_;
     Fd report_;

@@ -274,7 +274,6 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
 }
 
 RunResult run_checked(const RunSpec& s) {
-    const cgroup::Layout& layout = cgroup::host_layout();
     prepared::Box box = prepared::take(s.network);
     Workdir workdir(s, box.slot());
 
@@ -284,8 +283,8 @@ RunResult run_checked(const RunSpec& s) {
     if (!in || !out || !err) io::throw_errno("fcntl(F_DUPFD_CLOEXEC, stdio)", errno);
 
     // pids.max counts init as well as the program's processes and threads.
-    cgroup::BoxCgroup cg(layout, "judge-box-" + std::to_string(box.slot().index()),
-                         cgroup::Limits{s.memory_bytes, s.pids_max + 1});
+    cgroup::BoxCgroup& cg = box.cgroup();
+    cg.set_limits(cgroup::Limits{s.memory_bytes, s.pids_max + 1});
     // Init joins before the program exists; the program inherits the cgroup
     // and never runs an instruction outside it.
     cg.add(box.init());
