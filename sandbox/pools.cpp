@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <optional>
 
 #include "sandbox/sys_io.hpp"
 
@@ -33,19 +34,21 @@ const std::string& state_dir() {
     return dir;
 }
 
+std::optional<Slot> Slot::try_acquire(std::uint32_t i) {
+    const std::string path = state_dir() + "/slots/" + std::to_string(i % kSlots);
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) io::throw_errno("open(\"" + path + "\")", errno);
+    // flock locks belong to the open file description: two threads of one
+    // process exclude each other as two processes do.
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return Slot(i % kSlots, std::move(fd));
+    if (errno != EWOULDBLOCK) io::throw_errno("flock(\"" + path + "\")", errno);
+    return std::nullopt;
+}
+
 Slot Slot::acquire() {
     static std::atomic<std::uint32_t> next{static_cast<std::uint32_t>(::getpid()) % kSlots};
-    const std::string dir = state_dir() + "/slots/";
-    for (std::uint32_t tries = 0; tries < kSlots; ++tries) {
-        std::uint32_t i = next.fetch_add(1) % kSlots;
-        const std::string path = dir + std::to_string(i);
-        Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!fd) io::throw_errno("open(\"" + path + "\")", errno);
-        // flock locks belong to the open file description: two threads of
-        // one process exclude each other as two processes do.
-        if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return Slot(i, std::move(fd));
-        if (errno != EWOULDBLOCK) io::throw_errno("flock(\"" + path + "\")", errno);
-    }
+    for (std::uint32_t tries = 0; tries < kSlots; ++tries)
+        if (auto slot = try_acquire(next.fetch_add(1) % kSlots)) return std::move(*slot);
     io::throw_errno("no free box slot", EAGAIN);
 }
 

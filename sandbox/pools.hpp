@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sandbox/fd.hpp"
@@ -24,6 +25,8 @@ const std::string& state_dir();
 class Slot {
 public:
     static Slot acquire();  // throws std::system_error when none is free
+    // Slot `i` if no one holds it.
+    static std::optional<Slot> try_acquire(std::uint32_t i);
     std::uint32_t index() const { return index_; }
     std::uint32_t uid() const { return kUidBase + index_; }
 

@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
+#include <set>
 #include <climits>
 #include <condition_variable>
 #include <cstring>
@@ -89,7 +92,39 @@ std::string errno_name(int e) {
 
 }  // namespace
 
+// Box cgroups whose slot no one holds were left by a process that ended
+// without tearing its boxes down (a crash, a kill): remove them, once.
+void sweep_stale_cgroups() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        const cgroup::Layout& layout = cgroup::host_layout();
+        std::set<std::uint32_t> slots;
+        for (const cgroup::Placement* p : {&layout.memory, &layout.pids, &layout.cpu}) {
+            DIR* d = ::opendir(p->base.c_str());
+            if (!d) continue;
+            while (dirent* e = ::readdir(d)) {
+                std::string n = e->d_name;
+                if (n.rfind("judge-box-", 0) != 0 || n.size() == 10) continue;
+                if (n.find_first_not_of("0123456789", 10) != std::string::npos) continue;
+                slots.insert(static_cast<std::uint32_t>(std::stoul(n.substr(10))));
+            }
+            ::closedir(d);
+        }
+        for (std::uint32_t i : slots) {
+            if (i >= pools::kSlots) continue;
+            auto slot = pools::Slot::try_acquire(i);
+            if (!slot) continue;  // a live box of some process
+            try {
+                // Takes over the stale folders, then removes them.
+                cgroup::BoxCgroup stale(layout, "judge-box-" + std::to_string(i));
+            } catch (const std::exception&) {  // best effort; the slot's next owner retries
+            }
+        }
+    });
+}
+
 Box Box::make(bool network) {
+    sweep_stale_cgroups();
     Box box(pools::Slot::acquire(), network);
     box.cgroup_.emplace(cgroup::host_layout(), "judge-box-" + std::to_string(box.slot_.index()));
     int sv[2];
@@ -180,6 +215,8 @@ public:
             }
             if (n > 0 && !started_) {
                 started_ = true;
+                // Prepared boxes own cgroups: tear them down at exit.
+                std::atexit([] { set_pool_size(0); });
                 // Lives for the whole process, asleep while the pool is full.
                 // It is the parent of the boxes it makes: their
                 // PDEATHSIG fires only when the process goes.

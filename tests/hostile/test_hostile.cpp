@@ -910,6 +910,47 @@ TEST_CASE("a missing program is an internal error naming execve and ENOENT",
     host.check();
 }
 
+// ---------------------------------------------------------------------------
+// Prepared boxes own cgroups before their run: none may outlive its process.
+
+namespace {
+int spawn_wait(const std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return st;
+}
+}  // namespace
+
+TEST_CASE("a process that exits with prepared boxes leaves nothing behind", "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    int st = spawn_wait({POOL_USER, "exit"});
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+    host.check();
+}
+
+TEST_CASE("prepared boxes of a killed process are swept by the next one", "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    int st = spawn_wait({POOL_USER, "crash"});
+    REQUIRE(WIFSIGNALED(st));
+    CHECK(WTERMSIG(st) == SIGKILL);
+    // The CLI's first box sweeps box cgroups whose slot no process holds.
+    st = spawn_wait({JUDGE_SANDBOX_CLI, "run", "--stdout", "/dev/null", "--", "/bin/true"});
+    REQUIRE(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+    host.check();
+}
+
 // Runs the suite through prepared boxes, as the service does (the CLI covers
 // boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
 int main(int argc, char** argv) {

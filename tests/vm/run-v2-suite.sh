@@ -13,6 +13,7 @@ files=(
   "$build/sandbox/judge-sandbox"
   "$build/sandbox/judge-sandbox-init"
   "$build/tests/hostile/test_hostile"
+  "$build/tests/hostile/pool_user"
   "$build/tests/hostile/progs"
   "$build/tests/unit/test_unit"
 )
