@@ -186,10 +186,12 @@ std::vector<Leftover> library_work_leftovers() {
 }
 
 // Slots whose lock someone holds right now: boxes of another process on
-// this machine (a developer's concurrent test run), not ours. The library
-// documents a slot as an flock on <state>/slots/<slot> (pools.hpp); this is
-// read passively from /proc/locks, without touching the locks.
-std::set<long> slots_in_use() {
+// this machine (a developer's concurrent test run), or the prepared boxes
+// of this one's pool (waiting for a run, with their cgroup made ahead), not
+// the box of a finished run. The library documents a slot as an flock on
+// <state>/slots/<slot> (pools.hpp); this is read passively from /proc/locks,
+// without touching the locks. With `others_only`, only other processes'.
+std::set<long> slots_in_use(bool others_only = false) {
     std::set<std::pair<std::string, unsigned long>> locked;  // "maj:min" (hex), inode
     std::istringstream in(read_file("/proc/locks"));
     for (std::string line; std::getline(in, line);) {
@@ -197,6 +199,7 @@ std::set<long> slots_in_use() {
         std::vector<std::string> w;
         for (std::string x; f >> x;) w.push_back(x);
         if (w.size() < 6 || w[1] != "FLOCK") continue;
+        if (others_only && w[4] == std::to_string(::getpid())) continue;
         const std::string& id = w[5];  // maj:min:inode
         const std::size_t cut = id.rfind(':');
         if (cut == std::string::npos) continue;
@@ -239,7 +242,7 @@ public:
             std::vector<std::string> unexplained;
             for (const Leftover& l : found) {
                 if (l.slot >= 0 && (before.count(l.slot) || after.count(l.slot))) {
-                    others = true;
+                    others = others || slots_in_use(true).count(l.slot) > 0;
                     continue;
                 }
                 if (attempt == 0 || std::find(stuck.begin(), stuck.end(), l.what) != stuck.end())
