@@ -18,12 +18,17 @@ echo "== build (ASan/UBSan) of the unit tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DJUDGE_SANITIZE=ON -DJUDGE_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs" --target test_unit
 
-echo "== judge-sandbox check"
-build/sandbox/judge-sandbox check
+passed=0 failed=0
+suite() {  # suite NAME COMMAND...: runs one suite, counts it, goes on
+  echo "== $1"
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!! failed: $*"; fi
+}
 
-echo "== tests on this host"
-ASAN_OPTIONS=detect_leaks=1 build-asan/tests/unit/test_unit
-(cd build && ctest --output-on-failure)
+suite "judge-sandbox check" build/sandbox/judge-sandbox check
+suite "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/unit/test_unit
+suite "unit and hostile suites on this host (ctest)" ctest --test-dir build --output-on-failure
+suite "sandbox suite on cgroup v2 in a VM" bash tests/vm/run-v2-suite.sh build
 
-echo "== sandbox suite on cgroup v2 in a VM"
-bash tests/vm/run-v2-suite.sh build
+echo "suites: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -310,8 +310,10 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/null >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-mount -t tmpfs -o mode=755 tmpfs /run
-mount -t tmpfs -o mode=1777 tmpfs /tmp
+# Only over empty folders: files copied in with --file may live under /tmp
+# or /run (a CI checkout in /tmp, say); the initramfs is RAM-backed anyway.
+[ -n "$(ls -A /run 2>/dev/null)" ] || mount -t tmpfs -o mode=755 tmpfs /run
+[ -n "$(ls -A /tmp 2>/dev/null)" ] || mount -t tmpfs -o mode=1777 tmpfs /tmp
 mkdir -p /dev/pts /dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
