@@ -110,7 +110,7 @@ void remove_contents(int dfd, dev_t dev) {
     }
 }
 
-bool scan_for_size(int dfd, std::uint64_t bytes, std::size_t& budget, int depth) {
+bool scan_for_size(int dfd, std::uint64_t bytes, unsigned owner, std::size_t& budget, int depth) {
     int dup = ::fcntl(dfd, F_DUPFD_CLOEXEC, 0);
     if (dup < 0) return false;
     DIR* d = ::fdopendir(dup);
@@ -126,11 +126,11 @@ bool scan_for_size(int dfd, std::uint64_t bytes, std::size_t& budget, int depth)
         if (n == "." || n == "..") continue;
         struct stat st {};
         if (::fstatat(dfd, n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) >= bytes) {
+        if (S_ISREG(st.st_mode) && st.st_uid == owner && static_cast<std::uint64_t>(st.st_size) >= bytes) {
             found = true;
         } else if (S_ISDIR(st.st_mode) && depth > 0) {
             Fd sub(::openat(dfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (sub) found = scan_for_size(sub.get(), bytes, budget, depth - 1);
+            if (sub) found = scan_for_size(sub.get(), bytes, owner, budget, depth - 1);
         }
     }
     ::closedir(d);
@@ -139,10 +139,10 @@ bool scan_for_size(int dfd, std::uint64_t bytes, std::size_t& budget, int depth)
 
 }  // namespace
 
-bool has_file_of_size(const std::string& dir, std::uint64_t bytes, std::size_t max_entries) {
+bool has_file_of_size(const std::string& dir, std::uint64_t bytes, unsigned owner, std::size_t max_entries) {
     Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) return false;
-    return scan_for_size(fd.get(), bytes, max_entries, 16);
+    return scan_for_size(fd.get(), bytes, owner, max_entries, 16);
 }
 
 void remove_tree(const std::string& path) {

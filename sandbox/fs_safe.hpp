@@ -33,10 +33,13 @@ std::string read_beneath(const std::string& dir, const std::string& relpath,
 // symlink or a special file at that name.
 Fd create_output(const std::string& path);
 
-// True when some regular file beneath `dir` (links not followed, at most
-// `max_entries` entries looked at) is at least `bytes` long: how the host
-// learns that a program which ignored SIGXFSZ hit the file size limit.
-bool has_file_of_size(const std::string& dir, std::uint64_t bytes, std::size_t max_entries = 10000);
+// True when some regular file beneath `dir` owned by `owner` (links not
+// followed, at most `max_entries` entries looked at) is at least `bytes`
+// long: how the host learns that a program which ignored SIGXFSZ hit the
+// file size limit. Files the box did not create (its inputs, the program
+// itself) belong to someone else and do not count.
+bool has_file_of_size(const std::string& dir, std::uint64_t bytes, unsigned owner,
+                      std::size_t max_entries = 10000);
 
 // Removes a folder and everything in it without following any symlink and
 // without leaving the file system it is on. Missing: no error.

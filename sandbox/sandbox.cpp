@@ -165,6 +165,7 @@ public:
     Workdir(const Workdir&) = delete;
     Workdir& operator=(const Workdir&) = delete;
     const std::string& path() const { return path_; }
+    int fd() const { return fd_.get(); }
 
 private:
     std::string path_;
@@ -174,8 +175,11 @@ private:
     gid_t old_gid_ = 0;
 };
 
-Fd mount_tree(const std::string& path) {
-    Fd fd(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+// A detached clone of the mount at `path` (relative to `dirfd`; empty: the
+// folder `dirfd` itself, so what was checked is what is bound).
+Fd mount_tree(int dirfd, const std::string& path) {
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (path.empty() ? AT_EMPTY_PATH : 0u);
+    Fd fd(::open_tree(dirfd, path.c_str(), flags));
     if (!fd) io::throw_errno("open_tree(\"" + path + "\", OPEN_TREE_CLONE)", errno);
     return fd;
 }
@@ -204,8 +208,18 @@ std::string errno_text(int e) {
     return std::string(name ? name : std::to_string(e).c_str()) + ": " + std::strerror(e);
 }
 
+std::uint64_t w_limit_ms(const RunSpec& s) { return s.wall_time_ms ? s.wall_time_ms : 2 * s.cpu_time_ms + 1000; }
+
+std::string memory_message(const RunSpec& s) {
+    return "memory limit of " + std::to_string(s.memory_bytes >> 10) + " KiB reached (the box's cgroup OOM-killed it)";
+}
+
+std::string output_message(const RunSpec& s) {
+    return "output limit of " + std::to_string(s.output_bytes) + " bytes per file reached";
+}
+
 RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::BoxCgroup& cg, int out_fd,
-                  int err_fd, const std::string& workdir) {
+                  int err_fd, const std::string& workdir, unsigned box_uid) {
     RunResult r;
     r.cpu_time_us = o.cpu_ns / 1000;
     r.wall_time_us = o.wall_ns / 1000;
@@ -215,7 +229,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
     // Files stop at the limit; one that reached it means the program hit it.
     auto hit_output_limit = [&] {
         return over_output_limit(out_fd, s.output_bytes) || over_output_limit(err_fd, s.output_bytes) ||
-               has_file_of_size(workdir, s.output_bytes);
+               has_file_of_size(workdir, s.output_bytes, box_uid);
     };
     using monitor::Ending;
     switch (o.ending) {
@@ -230,6 +244,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
         case Ending::init_lost:
             if (oom > 0) {
                 r.status = Status::memory_limit;
+                r.message = memory_message(s);
                 return r;
             }
             r.status = Status::internal_error;
@@ -243,12 +258,21 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
         case Ending::wall_limit:
             // A program that ignores SIGXFSZ spins on EFBIG until a clock
             // runs out; the output limit is what it hit first.
-            if (hit_output_limit())
+            if (hit_output_limit()) {
                 r.status = Status::output_limit;
-            else
-                r.status = o.ending == Ending::cpu_limit ? Status::time_limit : Status::wall_time_limit;
+                r.message = output_message(s);
+            } else if (o.ending == Ending::cpu_limit) {
+                r.status = Status::time_limit;
+                r.message = "CPU time limit of " + std::to_string(s.cpu_time_ms) + " ms exceeded";
+            } else {
+                r.status = Status::wall_time_limit;
+                r.message = "wall time limit of " + std::to_string(w_limit_ms(s)) + " ms exceeded";
+            }
             return r;
-        case Ending::oom: r.status = Status::memory_limit; return r;
+        case Ending::oom:
+            r.status = Status::memory_limit;
+            r.message = memory_message(s);
+            return r;
         case Ending::exited: break;
     }
     const int st = o.wait_status;
@@ -256,8 +280,10 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
     if (WIFEXITED(st)) r.exit_code = WEXITSTATUS(st);
     if (oom > 0) {
         r.status = Status::memory_limit;
+        r.message = memory_message(s);
     } else if (o.cpu_ns > cpu_limit_ns || r.signal == SIGXCPU) {
         r.status = Status::time_limit;
+        r.message = "CPU time limit of " + std::to_string(s.cpu_time_ms) + " ms exceeded";
     } else if (r.signal == SIGSYS) {
         // Only seccomp's kill action sends SIGSYS this way: a call through a
         // foreign ABI (32-bit entry, x32 numbers).
@@ -265,6 +291,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
         r.message = "system call through a foreign ABI (32-bit or x32)";
     } else if (r.signal == SIGXFSZ || hit_output_limit()) {
         r.status = Status::output_limit;
+        r.message = output_message(s);
     } else if (WIFSIGNALED(st)) {
         r.status = Status::signaled;
         r.message = std::string("killed by signal ") + std::to_string(r.signal) + " (" + strsignal(r.signal) + ")";
@@ -293,8 +320,8 @@ RunResult run_checked(const RunSpec& s) {
     // what the caller meant, then attached inside the box (which has long
     // left the host's mount namespace).
     std::vector<Fd> trees;
-    trees.push_back(mount_tree(workdir.path()));
-    for (const auto& b : s.binds) trees.push_back(mount_tree(b.host_path));
+    trees.push_back(mount_tree(workdir.fd(), ""));
+    for (const auto& b : s.binds) trees.push_back(mount_tree(AT_FDCWD, b.host_path));
     std::vector<int> fds = {in.get(), out.get(), err.get()};
     for (const auto& t : trees) fds.push_back(t.get());
     box.send_run(make_config(s, workdir.path()), fds);
@@ -306,11 +333,11 @@ RunResult run_checked(const RunSpec& s) {
     w.go_fd = box.control_fd();
     w.cg = &cg;
     w.cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
-    w.wall_limit_ns = (s.wall_time_ms ? s.wall_time_ms : 2 * s.cpu_time_ms + 1000) * 1'000'000ull;
+    w.wall_limit_ns = w_limit_ms(s) * 1'000'000ull;
     w.cpus = std::min(online_cpus(), s.pids_max);
     box.release();  // watch() reaps init
     monitor::Outcome o = monitor::watch(w);
-    return account(s, o, cg, out.get(), err.get(), workdir.path());
+    return account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
 }
 
 }  // namespace

@@ -587,6 +587,21 @@ TEST_CASE("an output flood on stdout hits the output limit", "[root][hostile][ou
     host.check();
 }
 
+TEST_CASE("files the box did not write never count as its output", "[root][hostile][output]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    Box box("devnodes");  // exits 0 and writes nothing to its working folder
+    box.spec.output_bytes = 1 * MiB;
+    {
+        std::ofstream big(box.workdir() + "/input.txt", std::ios::binary);
+        big << std::string(2 * MiB, 'x');  // a judge's input, larger than the output limit
+    }
+    RUN_BOX(r, box);
+    CHECK(r.status == Status::ok);
+    box.cleanup();
+    host.check();
+}
+
 TEST_CASE("one big file in the working folder hits the output limit",
           "[root][hostile][output]") {
     SKIP_UNLESS_ROOT();
