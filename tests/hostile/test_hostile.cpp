@@ -939,6 +939,66 @@ TEST_CASE("a missing program is an internal error naming execve and ENOENT",
 }
 
 // ---------------------------------------------------------------------------
+// Multi-threaded runtimes start their GC/JIT threads under the filter.
+
+TEST_CASE("multi-threaded runtimes run under the seccomp filter", "[root][hostile][runtimes]") {
+    SKIP_UNLESS_ROOT();
+    struct Runtime {
+        const char* name;
+        const char* binary;  // must exist on the host, else the case is skipped
+        const char* file;
+        const char* source;
+        std::vector<std::string> argv;
+        std::vector<sandbox::Bind> binds;
+    };
+    const std::vector<Runtime> runtimes = {
+        {"Java (HotSpot, G1 GC threads)", "/usr/bin/java", "Main.java",
+         "public class Main { public static void main(String[] a) throws Exception {"
+         " Thread t = new Thread(() -> System.out.println(\"thread\")); t.start(); t.join();"
+         " System.out.println(\"done\"); } }",
+         {"/usr/bin/java", "Main.java"},
+         {{"/etc/alternatives", "", false}, {"/etc/java-17-openjdk", "", false}}},
+        {"Node.js (libuv thread pool)", "/usr/bin/node", "a.js",
+         "require('fs').readFile('a.js', () => { console.log('thread'); console.log('done'); });",
+         {"/usr/bin/node", "a.js"},
+         {}},
+        {"Python 3 (threading)", "/usr/bin/python3", "a.py",
+         "import threading\nt = threading.Thread(target=print, args=('thread',)); t.start(); t.join()\nprint('done')\n",
+         {"/usr/bin/python3", "a.py"},
+         {}},
+    };
+    for (const auto& rt : runtimes) {
+        INFO(rt.name);
+        if (::access(rt.binary, X_OK) != 0) {
+            WARN("skipped: " << rt.binary << " is not installed here");
+            continue;
+        }
+        bool java_config_missing = false;
+        for (const auto& b : rt.binds) java_config_missing |= ::access(b.host_path.c_str(), F_OK) != 0;
+        if (java_config_missing) {
+            WARN("skipped: " << rt.name << " configuration folders are missing");
+            continue;
+        }
+        HostSnapshot host;
+        Box box("");
+        std::ofstream(box.workdir() + "/" + rt.file) << rt.source;
+        box.spec.argv = rt.argv;
+        box.spec.binds = rt.binds;
+        box.spec.cpu_time_ms = 10'000;
+        box.spec.wall_time_ms = 20'000;
+        box.spec.memory_bytes = 1024 * MiB;
+        box.spec.pids_max = 64;
+        box.capture_stdout();
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::ok);
+        CHECK(box.out() == "thread\ndone\n");
+        box.cleanup();
+        host.check();
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Prepared boxes own cgroups before their run: none may outlive its process.
 
 namespace {
