@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "sandbox/box_setup.hpp"
+#include "sandbox/fd_passing.hpp"
 #include "sandbox/init_protocol.hpp"
 
 namespace {
@@ -67,25 +68,9 @@ void report(ReportKind kind, int a, const std::string& text = {}, std::int64_t b
 // false when the host is gone.
 bool read_config(sandbox::proto::InitConfig& cfg, std::vector<int>& fds) {
     std::vector<char> buf(sandbox::proto::kMaxMessage);
-    iovec iov{buf.data(), buf.size()};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * sandbox::proto::kMaxFds)] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    ssize_t n;
-    do n = ::recvmsg(sandbox::proto::kControlFd, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = sandbox::fdpass::recv(sandbox::proto::kControlFd, buf.data(), buf.size(), fds);
+    if (n < 0 && errno == EMSGSIZE) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
     if (n <= 0) return false;
-    fds.clear();
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        std::size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        fds.resize(got);
-        std::memcpy(fds.data(), CMSG_DATA(c), sizeof(int) * got);
-    }
-    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
     if (!sandbox::proto::decode(buf.data(), static_cast<std::size_t>(n), cfg))
         sandbox::box::fail("decode(config)", EINVAL);
     return true;
@@ -106,40 +91,19 @@ void install_stdio(const int* fds) {
 }
 
 void send_fd(int sock, int fd) {
-    char dummy = 'L';
-    iovec iov{&dummy, 1};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) sandbox::box::fail("sendmsg(seccomp listener)", errno);
+    const char tag = 'L';
+    if (sandbox::fdpass::send(sock, &tag, 1, &fd, 1) != 1) sandbox::box::fail("sendmsg(seccomp listener)", errno);
 }
 
 int recv_fd(int sock) {
-    char dummy;
-    iovec iov{&dummy, 1};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = ctrl;
-    msg.msg_controllen = sizeof ctrl;
-    ssize_t n;
-    do n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) return -1;  // the child failed before loading its filter
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) return -1;
-    int fd;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
+    char tag;
+    std::vector<int> fds;
+    ssize_t n = sandbox::fdpass::recv(sock, &tag, 1, fds);
+    if (n != 1 || fds.size() != 1) {  // the child failed before loading its filter
+        for (int fd : fds) ::close(fd);
+        return -1;
+    }
+    return fds[0];
 }
 
 // execvp with the PATH of the program's own environment, not init's.

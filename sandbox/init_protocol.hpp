@@ -29,6 +29,7 @@ inline constexpr std::size_t kMaxMessage = 192 * 1024;
 // Descriptors in one message: stdio, the working folder, the binds.
 inline constexpr std::size_t kMaxBinds = 64;
 inline constexpr std::size_t kMaxFds = 4 + kMaxBinds;
+static_assert(kMaxFds <= 72, "fd_passing.hpp carries at most 72 descriptors");
 inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
 
 enum class ReportKind : std::uint32_t {

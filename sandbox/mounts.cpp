@@ -54,6 +54,17 @@ void write_file(const std::string& path, const std::string& text, mode_t mode) {
     ::close(fd);
 }
 
+// An empty folder or file for a mount to cover.
+void make_mountpoint(const std::string& dst, bool dir) {
+    if (dir) {
+        if (::mkdir(dst.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir(" + dst + ")", errno);
+        return;
+    }
+    int fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) fail("open(" + dst + ")", errno);
+    ::close(fd);
+}
+
 // Binds host `b.host` at `root + b.box`. A symlink at the top (Debian's
 // merged-/usr /bin -> usr/bin) is recreated as the same symlink instead.
 void bind_one(const std::string& root, const proto::BindEntry& b) {
@@ -75,13 +86,7 @@ void bind_one(const std::string& root, const proto::BindEntry& b) {
         return;
     }
     if (::stat(b.host.c_str(), &st) != 0) fail("stat(" + b.host + ")", errno);
-    if (S_ISDIR(st.st_mode)) {
-        if (::mkdir(dst.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir(" + dst + ")", errno);
-    } else {
-        int fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) fail("open(" + dst + ")", errno);
-        ::close(fd);
-    }
+    make_mountpoint(dst, S_ISDIR(st.st_mode));
     do_mount(b.host.c_str(), dst, nullptr, MS_BIND, nullptr);
     unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
     if (!b.writable) flags |= MS_RDONLY;
@@ -168,13 +173,7 @@ void attach(int tree, const std::string& dst, unsigned long flags) {
     if (::fstat(tree, &st) != 0) fail("fstat(mount tree for " + dst + ")", errno);
     const std::string parent = dst.substr(0, dst.rfind('/'));
     if (!parent.empty()) mkdirs(parent, 0755);
-    if (S_ISDIR(st.st_mode)) {
-        if (::mkdir(dst.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir(" + dst + ")", errno);
-    } else {
-        int fd = ::open(dst.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) fail("open(" + dst + ")", errno);
-        ::close(fd);
-    }
+    make_mountpoint(dst, S_ISDIR(st.st_mode));
     if (::move_mount(tree, "", AT_FDCWD, dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
         fail("move_mount(-> " + dst + ")", errno);
     do_mount(nullptr, dst, nullptr, MS_BIND | MS_REMOUNT | flags, nullptr);

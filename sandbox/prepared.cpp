@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "sandbox/fd_passing.hpp"
 #include "sandbox/spawn.hpp"
 #include "sandbox/sys_io.hpp"
 
@@ -65,23 +66,7 @@ void send_message(int sock, const std::vector<char>& data, const int* fds, std::
     if (data.size() > proto::kMaxMessage)
         throw std::invalid_argument("the run's argv, env and binds are too large (" + std::to_string(data.size()) +
                                     " bytes, at most " + std::to_string(proto::kMaxMessage) + ")");
-    iovec iov{const_cast<char*>(data.data()), data.size()};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * proto::kMaxFds)] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (nfds) {
-        msg.msg_control = ctrl;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-        cmsghdr* c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-        std::memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-    }
-    ssize_t n;
-    do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
+    ssize_t n = fdpass::send(sock, data.data(), data.size(), fds, nfds);
     if (n != static_cast<ssize_t>(data.size())) io::throw_errno("sendmsg(box control)", n < 0 ? errno : EIO);
 }
 
