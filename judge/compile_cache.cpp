@@ -1,0 +1,153 @@
+#include "judge/compile_cache.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "sandbox/fs_safe.hpp"
+
+namespace judge {
+
+struct CompileCache::Slot {
+    bool ready = false;
+    std::shared_ptr<const Artifact> artifact;  // set once ready (null: not cacheable)
+    std::list<std::string>::iterator lru;
+    bool in_lru = false;
+};
+
+namespace {
+
+std::uint64_t folder_bytes(const std::string& dir) {
+    std::uint64_t total = 0;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return 0;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n == "." || n == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(st.st_mode))
+            total += folder_bytes(dir + "/" + n);
+        else
+            total += static_cast<std::uint64_t>(st.st_blocks) * 512;
+    }
+    ::closedir(d);
+    return total;
+}
+
+}  // namespace
+
+CompileCache::CompileCache(std::string dir, std::uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {
+    // The index lives in memory: what an earlier process left is unknown
+    // to it, so start from an empty folder.
+    sandbox::remove_tree(dir_);
+    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
+        throw std::system_error(errno, std::generic_category(), "mkdir(\"" + dir_ + "\")");
+}
+
+CompileCache::~CompileCache() {
+    try {
+        sandbox::remove_tree(dir_);
+    } catch (...) {  // destructors never throw
+    }
+}
+
+std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const Compiler& compile) {
+    std::shared_ptr<Slot> slot;
+    bool mine = false;
+    std::string work;
+    {
+        std::unique_lock lk(mu_);
+        auto it = slots_.find(key);
+        if (it != slots_.end()) {
+            slot = it->second;
+            done_.wait(lk, [&] { return slot->ready; });
+            if (slot->artifact) {
+                ++stats_.hits;
+                if (slot->in_lru) lru_.splice(lru_.begin(), lru_, slot->lru);
+                return slot->artifact;
+            }
+            // The first attempt was not cacheable (an internal error): try
+            // again, as the owner of a fresh slot.
+            if (slots_[key] == slot) slots_.erase(key);
+        }
+        slot = std::make_shared<Slot>();
+        slots_[key] = slot;
+        mine = true;
+        ++stats_.misses;
+        work = dir_ + "/" + key + "." + std::to_string(++serial_);
+    }
+    (void)mine;
+
+    auto artifact = std::make_shared<Artifact>();
+    artifact->key = key;
+    try {
+        if (::mkdir(work.c_str(), 0755) != 0)
+            throw std::system_error(errno, std::generic_category(), "mkdir(\"" + work + "\")");
+        artifact->outcome = compile(work);
+        artifact->dir = work;
+        artifact->bytes = folder_bytes(work);
+    } catch (const std::exception& e) {
+        artifact->outcome = CompileOutcome{CompileOutcome::Kind::internal_error, e.what()};
+    }
+    const bool cacheable = artifact->outcome.kind != CompileOutcome::Kind::internal_error;
+    if (!cacheable) {
+        try {
+            sandbox::remove_tree(work);
+        } catch (...) {
+        }
+        artifact->dir.clear();
+    }
+    // Removes the folder when the last user (cache or caller) lets go.
+    std::shared_ptr<const Artifact> shared(artifact.get(), [artifact](const Artifact*) mutable {
+        if (!artifact->dir.empty()) {
+            try {
+                sandbox::remove_tree(artifact->dir);
+            } catch (...) {
+            }
+        }
+        artifact.reset();
+    });
+
+    std::lock_guard lk(mu_);
+    slot->ready = true;
+    if (cacheable) {
+        slot->artifact = shared;
+        lru_.push_front(key);
+        slot->lru = lru_.begin();
+        slot->in_lru = true;
+        stats_.bytes += artifact->bytes;
+        evict_locked();
+    } else if (slots_[key] == slot) {
+        slots_.erase(key);
+    }
+    done_.notify_all();
+    return shared;
+}
+
+void CompileCache::evict_locked() {
+    // Oldest first; an entry someone still uses stays (its folder is needed).
+    auto it = lru_.end();
+    while (stats_.bytes > max_bytes_ && it != lru_.begin()) {
+        --it;
+        auto s = slots_.find(*it);
+        if (s == slots_.end() || !s->second->artifact || s->second->artifact.use_count() > 1) continue;
+        stats_.bytes -= s->second->artifact->bytes;
+        ++stats_.evictions;
+        it = lru_.erase(it);
+        slots_.erase(s);  // the folder goes with the last reference
+    }
+}
+
+CompileCache::Stats CompileCache::stats() const {
+    std::lock_guard lk(mu_);
+    Stats s = stats_;
+    s.entries = lru_.size();
+    return s;
+}
+
+}  // namespace judge

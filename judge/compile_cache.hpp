@@ -1,0 +1,74 @@
+// The compile cache: content-addressed compile results.
+//
+// The key is a SHA-256 over everything that decides the compiler's output:
+// the language, the toolchain's version, the flags and the exact source and
+// additional files (the caller builds it; see compile_key in compile.hpp). A
+// hit skips the compiler entirely. Successful compiles keep their artifact
+// folder; compilation errors keep their message (the same source fails the
+// same way). Internal errors are never cached. Two identical compiles at
+// once compile once: the second caller waits for the first's result.
+//
+// Bounded: when the artifacts' total size passes `max_bytes`, the least
+// recently used entries nobody is using right now are removed.
+//
+// Thread-safety: every member is safe to call from many threads.
+// Errors: std::system_error for the cache folder itself.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace judge {
+
+struct CompileOutcome {
+    enum class Kind { ok, compilation_error, internal_error } kind = Kind::internal_error;
+    std::string message;  // compiler output (bounded) or the internal error
+};
+
+struct Artifact {
+    std::string key;
+    std::string dir;  // folder with the compiled files (ok only)
+    CompileOutcome outcome;
+    std::uint64_t bytes = 0;
+};
+
+class CompileCache {
+public:
+    // Fills `out_dir` (an empty folder) with the artifact and says how the
+    // compile went.
+    using Compiler = std::function<CompileOutcome(const std::string& out_dir)>;
+
+    CompileCache(std::string dir, std::uint64_t max_bytes);
+    ~CompileCache();
+    CompileCache(const CompileCache&) = delete;
+    CompileCache& operator=(const CompileCache&) = delete;
+
+    // The artifact for `key`, compiling with `compile` on a miss. The
+    // artifact's folder stays on disk while the returned pointer lives.
+    std::shared_ptr<const Artifact> get(const std::string& key, const Compiler& compile);
+
+    struct Stats {
+        std::uint64_t hits = 0, misses = 0, evictions = 0, bytes = 0, entries = 0;
+    };
+    Stats stats() const;
+
+private:
+    struct Slot;
+    void evict_locked();
+    std::string dir_;
+    std::uint64_t max_bytes_;
+    mutable std::mutex mu_;  // guards everything below
+    std::condition_variable done_;
+    std::map<std::string, std::shared_ptr<Slot>> slots_;
+    std::list<std::string> lru_;  // front: most recently used
+    Stats stats_;
+    std::uint64_t serial_ = 0;
+};
+
+}  // namespace judge

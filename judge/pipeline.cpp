@@ -1,0 +1,335 @@
+#include "judge/pipeline.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <system_error>
+
+#include "judge/sha256.hpp"
+#include "sandbox/fd.hpp"
+#include "sandbox/fs_safe.hpp"
+
+namespace judge {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& call, int err) {
+    throw std::system_error(err, std::generic_category(), call);
+}
+
+// A fresh private folder under `parent`, removed (without following links)
+// when it goes out of scope.
+class TempDir {
+public:
+    TempDir(const std::string& parent, const char* prefix) {
+        std::string t = parent + "/" + prefix + "-XXXXXX";
+        if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
+        path_ = t;
+        if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
+    }
+    ~TempDir() {
+        try {
+            sandbox::remove_tree(path_);
+        } catch (...) {  // best effort
+        }
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+void mkdir_p(const std::string& path) {
+    std::size_t pos = 0;
+    while ((pos = path.find('/', pos + 1)) != std::string::npos) ::mkdir(path.substr(0, pos).c_str(), 0755);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) fail("mkdir(\"" + path + "\")", errno);
+}
+
+void write_file(const std::string& path, const std::string& data, mode_t mode) {
+    sandbox::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) fail("open(\"" + path + "\")", errno);
+    std::size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
+        if (n < 0) fail("write(\"" + path + "\")", errno);
+        off += static_cast<std::size_t>(n);
+    }
+}
+
+// Copies the regular files a box left in `from` (links and special files
+// skipped, never followed) into `to`, keeping the executable bit.
+void copy_box_files(const std::string& from, const std::string& to, const std::string& rel = "") {
+    const std::string dir = rel.empty() ? from : from + "/" + rel;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) fail("opendir(\"" + dir + "\")", errno);
+    std::vector<std::pair<std::string, bool>> entries;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n == "." || n == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISDIR(st.st_mode)) entries.emplace_back(n, true);
+        if (S_ISREG(st.st_mode)) entries.emplace_back(n, false);
+    }
+    ::closedir(d);
+    sandbox::Fd base(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!base) fail("open(\"" + from + "\")", errno);
+    for (const auto& [name, is_dir] : entries) {
+        const std::string r = rel.empty() ? name : rel + "/" + name;
+        if (is_dir) {
+            mkdir_p(to + "/" + r);
+            copy_box_files(from, to, r);
+            continue;
+        }
+        sandbox::Fd in = sandbox::open_beneath(base.get(), r);
+        struct stat st {};
+        ::fstat(in.get(), &st);
+        const mode_t mode = (st.st_mode & 0111) ? 0755 : 0644;
+        sandbox::Fd out(::open((to + "/" + r).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+        if (!out) fail("open(\"" + to + "/" + r + "\")", errno);
+        char buf[65536];
+        for (;;) {
+            ssize_t n = ::read(in.get(), buf, sizeof buf);
+            if (n < 0) fail("read(\"" + r + "\")", errno);
+            if (n == 0) break;
+            if (::write(out.get(), buf, static_cast<std::size_t>(n)) != n) fail("write(\"" + r + "\")", errno);
+        }
+    }
+}
+
+// The artifact into a run's working folder: hard links where the file
+// systems allow (the box cannot write root's files), else copies.
+void install_artifact(const std::string& from, const std::string& to) {
+    DIR* d = ::opendir(from.c_str());
+    if (!d) fail("opendir(\"" + from + "\")", errno);
+    std::vector<std::pair<std::string, bool>> entries;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n == "." || n == "..") continue;
+        struct stat st {};
+        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        entries.emplace_back(n, S_ISDIR(st.st_mode));
+    }
+    ::closedir(d);
+    for (const auto& [name, is_dir] : entries) {
+        const std::string src = from + "/" + name, dst = to + "/" + name;
+        if (is_dir) {
+            mkdir_p(dst);
+            install_artifact(src, dst);
+        } else if (::link(src.c_str(), dst.c_str()) != 0) {
+            copy_box_files(from, to, "");  // different file systems: copy the lot
+            return;
+        }
+    }
+}
+
+std::string read_excerpt(const std::string& dir, const std::string& name, std::size_t max, bool* truncated) {
+    try {
+        return sandbox::read_beneath(dir, name, max, truncated);
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+    for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+    return s;
+}
+
+std::vector<std::string> box_env(const Toolchain& tc) {
+    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", "LANG=C.UTF-8"};
+    for (const auto& e : tc.env) {
+        const std::string name = e.substr(0, e.find('=') + 1);
+        bool replaced = false;
+        for (auto& x : env)
+            if (x.rfind(name, 0) == 0) {
+                x = e;
+                replaced = true;
+            }
+        if (!replaced) env.push_back(e);
+    }
+    return env;
+}
+
+CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
+    const Toolchain& tc = s.toolchain;
+    TempDir work(o.work_dir, "compile");
+    write_file(work.path() + "/" + tc.source_file, s.source, 0644);
+    if (tc.compile.empty()) {  // interpreted: the source is the artifact
+        copy_box_files(work.path(), out_dir);
+        return CompileOutcome{CompileOutcome::Kind::ok, ""};
+    }
+    TempDir out(o.work_dir, "compile-out");
+    sandbox::Fd log = sandbox::create_output(out.path() + "/compiler.txt");
+    sandbox::RunSpec spec;
+    spec.argv = tc.compile;
+    spec.env = box_env(tc);
+    spec.workdir = work.path();
+    spec.stdout_fd = log.get();
+    spec.stderr_fd = log.get();
+    spec.cpu_time_ms = s.compile_limits.cpu_time_ms;
+    spec.wall_time_ms = s.compile_limits.wall_time_ms;
+    spec.memory_bytes = s.compile_limits.memory_bytes;
+    spec.output_bytes = s.compile_limits.output_bytes;
+    spec.pids_max = tc.compile_processes;
+    spec.binds = tc.binds;
+    const sandbox::RunResult r = sandbox::run(spec);
+    bool truncated = false;
+    std::string text = read_excerpt(out.path(), "compiler.txt", s.compile_limits.message_bytes, &truncated);
+    if (truncated) {
+        struct stat st {};
+        ::fstat(log.get(), &st);
+        text += "\n[compiler output cut at " + std::to_string(s.compile_limits.message_bytes) + " of " +
+                std::to_string(st.st_size) + " bytes]";
+    }
+    using sandbox::Status;
+    auto ce = [&](const std::string& why) {
+        return CompileOutcome{CompileOutcome::Kind::compilation_error, why + (text.empty() ? "" : "\n" + text)};
+    };
+    switch (r.status) {
+        case Status::ok:
+            copy_box_files(work.path(), out_dir);
+            return CompileOutcome{CompileOutcome::Kind::ok, text};
+        case Status::runtime_error: return CompileOutcome{CompileOutcome::Kind::compilation_error, text};
+        case Status::time_limit:
+        case Status::wall_time_limit:
+            return ce("compilation exceeded its time limit (" + std::to_string(s.compile_limits.cpu_time_ms) +
+                      " ms CPU)");
+        case Status::memory_limit:
+            return ce("compilation exceeded its memory limit (" +
+                      std::to_string(s.compile_limits.memory_bytes >> 20) + " MiB)");
+        case Status::output_limit: return ce("compilation exceeded its output limit");
+        case Status::signaled: return ce("the compiler was killed: " + r.message);
+        case Status::syscall_violation:
+            // The toolchain itself was refused a call: the judge's problem.
+            throw std::runtime_error("compiler refused by the sandbox policy: " + r.message);
+        case Status::internal_error: throw std::runtime_error("compile: " + r.message);
+    }
+    throw std::runtime_error("compile: unknown sandbox status");
+}
+
+}  // namespace
+
+std::string compile_key(const Submission& s) {
+    Sha256 h;
+    const Toolchain& tc = s.toolchain;
+    h.update_field("judge-compile-v1");
+    h.update_field(tc.key);
+    h.update_field(tc.version);
+    h.update_field(tc.source_file);
+    for (const auto& a : tc.compile) h.update_field(a);
+    h.update_field("--");
+    h.update_field(s.source);
+    return h.hex_digest();
+}
+
+Judge::Judge(JudgeOptions opts) : opts_(std::move(opts)), cache_((mkdir_p(opts_.work_dir), opts_.cache_dir), opts_.cache_bytes) {}
+
+std::shared_ptr<const Artifact> Judge::compile(const Submission& s, bool* cached) {
+    bool ran = false;
+    auto a = cache_.get(compile_key(s), [&](const std::string& out_dir) {
+        ran = true;
+        return compile_in_box(s, opts_, out_dir);
+    });
+    if (cached) *cached = !ran;
+    return a;
+}
+
+TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCase& t) {
+    const Toolchain& tc = s.toolchain;
+    TestResult res;
+    res.name = t.name;
+    TempDir work(opts_.work_dir, "run");
+    TempDir out(opts_.work_dir, "run-out");
+    install_artifact(a.dir, work.path());
+
+    // The language's multiplier stretches the limit; the grace only makes
+    // the measurement honest: past the limit is TLE even if it finished.
+    const auto budget_ms = static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.limits.cpu_time_ms) * tc.time_multiplier));
+    sandbox::RunSpec spec;
+    spec.memory_bytes = s.limits.memory_bytes + tc.memory_extra_bytes;
+    // A VM's heap may grow to the whole box: the box's cgroup, not the VM,
+    // must be what stops a program that allocates too much (MLE, not a
+    // runtime's own out-of-memory error).
+    const std::string heap_mb = std::to_string(spec.memory_bytes >> 20);
+    for (const auto& arg : tc.run) spec.argv.push_back(replace_all(arg, "{heap_mb}", heap_mb));
+    spec.env = box_env(tc);
+    spec.workdir = work.path();
+    spec.stdin_path = t.input_path;
+    spec.stdout_path = out.path() + "/stdout";
+    spec.stderr_path = out.path() + "/stderr";
+    spec.cpu_time_ms = budget_ms + s.limits.extra_time_ms;
+    spec.wall_time_ms = s.limits.wall_time_ms ? s.limits.wall_time_ms : 2 * budget_ms + 1000;
+    spec.output_bytes = s.limits.output_bytes;
+    spec.pids_max = s.limits.processes ? s.limits.processes : tc.processes;
+    spec.binds = tc.binds;
+    sandbox::RunResult r = sandbox::run(spec);
+    if (r.status != sandbox::Status::internal_error && r.cpu_time_us > budget_ms * 1000 &&
+        r.status != sandbox::Status::time_limit) {
+        r.status = sandbox::Status::time_limit;
+        r.message = "CPU time " + std::to_string(r.cpu_time_us / 1000) + " ms over the limit of " +
+                    std::to_string(budget_ms) + " ms";
+    }
+    std::optional<CompareResult> cmp;
+    if (r.status == sandbox::Status::ok && s.compare_output) {
+        cmp = compare_files(t.answer_path, spec.stdout_path, s.compare);
+        res.message = cmp->message;
+    } else {
+        res.message = r.message;
+    }
+    res.verdict = verdict_of_run(r, cmp);
+    res.cpu_time_us = r.cpu_time_us;
+    res.wall_time_us = r.wall_time_us;
+    res.memory_bytes = r.memory_bytes;
+    res.exit_code = r.exit_code;
+    res.signal = r.signal;
+    bool cut = false;
+    res.stdout_excerpt = read_excerpt(out.path(), "stdout", opts_.excerpt_bytes, &cut);
+    res.stderr_excerpt = read_excerpt(out.path(), "stderr", opts_.excerpt_bytes, &cut);
+    return res;
+}
+
+JudgeResult Judge::judge(const Submission& s, const std::function<void(const TestResult&)>& on_test) {
+    JudgeResult result;
+    std::shared_ptr<const Artifact> a = compile(s, &result.compile_cached);
+    result.compile = a->outcome;
+    if (a->outcome.kind == CompileOutcome::Kind::compilation_error) {
+        result.verdict = Verdict::compilation_error;
+        return result;
+    }
+    if (a->outcome.kind == CompileOutcome::Kind::internal_error) {
+        result.verdict = Verdict::internal_error;
+        return result;
+    }
+    result.verdict = Verdict::accepted;
+    bool stopped = false;
+    for (const auto& t : s.tests) {
+        TestResult tr;
+        if (stopped) {
+            tr.name = t.name;
+            tr.skipped = true;
+        } else {
+            try {
+                tr = run_test(s, *a, t);
+            } catch (const std::exception& e) {
+                tr.name = t.name;
+                tr.verdict = VerdictDetail{Verdict::internal_error, e.what()};
+                tr.message = e.what();
+            }
+            result.verdict = worst(result.verdict, tr.verdict.verdict);
+            if (s.stop_at_first_failure && tr.verdict.verdict != Verdict::accepted) stopped = true;
+        }
+        if (on_test) on_test(tr);
+        result.tests.push_back(std::move(tr));
+    }
+    return result;
+}
+
+}  // namespace judge

@@ -1,0 +1,119 @@
+// The judging pipeline: compile once (in a box, through the compile cache),
+// then run every test in a fresh box, compare, and turn each run into a
+// verdict. Used by the `judge` CLI and by the service's workers.
+//
+// Thread-safety: a Judge may judge many submissions at once from many
+// threads (the compile cache is shared).
+// Errors: judge() never throws for the submission's behaviour; failures of
+// the judge itself come back as Internal Error with a message.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "judge/comparator.hpp"
+#include "judge/compile_cache.hpp"
+#include "judge/verdict.hpp"
+#include "sandbox/sandbox.hpp"
+
+namespace judge {
+
+// A language resolved for one submission: argv vectors, folders, limits.
+struct Toolchain {
+    std::string key;      // stable catalog key, e.g. "cpp17"
+    std::string name;     // "C++ (GCC 12.2.0)"
+    std::string version;  // detected on the host; part of the cache key
+    std::string source_file;
+    std::vector<std::string> compile;  // empty: nothing to compile
+    std::vector<std::string> run;      // may hold {heap_mb}
+    std::vector<sandbox::Bind> binds;
+    std::vector<std::string> env;
+    double time_multiplier = 1.0;
+    std::uint64_t memory_extra_bytes = 0;
+    std::uint32_t processes = 1;
+    std::uint32_t compile_processes = 32;
+};
+
+struct Limits {
+    std::uint64_t cpu_time_ms = 1000;
+    std::uint64_t wall_time_ms = 0;         // 0: 2 * cpu + 1000 (after the multiplier)
+    std::uint64_t extra_time_ms = 500;      // grace before the kill; TLE all the same
+    std::uint64_t memory_bytes = 256ull << 20;
+    std::uint64_t output_bytes = 64ull << 20;
+    std::uint32_t processes = 0;            // 0: the toolchain's own need
+};
+
+struct CompileLimits {
+    std::uint64_t cpu_time_ms = 15'000;
+    std::uint64_t wall_time_ms = 20'000;
+    std::uint64_t memory_bytes = 1024ull << 20;
+    std::uint64_t output_bytes = 64ull << 20;   // each file the compiler writes
+    std::size_t message_bytes = 64 * 1024;      // compiler output kept, then a marker
+};
+
+struct TestCase {
+    std::string name;
+    std::string input_path;   // host file
+    std::string answer_path;  // host file
+};
+
+struct Submission {
+    Toolchain toolchain;
+    std::string source;
+    Limits limits;
+    CompileLimits compile_limits;
+    CompareOptions compare;
+    bool stop_at_first_failure = false;
+    // false: no answers to compare against (a run that ends well is
+    // Accepted, as in Judge0 without expected_output).
+    bool compare_output = true;
+    std::vector<TestCase> tests;
+};
+
+struct TestResult {
+    std::string name;
+    VerdictDetail verdict;
+    std::uint64_t cpu_time_us = 0, wall_time_us = 0, memory_bytes = 0;
+    int exit_code = 0, signal = 0;
+    std::string stdout_excerpt, stderr_excerpt;  // bounded
+    std::string message;                         // comparator's or the sandbox's
+    bool skipped = false;                        // not run (stop at first failure)
+};
+
+struct JudgeResult {
+    Verdict verdict = Verdict::internal_error;
+    CompileOutcome compile;
+    bool compile_cached = false;
+    std::vector<TestResult> tests;
+};
+
+struct JudgeOptions {
+    std::string work_dir = "/var/lib/judge/work";
+    std::string cache_dir = "/var/lib/judge/compile-cache";
+    std::uint64_t cache_bytes = 1ull << 30;
+    std::size_t excerpt_bytes = 1024;
+};
+
+class Judge {
+public:
+    explicit Judge(JudgeOptions opts);
+    // Runs the whole submission; `on_test` (optional) sees each test's
+    // result as it finishes.
+    JudgeResult judge(const Submission& s, const std::function<void(const TestResult&)>& on_test = {});
+    // Compiles (or finds in the cache) only.
+    std::shared_ptr<const Artifact> compile(const Submission& s, bool* cached = nullptr);
+    CompileCache& cache() { return cache_; }
+
+private:
+    TestResult run_test(const Submission& s, const Artifact& a, const TestCase& t);
+    JudgeOptions opts_;
+    CompileCache cache_;
+};
+
+// The cache key: language, toolchain version, command line and source.
+std::string compile_key(const Submission& s);
+
+}  // namespace judge

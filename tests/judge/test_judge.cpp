@@ -1,0 +1,174 @@
+// End-to-end tests of the judge core: real toolchains compiling and running
+// real programs in real boxes. Needs root (the sandbox); tagged [root].
+//
+// For every available language with programs in tests/languages/<key>/:
+// ac, wa, ce (compiled languages), re, tle and mle against the a+b tests.
+// Then the compile cache and the compile-time attacks.
+#include "judge/pipeline.hpp"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "judge/languages.hpp"
+#include "sandbox/fs_safe.hpp"
+#include "sandbox/prepared.hpp"
+
+namespace {
+
+#define SKIP_UNLESS_ROOT()                                             \
+    do {                                                               \
+        if (::geteuid() != 0) {                                        \
+            WARN("skipped: the judge runs programs in boxes: needs root"); \
+            return;                                                    \
+        }                                                              \
+    } while (0)
+
+std::string read_file(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+struct Env {
+    std::string dir;
+    judge::Catalog catalog;
+    judge::Judge judge;
+    std::vector<judge::TestCase> aplusb;
+
+    static std::string make_dir() {
+        char t[] = "/tmp/judge-test-XXXXXX";
+        return ::mkdtemp(t);
+    }
+    Env() : Env(make_dir()) {}
+    explicit Env(const std::string& d)
+        : dir(d),
+          catalog(judge::Catalog::load(std::string(JUDGE_SOURCE_DIR) + "/schema/languages.json")),
+          judge(judge::JudgeOptions{d + "/work", d + "/cache", 256ull << 20, 1024}) {
+        const std::string tests = std::string(JUDGE_SOURCE_DIR) + "/tests/languages/aplusb";
+        for (int i = 1; i <= 3; ++i)
+            aplusb.push_back({std::to_string(i), tests + "/" + std::to_string(i) + ".in",
+                              tests + "/" + std::to_string(i) + ".ans"});
+    }
+    ~Env() { sandbox::remove_tree(dir); }
+
+    judge::Submission submission(const judge::Language& l, const std::string& source) const {
+        judge::Submission s;
+        s.toolchain = catalog.toolchain(l);
+        s.source = source;
+        s.tests = aplusb;
+        s.limits.cpu_time_ms = 2000;
+        s.limits.memory_bytes = 128ull << 20;
+        s.stop_at_first_failure = true;
+        return s;
+    }
+};
+
+Env& env() {
+    static Env e;
+    return e;
+}
+
+}  // namespace
+
+TEST_CASE("every available language: AC, WA, CE, RE, TLE, MLE with real programs", "[root][judge][languages]") {
+    SKIP_UNLESS_ROOT();
+    sandbox::prepared::set_pool_size(2);
+    const std::map<std::string, judge::Verdict> expected = {
+        {"ac", judge::Verdict::accepted},          {"wa", judge::Verdict::wrong_answer},
+        {"ce", judge::Verdict::compilation_error}, {"re", judge::Verdict::runtime_error},
+        {"tle", judge::Verdict::time_limit_exceeded}, {"mle", judge::Verdict::memory_limit_exceeded}};
+    int languages = 0;
+    for (const judge::Language* l : env().catalog.available()) {
+        const std::string dir = std::string(JUDGE_SOURCE_DIR) + "/tests/languages/" + l->key;
+        DIR* d = ::opendir(dir.c_str());
+        if (!d) {
+            WARN(l->name << ": no test programs in " << dir);
+            continue;
+        }
+        ++languages;
+        std::vector<std::string> files;
+        while (dirent* e = ::readdir(d))
+            if (e->d_name[0] != '.') files.emplace_back(e->d_name);
+        ::closedir(d);
+        for (const auto& f : files) {
+            const std::string kind = f.substr(0, f.find('.'));
+            auto it = expected.find(kind);
+            if (it == expected.end()) continue;
+            INFO(l->name << ": " << f);
+            judge::Submission s = env().submission(*l, read_file(dir + "/" + f));
+            // A slow VM needs time to reach the memory limit, not the time limit.
+            if (kind == "mle") s.limits.cpu_time_ms = 10'000;
+            // Plain Text prints what it is: it can answer one fixed test.
+            if (l->key == "plaintext") s.tests.resize(1);
+            judge::JudgeResult r = env().judge.judge(s);
+            INFO("compile output: " << r.compile.message.substr(0, 2000));
+            for (const auto& t : r.tests)
+                INFO("test " << t.name << ": " << judge::short_name(t.verdict.verdict) << " " << t.verdict.detail
+                             << " cpu " << t.cpu_time_us << " us, mem " << t.memory_bytes << " B; " << t.message
+                             << " stderr: " << t.stderr_excerpt.substr(0, 500));
+            CHECK(judge::short_name(r.verdict) == std::string(judge::short_name(it->second)));
+        }
+    }
+    CHECK(languages > 0);
+}
+
+TEST_CASE("a second compile of the same source does not start the compiler", "[root][judge][cache]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    judge::Submission s = env().submission(*c, "#include <stdio.h>\nint main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
+                                               "printf(\"%ld\\n\",a+b);return 0;}\n/* cache test */\n");
+    bool cached = true;
+    env().judge.compile(s, &cached);
+    CHECK_FALSE(cached);
+    const auto before = env().judge.cache().stats();
+    judge::JudgeResult r = env().judge.judge(s);
+    CHECK(r.compile_cached);
+    CHECK(r.verdict == judge::Verdict::accepted);
+    CHECK(env().judge.cache().stats().hits == before.hits + 1);
+    s.source += " ";  // any change is another key
+    CHECK_FALSE(env().judge.judge(s).compile_cached);
+}
+
+TEST_CASE("compile-time attacks end as Compilation Error with the reason", "[root][judge][attacks]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* cpp = env().catalog.by_key("cpp17");
+    REQUIRE(cpp);
+    struct Attack {
+        const char* what;
+        std::string source;
+        const char* reason;  // in the compile message
+    };
+    std::string flood = "int main() {\n";
+    for (int i = 0; i < 20000; ++i) flood += "  undefined_" + std::to_string(i) + "();\n";
+    flood += "}\n";
+    const std::vector<Attack> attacks = {
+        {"#include \"/dev/zero\"", "#include \"/dev/zero\"\nint main(){}\n", "limit"},
+        {"#include \"/etc/shadow\"", "#include \"/etc/shadow\"\nint main(){}\n", "/etc/shadow"},
+        {"template recursion bomb",
+         "template<int N> struct B { static const int v = B<N-1>::v + B<N-2>::v; };\n"
+         "template<> struct B<0> { static const int v = 0; }; template<> struct B<1> { static const int v = 1; };\n"
+         "template<int N> struct F { typedef typename F<N-1>::t t; }; template<> struct F<0> { typedef int t; };\n"
+         "int main() { return B<40>::v + sizeof(F<100000>::t); }\n",
+         ""},
+        {"megabytes of error messages", flood, "compiler output cut at"},
+    };
+    for (const auto& a : attacks) {
+        INFO(a.what);
+        judge::Submission s = env().submission(*cpp, a.source);
+        s.compile_limits.cpu_time_ms = 5000;
+        s.compile_limits.wall_time_ms = 10'000;
+        s.compile_limits.memory_bytes = 512ull << 20;
+        judge::JudgeResult r = env().judge.judge(s);
+        INFO("compile output: " << r.compile.message.substr(0, 1500));
+        CHECK(r.verdict == judge::Verdict::compilation_error);
+        CHECK(r.compile.message.find(a.reason) != std::string::npos);
+        CHECK(r.compile.message.size() <= s.compile_limits.message_bytes + 200);
+    }
+}

@@ -1,0 +1,2 @@
+read -r -d '' a b
+echo $((a + b))

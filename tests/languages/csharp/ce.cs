@@ -1,0 +1,13 @@
+using System;
+
+public class Program
+{
+    public static void Main()
+    {
+        string[] t = Console.In.ReadToEnd().Split((char[])null, StringSplitOptions.RemoveEmptyEntries);
+        long a = long.Parse(t[0]);
+        long b = long.Parse(t[1]);
+        int sum = a + b;
+        Console.WriteLine(sum);
+    }
+}

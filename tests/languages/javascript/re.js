@@ -1,0 +1,3 @@
+const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\s+/).map(Number);
+const answer = null;
+console.log(answer.sum(a, b));  // TypeError, uncaught: exit status 1

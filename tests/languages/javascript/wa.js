@@ -1,0 +1,2 @@
+const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\s+/);
+console.log(a + b);  // string concatenation
