@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need, builds, and runs
-# every test: unit and hostile-program suites on this host's cgroups, the unit
-# tests again under ASan/UBSan, and the sandbox suite on cgroup v2 inside a
-# qemu VM booted from Debian's cloud kernel. Needs root.
+# The README's test command: installs what the tests need (toolchains of every
+# language included), builds, and runs every test: unit, hostile-program and
+# judge (every language, real programs) suites on this host's cgroups, the
+# unit tests again under ASan/UBSan, and the sandbox suite on cgroup v2 inside
+# a qemu VM booted from Debian's cloud kernel. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) -eq 0 ]] || { echo "deploy/test.sh: run as root (namespaces, cgroups, uids)" >&2; exit 2; }
 
 bash deploy/install-deps.sh --test
+bash deploy/install-languages.sh  # every toolchain of the catalog: the judge tests use them all
 jobs=$(nproc)
 
 echo "== build (RelWithDebInfo)"
@@ -27,7 +29,7 @@ suite() {  # suite NAME COMMAND...: runs one suite, counts it, goes on
 
 suite "judge-sandbox check" build/sandbox/judge-sandbox check
 suite "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/unit/test_unit
-suite "unit and hostile suites on this host (ctest)" ctest --test-dir build --output-on-failure
+suite "unit, hostile and judge suites on this host (ctest)" ctest --test-dir build --output-on-failure
 suite "sandbox suite on cgroup v2 in a VM" bash tests/vm/run-v2-suite.sh build
 
 echo "suites: $passed passed, $failed failed"

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
         cases.push_back({std::to_string(i + 1), base + ".in", base + ".ans"});
     }
 
-    judge::Catalog catalog = judge::Catalog::load_default();
+    judge::Catalog catalog = std::getenv("JUDGE_LANGUAGES") ? judge::Catalog::load_default()
+                                                            : judge::Catalog::load(JUDGE_SOURCE_DIR "/schema/languages.json");
     const judge::Language* l = catalog.by_key(lang);
     if (!l) {
         std::fprintf(stderr, "bench_judge: language %s is not available\n", lang.c_str());
