@@ -48,10 +48,16 @@
 //
 // Messages: empty when accepted; otherwise at most 200 bytes, printable ASCII
 // plus "…", naming where (1-based line of the expected output, token index
-// within that line, byte index inside a long token) and showing escaped
-// excerpts: line 3, token 2: expected "5", got "6". A wrong answer's message
-// shows the difference that decided it: with presentation_error on, that is
-// the first token difference; otherwise the first difference under the mode.
+// within that line, byte index inside a long token, column for a spacing
+// difference) and showing escaped excerpts:
+//   line 3, token 2: expected "5", got "6"
+//   line 3, token 2: expected "5", got "6" (output line 4)    tokens on other lines
+//   line 1, column 4: expected "\n", got end of output        exact, judge0
+//   line 2: expected end of line, got "7"                     lines
+//   line 5, token 1: expected end of output, got "7"          extra output: its own line
+// A wrong answer's message shows the difference that decided it: with
+// presentation_error on, that is the first token difference; otherwise the
+// first difference under the mode.
 //
 // Thread-safety: all functions are safe to call concurrently (on different
 // descriptors). Errors: a failing read or open throws std::system_error naming

@@ -585,6 +585,11 @@ std::string Catalog::default_path() {
     }
     candidates.emplace_back("/usr/local/share/judge/languages.json");
     candidates.emplace_back("/usr/share/judge/languages.json");
+    // Last, the source tree this file was built from (a build folder
+    // outside the tree, a test binary).
+    if (const std::string self = __FILE__; self.ends_with("judge/languages.cpp"))
+        candidates.push_back(self.substr(0, self.size() - std::string_view("judge/languages.cpp").size()) +
+                             "schema/languages.json");
     for (const auto& c : candidates) {
         struct stat st {};
         if (::stat(c.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return c;

@@ -119,8 +119,9 @@ public:
     static Catalog load_default(const LoadOptions& opts = {});
     // $JUDGE_LANGUAGES if set; else the first that exists of
     // <exe>/../schema/languages.json, <exe>/../../schema/languages.json,
-    // /usr/local/share/judge/languages.json, /usr/share/judge/languages.json
-    // (<exe>: the folder of the running binary). Throws CatalogError if none.
+    // /usr/local/share/judge/languages.json, /usr/share/judge/languages.json,
+    // the source tree's schema/languages.json (<exe>: the folder of the
+    // running binary). Throws CatalogError if none.
     static std::string default_path();
 
     // Lookups among the AVAILABLE languages only; nullptr when there is none.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -268,7 +269,8 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     spec.cpu_time_ms = budget_ms + s.limits.extra_time_ms;
     spec.wall_time_ms = s.limits.wall_time_ms ? s.limits.wall_time_ms : 2 * budget_ms + 1000;
     spec.output_bytes = s.limits.output_bytes;
-    spec.pids_max = s.limits.processes ? s.limits.processes : tc.processes;
+    // The runtime needs its own threads whatever the submission asks for.
+    spec.pids_max = std::max(s.limits.processes, tc.processes);
     spec.binds = tc.binds;
     sandbox::RunResult r = sandbox::run(spec);
     if (r.status != sandbox::Status::internal_error && r.cpu_time_us > budget_ms * 1000 &&

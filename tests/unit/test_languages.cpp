@@ -20,10 +20,11 @@ using Strings = std::vector<std::string>;
 
 namespace {
 
-// schema/languages.json of this source tree: looked for above the working
-// folder and above the test binary (ctest runs it from the build tree).
+// schema/languages.json of this source tree: looked for above this source
+// file, the working folder and the test binary.
 std::string real_schema() {
-    std::vector<std::string> starts{"."};
+    const std::string self = __FILE__;
+    std::vector<std::string> starts{self.find('/') == std::string::npos ? "." : self.substr(0, self.rfind('/')), "."};
     char buf[4096];
     if (const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1); n > 0) {
         std::string exe(buf, static_cast<std::size_t>(n));
@@ -36,7 +37,7 @@ std::string real_schema() {
             if (std::ifstream(p).good()) return p;
         }
     }
-    FAIL("schema/languages.json not found above the working folder or the test binary");
+    FAIL("schema/languages.json not found above " << self << ", the working folder or the test binary");
     return {};
 }
 
