@@ -190,30 +190,18 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
         text += "\n[compiler output cut at " + std::to_string(s.compile_limits.message_bytes) + " of " +
                 std::to_string(st.st_size) + " bytes]";
     }
-    using sandbox::Status;
-    auto ce = [&](const std::string& why) {
-        return CompileOutcome{CompileOutcome::Kind::compilation_error, why + (text.empty() ? "" : "\n" + text)};
-    };
-    switch (r.status) {
-        case Status::ok:
-            copy_box_files(work.path(), out_dir);
-            return CompileOutcome{CompileOutcome::Kind::ok, text};
-        case Status::runtime_error: return CompileOutcome{CompileOutcome::Kind::compilation_error, text};
-        case Status::time_limit:
-        case Status::wall_time_limit:
-            return ce("compilation exceeded its time limit (" + std::to_string(s.compile_limits.cpu_time_ms) +
-                      " ms CPU)");
-        case Status::memory_limit:
-            return ce("compilation exceeded its memory limit (" +
-                      std::to_string(s.compile_limits.memory_bytes >> 20) + " MiB)");
-        case Status::output_limit: return ce("compilation exceeded its output limit");
-        case Status::signaled: return ce("the compiler was killed: " + r.message);
-        case Status::syscall_violation:
-            // The toolchain itself was refused a call: the judge's problem.
-            throw std::runtime_error("compiler refused by the sandbox policy: " + r.message);
-        case Status::internal_error: throw std::runtime_error("compile: " + r.message);
+    const std::optional<VerdictDetail> v = verdict_of_compile(r);
+    if (!v) {
+        copy_box_files(work.path(), out_dir);
+        return CompileOutcome{CompileOutcome::Kind::ok, text};
     }
-    throw std::runtime_error("compile: unknown sandbox status");
+    if (v->verdict == Verdict::internal_error) throw std::runtime_error("compile: " + r.message);
+    // Why it stopped, when it was not just an error exit: a limit or a signal.
+    std::string why;
+    if (r.status != sandbox::Status::runtime_error)
+        why = "compiler stopped: " + (r.message.empty() ? v->detail : r.message);
+    return CompileOutcome{CompileOutcome::Kind::compilation_error,
+                          why + (why.empty() || text.empty() ? "" : "\n") + text};
 }
 
 }  // namespace

@@ -71,7 +71,10 @@ VerdictDetail verdict_of_run(const sandbox::RunResult& run, const std::optional<
 std::optional<VerdictDetail> verdict_of_compile(const sandbox::RunResult& run) {
     if (run.status == sandbox::Status::ok) return std::nullopt;
     VerdictDetail v = verdict_of_failure(run);
-    if (v.verdict != Verdict::internal_error) v.verdict = Verdict::compilation_error;
+    // A compiler refused a call by our own policy is the judge's problem
+    // (the catalog or the policy must change), not the submission's.
+    if (run.status == sandbox::Status::syscall_violation) v.verdict = Verdict::internal_error;
+    else if (v.verdict != Verdict::internal_error) v.verdict = Verdict::compilation_error;
     return v;
 }
 

@@ -60,7 +60,8 @@ VerdictDetail verdict_of_run(const sandbox::RunResult& run, const std::optional<
 // Compilation Error when it failed, whatever stopped it (an error exit, a
 // signal, a limit — a compiler that runs out of time or memory did not
 // produce a program either), with the same details as verdict_of_run;
-// Internal Error when the sandbox failed.
+// Internal Error when the sandbox failed or refused the compiler a system
+// call (our policy's fault, not the submission's).
 std::optional<VerdictDetail> verdict_of_compile(const sandbox::RunResult& run);
 
 const char* to_string(Verdict v);   // "Accepted", "Wrong Answer", "Time Limit Exceeded", ...
