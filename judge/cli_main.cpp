@@ -4,6 +4,7 @@
 //             [--time S] [--memory MIB] [--comparator NAME] [--stop-on-failure] [--json]
 //   judge languages [--json]
 //
+// --file puts an additional file (a header, a module) beside the source.
 // DIR holds NAME.in with NAME.ans (Kattis) or NAME.out. Without --tests,
 // --stdin gives one input and the program's output is shown, not judged.
 // A line per test as it finishes, then a summary; --json prints the whole
@@ -30,7 +31,7 @@
 namespace {
 
 const char* kUsage =
-    "usage: judge run --lang ID|KEY|NAME --source FILE [--tests DIR | --stdin FILE]\n"
+    "usage: judge run --lang ID|KEY|NAME --source FILE [--file EXTRA]... [--tests DIR | --stdin FILE]\n"
     "                 [--time SECONDS] [--memory MIB] [--comparator exact|judge0|tokens|lines|floats]\n"
     "                 [--stop-on-failure] [--json]\n"
     "       judge languages [--json]\n";
@@ -144,6 +145,7 @@ int cmd_languages(bool json) {
 
 int cmd_run(int argc, char** argv) {
     std::string lang, source, tests_dir, stdin_file, comparator = "judge0";
+    std::vector<std::string> extra_files;
     double time_s = 1.0, memory_mib = 256;
     bool json = false, stop = false;
     for (int i = 2; i < argc; ++i) {
@@ -162,6 +164,7 @@ int cmd_run(int argc, char** argv) {
         else if (a == "--source") source = value();
         else if (a == "--tests") tests_dir = value();
         else if (a == "--stdin") stdin_file = value();
+        else if (a == "--file") extra_files.push_back(value());
         else if (a == "--time") time_s = number(value());
         else if (a == "--memory") memory_mib = number(value());
         else if (a == "--comparator") comparator = value();
@@ -183,6 +186,8 @@ int cmd_run(int argc, char** argv) {
     judge::Submission s;
     s.toolchain = catalog.toolchain(*l);
     s.source = read_all(source);
+    for (const auto& f : extra_files)
+        s.additional_files.push_back({f.substr(f.rfind('/') + 1), read_all(f)});
     s.limits.cpu_time_ms = static_cast<std::uint64_t>(std::llround(time_s * 1000));
     s.limits.memory_bytes = static_cast<std::uint64_t>(memory_mib * 1048576.0);
     s.compare.kind = *kind;
@@ -199,6 +204,11 @@ int cmd_run(int argc, char** argv) {
     if (const char* d = std::getenv("JUDGE_DATA_DIR"); d && *d) {
         opts.work_dir = std::string(d) + "/work";
         opts.cache_dir = std::string(d) + "/compile-cache";
+    }
+    try {
+        judge::validate(s);
+    } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
     }
     judge::Judge judge(opts);
     judge::JudgeResult r = judge.judge(s, [&](const judge::TestResult& t) {

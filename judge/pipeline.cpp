@@ -162,6 +162,7 @@ std::vector<std::string> box_env(const Toolchain& tc) {
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile");
+    for (const auto& f : s.additional_files) write_file(work.path() + "/" + f.name, f.content, 0644);
     write_file(work.path() + "/" + tc.source_file, s.source, 0644);
     if (tc.compile.empty()) {  // interpreted: the source is the artifact
         copy_box_files(work.path(), out_dir);
@@ -216,12 +217,27 @@ std::string compile_key(const Submission& s) {
     for (const auto& a : tc.compile) h.update_field(a);
     h.update_field("--");
     h.update_field(s.source);
+    h.update_field(std::to_string(s.additional_files.size()));
+    for (const auto& f : s.additional_files) {
+        h.update_field(f.name);
+        h.update_field(f.content);
+    }
     return h.hex_digest();
 }
 
 Judge::Judge(JudgeOptions opts) : opts_(std::move(opts)), cache_((mkdir_p(opts_.work_dir), opts_.cache_dir), opts_.cache_bytes) {}
 
+void validate(const Submission& s) {
+    for (const auto& f : s.additional_files)
+        if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos ||
+            f.name.find('\0') != std::string::npos || f.name == s.toolchain.source_file)
+            throw std::invalid_argument("additional file \"" + f.name +
+                                        "\": must be a plain file name other than the source's");
+    if (s.toolchain.run.empty()) throw std::invalid_argument("toolchain " + s.toolchain.key + ": no run command");
+}
+
 std::shared_ptr<const Artifact> Judge::compile(const Submission& s, bool* cached) {
+    validate(s);
     bool ran = false;
     auto a = cache_.get(compile_key(s), [&](const std::string& out_dir) {
         ran = true;

@@ -4,8 +4,10 @@
 //
 // Thread-safety: a Judge may judge many submissions at once from many
 // threads (the compile cache is shared).
-// Errors: judge() never throws for the submission's behaviour; failures of
-// the judge itself come back as Internal Error with a message.
+// Errors: judge() throws std::invalid_argument for a malformed submission
+// (see validate) before anything runs; it never throws for the program's
+// behaviour; failures of the judge itself come back as Internal Error with a
+// message.
 #pragma once
 
 #include <cstdint>
@@ -60,9 +62,15 @@ struct TestCase {
     std::string answer_path;  // host file
 };
 
+struct ExtraFile {
+    std::string name;  // a plain file name in the working folder (no '/')
+    std::string content;
+};
+
 struct Submission {
     Toolchain toolchain;
     std::string source;
+    std::vector<ExtraFile> additional_files;  // beside the source, compiled with it
     Limits limits;
     CompileLimits compile_limits;
     CompareOptions compare;
@@ -112,6 +120,10 @@ private:
     JudgeOptions opts_;
     CompileCache cache_;
 };
+
+// Throws std::invalid_argument naming what is wrong (an additional file that
+// is not a plain file name, a toolchain without a run command).
+void validate(const Submission& s);
 
 // The cache key: language, toolchain version, command line and source.
 std::string compile_key(const Submission& s);

@@ -136,6 +136,25 @@ TEST_CASE("a second compile of the same source does not start the compiler", "[r
     CHECK_FALSE(env().judge.judge(s).compile_cached);
 }
 
+TEST_CASE("additional files compile with the source and are part of the cache key", "[root][judge][cache]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    judge::Submission s = env().submission(*c, "#include <stdio.h>\n#include \"op.h\"\n"
+                                               "int main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
+                                               "printf(\"%ld\\n\",OP(a,b));return 0;}\n");
+    s.additional_files = {{"op.h", "#define OP(a, b) ((a) + (b))\n"}};
+    judge::JudgeResult r = env().judge.judge(s);
+    INFO(r.compile.message);
+    CHECK(r.verdict == judge::Verdict::accepted);
+    s.additional_files = {{"op.h", "#define OP(a, b) ((a) - (b))\n"}};
+    r = env().judge.judge(s);
+    CHECK_FALSE(r.compile_cached);
+    CHECK(r.verdict == judge::Verdict::wrong_answer);
+    s.additional_files = {{"../op.h", "x"}};
+    CHECK_THROWS_AS(env().judge.judge(s), std::invalid_argument);
+}
+
 TEST_CASE("compile-time attacks end as Compilation Error with the reason", "[root][judge][attacks]") {
     SKIP_UNLESS_ROOT();
     const judge::Language* cpp = env().catalog.by_key("cpp17");
