@@ -64,43 +64,52 @@ void write_file(const std::string& path, const std::string& data, mode_t mode) {
     }
 }
 
-// Copies the regular files a box left in `from` (links and special files
-// skipped, never followed) into `to`, keeping the executable bit.
-void copy_box_files(const std::string& from, const std::string& to, const std::string& rel = "") {
-    const std::string dir = rel.empty() ? from : from + "/" + rel;
+// The folders and regular files in `dir` (links and special files are left
+// out: never followed, never copied).
+std::vector<std::pair<std::string, bool>> list_entries(const std::string& dir) {
     DIR* d = ::opendir(dir.c_str());
     if (!d) fail("opendir(\"" + dir + "\")", errno);
-    std::vector<std::pair<std::string, bool>> entries;
+    std::vector<std::pair<std::string, bool>> entries;  // name, is a folder
     while (dirent* e = ::readdir(d)) {
         std::string n = e->d_name;
         if (n == "." || n == "..") continue;
         struct stat st {};
         if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (S_ISDIR(st.st_mode)) entries.emplace_back(n, true);
-        if (S_ISREG(st.st_mode)) entries.emplace_back(n, false);
+        if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) entries.emplace_back(n, S_ISDIR(st.st_mode));
     }
     ::closedir(d);
+    return entries;
+}
+
+// Copies `rel` beneath the folder `base` (opened without following any
+// link) to `dst`, keeping the executable bit.
+void copy_file(int base, const std::string& rel, const std::string& dst) {
+    sandbox::Fd in = sandbox::open_beneath(base, rel);
+    struct stat st {};
+    if (::fstat(in.get(), &st) != 0) fail("fstat(\"" + rel + "\")", errno);
+    const mode_t mode = (st.st_mode & 0111) ? 0755 : 0644;
+    sandbox::Fd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!out) fail("open(\"" + dst + "\")", errno);
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(in.get(), buf, sizeof buf);
+        if (n < 0) fail("read(\"" + rel + "\")", errno);
+        if (n == 0) break;
+        if (::write(out.get(), buf, static_cast<std::size_t>(n)) != n) fail("write(\"" + dst + "\")", errno);
+    }
+}
+
+// Copies the folders and regular files a box left in `from` into `to`.
+void copy_box_files(const std::string& from, const std::string& to, const std::string& rel = "") {
     sandbox::Fd base(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!base) fail("open(\"" + from + "\")", errno);
-    for (const auto& [name, is_dir] : entries) {
+    for (const auto& [name, is_dir] : list_entries(rel.empty() ? from : from + "/" + rel)) {
         const std::string r = rel.empty() ? name : rel + "/" + name;
         if (is_dir) {
             mkdir_p(to + "/" + r);
             copy_box_files(from, to, r);
-            continue;
-        }
-        sandbox::Fd in = sandbox::open_beneath(base.get(), r);
-        struct stat st {};
-        ::fstat(in.get(), &st);
-        const mode_t mode = (st.st_mode & 0111) ? 0755 : 0644;
-        sandbox::Fd out(::open((to + "/" + r).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
-        if (!out) fail("open(\"" + to + "/" + r + "\")", errno);
-        char buf[65536];
-        for (;;) {
-            ssize_t n = ::read(in.get(), buf, sizeof buf);
-            if (n < 0) fail("read(\"" + r + "\")", errno);
-            if (n == 0) break;
-            if (::write(out.get(), buf, static_cast<std::size_t>(n)) != n) fail("write(\"" + r + "\")", errno);
+        } else {
+            copy_file(base.get(), r, to + "/" + r);
         }
     }
 }
@@ -108,25 +117,16 @@ void copy_box_files(const std::string& from, const std::string& to, const std::s
 // The artifact into a run's working folder: hard links where the file
 // systems allow (the box cannot write root's files), else copies.
 void install_artifact(const std::string& from, const std::string& to) {
-    DIR* d = ::opendir(from.c_str());
-    if (!d) fail("opendir(\"" + from + "\")", errno);
-    std::vector<std::pair<std::string, bool>> entries;
-    while (dirent* e = ::readdir(d)) {
-        std::string n = e->d_name;
-        if (n == "." || n == "..") continue;
-        struct stat st {};
-        if (::fstatat(::dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        entries.emplace_back(n, S_ISDIR(st.st_mode));
-    }
-    ::closedir(d);
-    for (const auto& [name, is_dir] : entries) {
+    sandbox::Fd base(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!base) fail("open(\"" + from + "\")", errno);
+    for (const auto& [name, is_dir] : list_entries(from)) {
         const std::string src = from + "/" + name, dst = to + "/" + name;
         if (is_dir) {
             mkdir_p(dst);
             install_artifact(src, dst);
         } else if (::link(src.c_str(), dst.c_str()) != 0) {
-            copy_box_files(from, to, "");  // different file systems: copy the lot
-            return;
+            if (errno != EXDEV && errno != EPERM && errno != EMLINK) fail("link(\"" + dst + "\")", errno);
+            copy_file(base.get(), name, dst);
         }
     }
 }
