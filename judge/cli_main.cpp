@@ -33,6 +33,7 @@ namespace {
 const char* kUsage =
     "usage: judge run --lang ID|KEY|NAME --source FILE [--file EXTRA]... [--tests DIR | --stdin FILE]\n"
     "                 [--time SECONDS] [--memory MIB] [--comparator exact|judge0|tokens|lines|floats]\n"
+    "                 [--compile-flags \"FLAGS\"]\n"
     "                 [--stop-on-failure] [--json]\n"
     "       judge languages [--json]\n";
 
@@ -146,6 +147,7 @@ int cmd_languages(bool json) {
 int cmd_run(int argc, char** argv) {
     std::string lang, source, tests_dir, stdin_file, comparator = "judge0";
     std::vector<std::string> extra_files;
+    std::string compile_flags;
     double time_s = 1.0, memory_mib = 256;
     bool json = false, stop = false;
     for (int i = 2; i < argc; ++i) {
@@ -165,6 +167,7 @@ int cmd_run(int argc, char** argv) {
         else if (a == "--tests") tests_dir = value();
         else if (a == "--stdin") stdin_file = value();
         else if (a == "--file") extra_files.push_back(value());
+        else if (a == "--compile-flags") compile_flags = value();
         else if (a == "--time") time_s = number(value());
         else if (a == "--memory") memory_mib = number(value());
         else if (a == "--comparator") comparator = value();
@@ -184,7 +187,11 @@ int cmd_run(int argc, char** argv) {
     if (!kind) usage_error("unknown comparator \"" + comparator + "\"");
 
     judge::Submission s;
-    s.toolchain = catalog.toolchain(*l);
+    try {
+        s.toolchain = catalog.toolchain(*l, judge::split_words(compile_flags));
+    } catch (const std::invalid_argument& e) {
+        usage_error(std::string("--compile-flags: ") + e.what());
+    }
     s.source = read_all(source);
     for (const auto& f : extra_files)
         s.additional_files.push_back({f.substr(f.rfind('/') + 1), read_all(f)});
