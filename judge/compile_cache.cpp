@@ -58,7 +58,6 @@ CompileCache::~CompileCache() {
 
 std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const Compiler& compile) {
     std::shared_ptr<Slot> slot;
-    bool mine = false;
     std::string work;
     {
         std::unique_lock lk(mu_);
@@ -77,11 +76,9 @@ std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const 
         }
         slot = std::make_shared<Slot>();
         slots_[key] = slot;
-        mine = true;
         ++stats_.misses;
         work = dir_ + "/" + key + "." + std::to_string(++serial_);
     }
-    (void)mine;
 
     auto artifact = std::make_shared<Artifact>();
     artifact->key = key;

@@ -658,7 +658,7 @@ Toolchain Catalog::toolchain(const Language& l, const std::vector<std::string>& 
     t.compile = l.compile_argv(extra_flags);
     t.run = l.run_argv(args);
     for (const auto& b : l.binds) t.binds.push_back(sandbox::Bind{b, "", false});
-    t.env = l.env;
+    t.env = l.box_env(sandbox::RunSpec{}.env);
     t.time_multiplier = l.time_multiplier;
     t.memory_extra_bytes = std::uint64_t{l.memory_extra_mb} << 20;
     t.processes = l.processes;

@@ -144,21 +144,6 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
-std::vector<std::string> box_env(const Toolchain& tc) {
-    std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/box", "LANG=C.UTF-8"};
-    for (const auto& e : tc.env) {
-        const std::string name = e.substr(0, e.find('=') + 1);
-        bool replaced = false;
-        for (auto& x : env)
-            if (x.rfind(name, 0) == 0) {
-                x = e;
-                replaced = true;
-            }
-        if (!replaced) env.push_back(e);
-    }
-    return env;
-}
-
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile");
@@ -172,7 +157,7 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
     sandbox::Fd log = sandbox::create_output(out.path() + "/compiler.txt");
     sandbox::RunSpec spec;
     spec.argv = tc.compile;
-    spec.env = box_env(tc);
+    spec.env = tc.env;
     spec.workdir = work.path();
     spec.stdout_fd = log.get();
     spec.stderr_fd = log.get();
@@ -225,7 +210,19 @@ std::string compile_key(const Submission& s) {
     return h.hex_digest();
 }
 
-Judge::Judge(JudgeOptions opts) : opts_(std::move(opts)), cache_((mkdir_p(opts_.work_dir), opts_.cache_dir), opts_.cache_bytes) {}
+namespace {
+
+// The folders the judge works in, made before the cache claims its own.
+JudgeOptions prepared(JudgeOptions o) {
+    mkdir_p(o.work_dir);
+    const std::size_t slash = o.cache_dir.rfind('/');
+    if (slash != std::string::npos && slash > 0) mkdir_p(o.cache_dir.substr(0, slash));
+    return o;
+}
+
+}  // namespace
+
+Judge::Judge(JudgeOptions opts) : opts_(prepared(std::move(opts))), cache_(opts_.cache_dir, opts_.cache_bytes) {}
 
 void validate(const Submission& s) {
     for (const auto& f : s.additional_files)
@@ -265,7 +262,7 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     // runtime's own out-of-memory error).
     const std::string heap_mb = std::to_string(spec.memory_bytes >> 20);
     for (const auto& arg : tc.run) spec.argv.push_back(replace_all(arg, "{heap_mb}", heap_mb));
-    spec.env = box_env(tc);
+    spec.env = tc.env;
     spec.workdir = work.path();
     spec.stdin_path = t.input_path;
     spec.stdout_path = out.path() + "/stdout";

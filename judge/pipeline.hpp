@@ -32,7 +32,7 @@ struct Toolchain {
     std::vector<std::string> compile;  // empty: nothing to compile
     std::vector<std::string> run;      // may hold {heap_mb}
     std::vector<sandbox::Bind> binds;
-    std::vector<std::string> env;
+    std::vector<std::string> env;  // the box's whole environment (compile and run)
     double time_multiplier = 1.0;
     std::uint64_t memory_extra_bytes = 0;
     std::uint32_t processes = 1;

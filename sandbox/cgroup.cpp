@@ -129,7 +129,7 @@ Layout detect(const std::string& mountinfo, const std::string& self_cgroup, cons
                 // At the root every controller is listed; below it, what the
                 // parent delegated.
                 auto ctl = read(v2_base + "/cgroup.controllers");
-                available = ctl && has_item(split(*ctl, '\n').empty() ? "" : split(*ctl, '\n')[0], v2_name, ' ');
+                available = ctl && has_item(ctl->substr(0, ctl->find('\n')), v2_name, ' ');
             }
             if (available) p = Placement{Version::v2, v2_base, true};
         }
@@ -231,6 +231,7 @@ BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name) {
         pids_ = find_or_add(layout.pids, name);
         cpu_ = find_or_add(layout.cpu, name);
         const Dir& m = dirs_[mem_];
+        sample_current_ = m.version == Version::v2 && ::faccessat(m.fd.get(), "memory.peak", F_OK, 0) != 0;
         oom_event_ = m.version == Version::v1 ? v1::oom_eventfd(m.fd.get()) : v2::events_fd(m.fd.get());
     } catch (...) {
         destroy();
@@ -263,11 +264,9 @@ std::uint64_t BoxCgroup::cpu_usage_ns() const {
 }
 
 void BoxCgroup::sample() {
-    const Dir& d = dirs_[mem_];
-    if (d.version == Version::v2) {
-        std::uint64_t cur = v2::memory_current(d.fd.get());
-        if (cur > sampled_peak_) sampled_peak_ = cur;
-    }
+    if (!sample_current_) return;  // the kernel keeps the peak itself
+    std::uint64_t cur = v2::memory_current(dirs_[mem_].fd.get());
+    if (cur > sampled_peak_) sampled_peak_ = cur;
 }
 
 std::uint64_t BoxCgroup::memory_peak() const {

@@ -116,6 +116,7 @@ private:
     std::size_t mem_ = 0, pids_ = 0, cpu_ = 0;
     Fd oom_event_;
     std::uint64_t sampled_peak_ = 0;
+    bool sample_current_ = false;  // v2 before 5.19: no memory.peak
 };
 
 }  // namespace sandbox::cgroup

@@ -70,11 +70,6 @@ void send_message(int sock, const std::vector<char>& data, const int* fds, std::
     if (n != static_cast<ssize_t>(data.size())) io::throw_errno("sendmsg(box control)", n < 0 ? errno : EIO);
 }
 
-std::string errno_name(int e) {
-    const char* name = ::strerrorname_np(e);
-    return std::string(name ? name : std::to_string(e).c_str()) + ": " + std::strerror(e);
-}
-
 }  // namespace
 
 // Box cgroups whose slot no one holds were left by a process that ended
@@ -156,7 +151,7 @@ Box Box::make(bool network) {
         throw std::runtime_error("box init did not report prepared");
     if (r.kind != proto::ReportKind::prepared) {
         std::string text(r.text, strnlen(r.text, sizeof r.text));
-        throw std::runtime_error("box set-up failed: " + text + ": " + errno_name(r.a));
+        throw std::runtime_error("box set-up failed: " + text + ": " + io::errno_text(r.a));
     }
     return box;
 }

@@ -203,11 +203,6 @@ proto::InitConfig make_config(const RunSpec& s, const std::string& workdir) {
     return c;
 }
 
-std::string errno_text(int e) {
-    const char* name = ::strerrorname_np(e);
-    return std::string(name ? name : std::to_string(e).c_str()) + ": " + std::strerror(e);
-}
-
 std::uint64_t w_limit_ms(const RunSpec& s) { return s.wall_time_ms ? s.wall_time_ms : 2 * s.cpu_time_ms + 1000; }
 
 std::string memory_message(const RunSpec& s) {
@@ -235,11 +230,11 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
     switch (o.ending) {
         case Ending::setup_failed:
             r.status = Status::internal_error;
-            r.message = "box set-up failed: " + o.text + ": " + errno_text(o.value);
+            r.message = "box set-up failed: " + o.text + ": " + io::errno_text(o.value);
             return r;
         case Ending::exec_failed:
             r.status = Status::internal_error;
-            r.message = "execve(\"" + o.text + "\"): " + errno_text(o.value);
+            r.message = "execve(\"" + o.text + "\"): " + io::errno_text(o.value);
             return r;
         case Ending::init_lost:
             if (oom > 0) {
@@ -248,7 +243,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
                 return r;
             }
             r.status = Status::internal_error;
-            r.message = o.text + (o.value ? ": " + errno_text(o.value) : "");
+            r.message = o.text + (o.value ? ": " + io::errno_text(o.value) : "");
             return r;
         case Ending::violation:
             r.status = Status::syscall_violation;

@@ -4,10 +4,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "sandbox/fd.hpp"
 
 namespace sandbox::io {
+
+std::string errno_text(int err) {
+    const char* name = ::strerrorname_np(err);
+    return std::string(name ? name : std::to_string(err).c_str()) + ": " + std::strerror(err);
+}
 
 void throw_errno(const std::string& call, int err) {
     throw std::system_error(err, std::generic_category(), call);

@@ -9,6 +9,8 @@
 namespace sandbox::io {
 
 [[noreturn]] void throw_errno(const std::string& call, int err);
+// "ENOENT: No such file or directory".
+std::string errno_text(int err);
 
 // Writes `value` to `name` beneath the folder `dirfd` in one write().
 void write_at(int dirfd, const std::string& name, const std::string& value);
