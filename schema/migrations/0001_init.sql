@@ -1,0 +1,2 @@
+-- placeholder: the store's helper writes the real schema
+SELECT 1;

@@ -1,0 +1,123 @@
+// The durable store: SQLite (through SQLiteCpp) in WAL mode, one database
+// file. Its schema is the numbered migrations in schema/migrations/
+// (NNNN_name.sql, compiled into the binary); open() applies the ones a
+// database has not seen yet, each in its own transaction, so a database from
+// an older version is upgraded in place (PRAGMA user_version holds the last
+// applied number).
+//
+// Durability: a submission is accepted only once its row is committed. With
+// synchronous=FULL every commit reaches the disk; concurrent inserts share a
+// commit (group commit: the first waiting caller commits everyone's rows in
+// one transaction), so throughput does not pay one fsync per request.
+//
+// Claiming is one transaction: the oldest In Queue row becomes Processing
+// with the worker's name and a lease time. On start, rows a crash left in
+// Processing are queued again (requeue_processing). Results are written by
+// finish() before anyone is told.
+//
+// Thread-safety: every member may be called from many threads at once (one
+// connection, guarded by a mutex; inserts grouped as above).
+// Errors: StoreError (with SQLite's code) for anything the database refuses;
+// the constructor throws for a file it cannot open or migrate, or a database
+// newer than this binary knows.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/record.hpp"
+
+namespace server {
+
+class StoreError : public std::runtime_error {
+public:
+    StoreError(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+    int code() const { return code_; }
+
+private:
+    int code_;
+};
+
+struct StoreOptions {
+    bool synchronous_full = true;  // false: NORMAL (safe against a process crash, not a power loss)
+};
+
+struct Statistics {
+    std::int64_t total = 0;
+    std::map<std::string, std::int64_t> by_day;       // "2026-11-28" -> count (created_at, UTC)
+    std::map<int, std::int64_t> by_language;           // language_id -> count
+    std::map<int, std::int64_t> by_status;             // status_id -> count
+};
+
+class Store {
+public:
+    // `path` ":memory:" for an in-memory database (tests).
+    explicit Store(const std::string& path, StoreOptions opts = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    int schema_version();   // the last migration applied
+    static int latest_schema_version();  // the last one this binary has
+
+    // Inserts and commits (see Durability). Fills r.id, r.created_at_ms (now)
+    // and r.token when empty (a fresh uuid4). Status is set to In Queue.
+    void insert(Record& r);
+    // All or none, in one transaction.
+    void insert_batch(std::vector<Record>& rs);
+
+    std::optional<Record> get(std::string_view token);
+    // One entry per token, in order; nullopt for an unknown token.
+    std::vector<std::optional<Record>> get_many(const std::vector<std::string>& tokens);
+
+    struct Page {
+        std::vector<Record> records;  // newest first (created_at, then id)
+        std::int64_t total = 0;       // all submissions
+    };
+    // page counts from 1.
+    Page list(std::int64_t page, std::int64_t per_page);
+
+    enum class RemoveResult { removed, not_found, busy };
+    // Deletes a finished submission; `busy` (nothing deleted) when it is In
+    // Queue or Processing. `removed` fills *out with the row as it was.
+    RemoveResult remove(std::string_view token, Record* out);
+
+    // The oldest In Queue submission, now Processing by `worker`; nullopt when
+    // the queue is empty.
+    std::optional<Record> claim(std::string_view worker);
+    // Writes r's outputs (status_id, stdout_data ... test_results_json,
+    // finished_at_ms) to its row. Returns false (nothing written) when the
+    // row is no longer Processing by `worker` (it was requeued, or deleted).
+    bool finish(const Record& r, std::string_view worker);
+    // Puts a claimed submission back In Queue (graceful shutdown of unfinished work).
+    bool release(std::string_view token, std::string_view worker);
+    // Every Processing row back to In Queue; returns how many. Call at start,
+    // before any worker runs.
+    std::int64_t requeue_processing();
+
+    std::int64_t count_in_queue();
+    std::int64_t count_processing();
+    // Finished submissions created before `before_ms` are deleted; returns how many.
+    std::int64_t purge_finished_before(std::int64_t before_ms);
+    Statistics statistics();
+    // A write that proves the database is writable (GET /health).
+    bool writable();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// A random uuid4 in its 36-character text form (getrandom-backed).
+std::string new_token();
+
+// Milliseconds since the Unix epoch, now.
+std::int64_t now_ms();
+
+}  // namespace server

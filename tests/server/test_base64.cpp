@@ -1,0 +1,1 @@
+#include "server/base64.hpp"

@@ -1,0 +1,1 @@
+#include "server/judge0.hpp"
