@@ -416,7 +416,10 @@ void finish_probes(std::vector<Probe>& probes, std::chrono::milliseconds timeout
 
 std::string first_line(const std::string& s) {
     std::string line = s.substr(0, s.find('\n'));
-    if (line.size() > 200) line = line.substr(0, 200) + "...";
+    if (line.size() > 200) {
+        line.resize(200);
+        line += "...";
+    }
     return line;
 }
 
@@ -657,6 +660,13 @@ Toolchain Catalog::toolchain(const Language& l, const std::vector<std::string>& 
     t.source_file = l.source_file;
     t.compile = l.compile_argv(extra_flags);
     t.run = l.run_argv(args);
+    // Where the heap flag landed: only that item gets {heap_mb} filled (a
+    // submission's own argument that happens to spell "{heap_mb}" stays as is).
+    std::size_t at = 0;
+    for (const auto& item : l.run) {
+        if (item == "{heap_flag}") t.heap_item = static_cast<int>(at);
+        at += item == "{args}" ? args.size() : 1;
+    }
     for (const auto& b : l.binds) t.binds.push_back(sandbox::Bind{b, "", false});
     t.env = l.box_env(sandbox::RunSpec{}.env);
     t.time_multiplier = l.time_multiplier;

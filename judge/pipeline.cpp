@@ -261,12 +261,26 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     // must be what stops a program that allocates too much (MLE, not a
     // runtime's own out-of-memory error).
     const std::string heap_mb = std::to_string(spec.memory_bytes >> 20);
-    for (const auto& arg : tc.run) spec.argv.push_back(replace_all(arg, "{heap_mb}", heap_mb));
+    spec.argv = tc.run;
+    if (tc.heap_item >= 0 && static_cast<std::size_t>(tc.heap_item) < spec.argv.size())
+        spec.argv[static_cast<std::size_t>(tc.heap_item)] =
+            replace_all(spec.argv[static_cast<std::size_t>(tc.heap_item)], "{heap_mb}", heap_mb);
     spec.env = tc.env;
     spec.workdir = work.path();
     spec.stdin_path = t.input_path;
     spec.stdout_path = out.path() + "/stdout";
     spec.stderr_path = out.path() + "/stderr";
+    sandbox::Fd merged;
+    if (s.limits.stderr_to_stdout) {
+        // One open file for both: the two streams interleave as written, as
+        // with 2>&1 in a shell.
+        merged = sandbox::create_output(spec.stdout_path);
+        spec.stdout_path.clear();
+        spec.stderr_path.clear();
+        spec.stdout_fd = merged.get();
+        spec.stderr_fd = merged.get();
+    }
+    spec.stack_bytes = s.limits.stack_bytes;
     spec.cpu_time_ms = budget_ms + s.limits.extra_time_ms;
     spec.wall_time_ms = s.limits.wall_time_ms ? s.limits.wall_time_ms : 2 * budget_ms + 1000;
     spec.output_bytes = s.limits.output_bytes;
@@ -282,7 +296,7 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     }
     std::optional<CompareResult> cmp;
     if (r.status == sandbox::Status::ok && s.compare_output) {
-        cmp = compare_files(t.answer_path, spec.stdout_path, s.compare);
+        cmp = compare_files(t.answer_path, out.path() + "/stdout", s.compare);
         res.message = cmp->message;
     } else {
         res.message = r.message;

@@ -30,7 +30,8 @@ struct Toolchain {
     std::string version;  // detected on the host; part of the cache key
     std::string source_file;
     std::vector<std::string> compile;  // empty: nothing to compile
-    std::vector<std::string> run;      // may hold {heap_mb}
+    std::vector<std::string> run;      // run[heap_item] may hold {heap_mb}
+    int heap_item = -1;                // index of the heap flag in run; -1: none
     std::vector<sandbox::Bind> binds;
     std::vector<std::string> env;  // the box's whole environment (compile and run)
     double time_multiplier = 1.0;
@@ -46,6 +47,8 @@ struct Limits {
     std::uint64_t memory_bytes = 256ull << 20;
     std::uint64_t output_bytes = 64ull << 20;
     std::uint32_t processes = 0;            // 0: the toolchain's own need
+    std::uint64_t stack_bytes = 0;          // 0: as large as the memory limit
+    bool stderr_to_stdout = false;          // stderr goes where stdout goes (Judge0's redirect)
 };
 
 struct CompileLimits {

@@ -320,6 +320,16 @@ TEST_CASE("placeholders expand into argv vectors, never shell strings", "[langua
     // Without a memory figure {heap_mb} is left for the caller.
     CHECK(l->run_argv() == Strings{"/usr/bin/mono", "--heap={heap_mb}M", "main.exe", "--"});
 
+    // The toolchain marks where the heap flag is: only that item gets the
+    // box's memory later, never a submission argument spelling {heap_mb}.
+    json args_first = e;
+    args_first["run"] = {"/usr/bin/mono", "{args}", "{heap_flag}", "{binary}"};
+    const Catalog c3 = parse(json::array({args_first}));
+    const judge::Toolchain tc = c3.toolchain(*c3.by_key("toy"), {}, {"{heap_mb}", "x"});
+    CHECK(tc.run == Strings{"/usr/bin/mono", "{heap_mb}", "x", "--heap={heap_mb}M", "main.exe"});
+    CHECK(tc.heap_item == 3);
+    CHECK(c.toolchain(*l).heap_item == 1);
+
     // Interpreted: nothing to compile, the source runs.
     json py = entry("py", 1001);
     py["compile"] = nullptr;

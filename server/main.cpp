@@ -1,0 +1,147 @@
+// judged: the Judge0-compatible judging service. See README.md and
+// server/config.hpp for the options.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
+#include <boost/asio.hpp>
+
+#include "judge/languages.hpp"
+#include "judge/pipeline.hpp"
+#include "sandbox/prepared.hpp"
+#include "server/app.hpp"
+#include "server/config.hpp"
+#include "server/http_server.hpp"
+#include "server/log.hpp"
+#include "server/store.hpp"
+
+namespace asio = boost::asio;
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (const auto& a : args)
+        if (a == "--help" || a == "-h") {
+            std::cout << "usage: judged [--listen ADDR:PORT] [--data-dir DIR] [--workers N] [--config FILE]\n\n"
+                      << server::config_help();
+            return 0;
+        }
+    server::Config cfg;
+    try {
+        cfg = server::load_config(args, server::environment());
+    } catch (const server::ConfigError& e) {
+        std::cerr << "judged: " << e.what() << "\n";
+        return 2;
+    }
+    if (::geteuid() != 0) {
+        std::cerr << "judged: must run as root (boxes need namespaces, cgroups and their own uids)\n";
+        return 2;
+    }
+    try {
+        namespace fs = std::filesystem;
+        fs::create_directories(cfg.data_dir);
+        ::chmod(cfg.data_dir.c_str(), 0700);
+        // Leftovers of a previous run (a crash mid-test): the service's own
+        // files only.
+        fs::remove_all(cfg.data_dir + "/tmp");
+        const unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+
+        judge::Catalog catalog = cfg.languages_file.empty() ? judge::Catalog::load_default()
+                                                            : judge::Catalog::load(cfg.languages_file);
+        server::StoreOptions so;
+        so.synchronous_full = cfg.sqlite_synchronous != "NORMAL";
+        server::Store store(cfg.data_dir + "/judge.db", so);
+        if (auto n = store.requeue_processing())
+            server::log_line("store", "", std::to_string(n) + " submissions left Processing by a previous run queued again");
+
+        judge::JudgeOptions jo;
+        jo.work_dir = cfg.data_dir + "/work";
+        jo.cache_dir = cfg.data_dir + "/compile-cache";
+        jo.excerpt_bytes = static_cast<std::size_t>(cfg.max_max_file_size) * 1024;
+        judge::Judge judge(jo);
+        sandbox::prepared::set_pool_size(workers);
+
+        asio::io_context io;
+        server::App app(cfg, catalog, store, judge);
+        server::HttpOptions ho;
+        ho.max_body_bytes = cfg.max_body_bytes;
+        ho.header_timeout = std::chrono::seconds(cfg.header_timeout_seconds);
+        ho.body_timeout = std::chrono::seconds(cfg.body_timeout_seconds);
+        ho.idle_timeout = std::chrono::seconds(cfg.idle_timeout_seconds);
+        ho.max_connections = cfg.max_connections;
+        ho.on_response = [&app](unsigned code) { app.metrics().http_request(code); };
+        const asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen_address), cfg.port);
+        server::HttpServer http(io, ep, ho, [&app](server::Request&& req, server::Reply reply) {
+            app.handle(std::move(req), std::move(reply));
+        });
+        app.metrics().add_gauge("judged_http_connections", "Open HTTP connections.",
+                                [&http] { return static_cast<double>(http.connections()); });
+        app.purge();
+        app.start_workers(workers);
+        http.start();
+
+        // Purge old results now and then.
+        asio::steady_timer purge_timer(io);
+        std::function<void()> schedule_purge = [&] {
+            purge_timer.expires_after(std::chrono::minutes(10));
+            purge_timer.async_wait([&](boost::system::error_code ec) {
+                if (ec) return;
+                app.purge();
+                schedule_purge();
+            });
+        };
+        schedule_purge();
+
+        // SIGTERM/SIGINT: stop accepting, let running work finish within the
+        // grace (or put it back in the queue), then leave with status 0.
+        std::atomic<bool> unfinished{false};
+        asio::signal_set signals(io, SIGTERM, SIGINT);
+        std::thread shutdown_thread;
+        signals.async_wait([&](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            server::log_line("judged", "", std::string("signal ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                               ": stopping (grace " + std::to_string(cfg.shutdown_grace_seconds) + " s)");
+            http.stop_accepting();
+            purge_timer.cancel();
+            shutdown_thread = std::thread([&] {
+                auto released = app.shutdown(std::chrono::seconds(cfg.shutdown_grace_seconds));
+                if (!released.empty()) {
+                    unfinished = true;
+                    server::log_line("judged", "", std::to_string(released.size()) +
+                                                       " unfinished submissions put back in the queue");
+                }
+                io.stop();
+            });
+        });
+
+        server::log_line("judged", "", "listening on " + cfg.listen_address + ":" +
+                                           std::to_string(http.local_endpoint().port()) + " with " +
+                                           std::to_string(workers) + " workers, data in " + cfg.data_dir);
+        // Handlers touch SQLite synchronously (a commit waits for the disk),
+        // so a few more threads than cores keep the front responsive and let
+        // concurrent inserts share a commit.
+        const unsigned io_threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+        std::vector<std::thread> pool;
+        for (unsigned i = 1; i < io_threads; ++i) pool.emplace_back([&io] { io.run(); });
+        io.run();
+        for (auto& t : pool) t.join();
+        if (shutdown_thread.joinable()) shutdown_thread.join();
+        server::log_line("judged", "", "stopped");
+        if (unfinished) {
+            // Worker threads still inside a box cannot be joined: leave now.
+            // Their rows are back In Queue; their boxes die with us
+            // (PR_SET_PDEATHSIG) and their cgroups are swept at the next start.
+            std::cerr.flush();
+            std::_Exit(0);
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        server::log_line("judged", "", std::string("fatal: ") + e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,100 @@
+#include "server/metrics.hpp"
+
+#include <cstdio>
+
+namespace server {
+namespace {
+
+std::string num(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+}  // namespace
+
+void Metrics::Histogram::observe(double v) {
+    for (std::size_t i = 0; i < bounds.size(); ++i)
+        if (v <= bounds[i]) ++counts[i];
+    ++count;
+    sum += v;
+}
+
+void Metrics::Histogram::render(std::string& out, const std::string& name) const {
+    for (std::size_t i = 0; i < bounds.size(); ++i)
+        out += name + "_bucket{le=\"" + num(bounds[i]) + "\"} " + std::to_string(counts[i]) + "\n";
+    out += name + "_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
+    out += name + "_sum " + num(sum) + "\n";
+    out += name + "_count " + std::to_string(count) + "\n";
+}
+
+void Metrics::add_gauge(const std::string& name, const std::string& help, Gauge g) {
+    std::lock_guard lock(mu_);
+    gauges_.push_back(NamedGauge{name, help, std::move(g)});
+}
+
+void Metrics::http_request(unsigned status_code) {
+    std::lock_guard lock(mu_);
+    ++http_by_code_[status_code];
+}
+
+void Metrics::finished(int status_id, int language_id, double latency_seconds, double judging_seconds) {
+    std::lock_guard lock(mu_);
+    ++finished_[{status_id, language_id}];
+    latency_.observe(latency_seconds);
+    judging_.observe(judging_seconds);
+}
+
+void Metrics::internal_error() {
+    std::lock_guard lock(mu_);
+    ++internal_errors_;
+}
+
+void Metrics::callback_failure() {
+    std::lock_guard lock(mu_);
+    ++callback_failures_;
+}
+
+void Metrics::callback_sent() {
+    std::lock_guard lock(mu_);
+    ++callbacks_sent_;
+}
+
+std::string Metrics::render() const {
+    std::vector<NamedGauge> gauges;
+    std::string out;
+    {
+        std::lock_guard lock(mu_);
+        gauges = gauges_;
+        out += "# HELP judged_http_requests_total HTTP responses sent, by status code.\n"
+               "# TYPE judged_http_requests_total counter\n";
+        for (const auto& [code, n] : http_by_code_)
+            out += "judged_http_requests_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+        out += "# HELP judged_submissions_total Finished submissions, by Judge0 status id and language id.\n"
+               "# TYPE judged_submissions_total counter\n";
+        for (const auto& [key, n] : finished_)
+            out += "judged_submissions_total{status=\"" + std::to_string(key.first) + "\",language=\"" +
+                   std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
+        out += "# HELP judged_submission_latency_seconds From creation to a stored result.\n"
+               "# TYPE judged_submission_latency_seconds histogram\n";
+        latency_.render(out, "judged_submission_latency_seconds");
+        out += "# HELP judged_judging_seconds Time a worker spent judging one submission.\n"
+               "# TYPE judged_judging_seconds histogram\n";
+        judging_.render(out, "judged_judging_seconds");
+        out += "# HELP judged_internal_errors_total Submissions that ended in Internal Error (the judge's fault).\n"
+               "# TYPE judged_internal_errors_total counter\n"
+               "judged_internal_errors_total " + std::to_string(internal_errors_) + "\n";
+        out += "# HELP judged_callback_failures_total Callbacks given up after every try.\n"
+               "# TYPE judged_callback_failures_total counter\n"
+               "judged_callback_failures_total " + std::to_string(callback_failures_) + "\n";
+        out += "# HELP judged_callbacks_sent_total Callbacks the receiver accepted.\n"
+               "# TYPE judged_callbacks_sent_total counter\n"
+               "judged_callbacks_sent_total " + std::to_string(callbacks_sent_) + "\n";
+    }
+    // Gauges may take other locks (the store's): never under ours.
+    for (const auto& g : gauges)
+        out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num(g.g()) + "\n";
+    return out;
+}
+
+}  // namespace server

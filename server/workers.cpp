@@ -1,0 +1,170 @@
+#include "server/workers.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "server/grading.hpp"
+#include "server/log.hpp"
+
+namespace server {
+namespace {
+
+// A folder for one submission's test files, removed with everything in it.
+// Its contents are the service's own files (never a box's), so a plain
+// recursive removal is safe.
+class TempFolder {
+public:
+    explicit TempFolder(const std::string& parent) {
+        std::string tmpl = parent + "/sub-XXXXXX";
+        if (!::mkdtemp(tmpl.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp(\"" + tmpl + "\")");
+        path_ = tmpl;
+    }
+    ~TempFolder() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg,
+                 Metrics& metrics, OnClaimed on_claimed, OnFinished on_finished)
+    : store_(store), judge_(judge), catalog_(catalog), cfg_(cfg), metrics_(metrics),
+      on_claimed_(std::move(on_claimed)), on_finished_(std::move(on_finished)) {}
+
+Workers::~Workers() {
+    if (!threads_.empty()) stop(std::chrono::milliseconds(0));
+}
+
+void Workers::start(unsigned n) {
+    std::filesystem::create_directories(cfg_.data_dir + "/tmp");
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { loop(i); });
+}
+
+void Workers::notify() {
+    {
+        std::lock_guard lock(mu_);
+        ++wakeups_;
+    }
+    cv_.notify_one();
+}
+
+void Workers::loop(unsigned index) {
+    const std::string name = "worker-" + std::to_string(index);
+    std::uint64_t seen = 0;
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) break;
+            seen = wakeups_;
+        }
+        std::optional<Record> r;
+        try {
+            r = store_.claim(name);
+        } catch (const std::exception& e) {
+            log_line("worker", name, std::string("claim failed: ") + e.what());
+        }
+        if (!r) {
+            // Sleep until an insert says there is work (no polling of the
+            // database: the timeout is only a backstop).
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_ || wakeups_ != seen; });
+            continue;
+        }
+        if (on_claimed_) on_claimed_();
+        {
+            std::lock_guard lock(mu_);
+            running_.emplace_back(r->token, name);
+        }
+        ++busy_;
+        const std::string token = r->token;
+        process(std::move(*r), name);
+        --busy_;
+        {
+            std::lock_guard lock(mu_);
+            std::erase_if(running_, [&](const auto& p) { return p.first == token; });
+        }
+        done_cv_.notify_all();
+    }
+    {
+        std::lock_guard lock(mu_);
+        ++exited_;
+    }
+    done_cv_.notify_all();
+}
+
+void Workers::process(Record r, const std::string& name) {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+        TempFolder dir(cfg_.data_dir + "/tmp");
+        const judge::Submission s = to_judge_submission(r, catalog_, cfg_, dir.path());
+        const judge::JudgeResult res = judge_.judge(s);
+        apply_result(r, res);
+    } catch (const std::exception& e) {
+        apply_internal_error(r, std::string("judge: ") + e.what());
+    }
+    r.finished_at_ms = now_ms();
+    const double judging = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bool stored = false;
+    for (int attempt = 0; attempt < 3 && !stored; ++attempt) {
+        try {
+            if (!store_.finish(r, name)) {
+                // Requeued by a shutdown that gave up on us, or deleted.
+                log_line("worker", r.token, "result not stored: the submission is no longer ours");
+                return;
+            }
+            stored = true;
+        } catch (const std::exception& e) {
+            log_line("worker", r.token, std::string("storing the result failed: ") + e.what());
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    if (!stored) return;  // stays Processing; requeued at the next start
+    if (r.status_id == status::internal_error) {
+        metrics_.internal_error();
+        log_line("worker", r.token, "internal error: " + r.message.value_or(""));
+    }
+    metrics_.finished(r.status_id, r.language_id, static_cast<double>(*r.finished_at_ms - r.created_at_ms) / 1000.0,
+                      judging);
+    if (on_finished_) on_finished_(r);
+}
+
+std::vector<std::string> Workers::stop(std::chrono::milliseconds grace) {
+    std::vector<std::string> released;
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    std::unique_lock lock(mu_);
+    done_cv_.wait_for(lock, grace, [&] { return exited_ == threads_.size(); });
+    const bool all_done = exited_ == threads_.size();
+    for (const auto& [token, worker] : running_) {
+        try {
+            if (store_.release(token, worker)) released.push_back(token);
+        } catch (const std::exception& e) {
+            log_line("worker", token, std::string("release failed: ") + e.what());
+        }
+    }
+    lock.unlock();
+    if (all_done) {
+        for (auto& t : threads_) t.join();
+    } else {
+        // A box still running past the grace: its thread cannot be
+        // interrupted. The process is about to exit; the box dies with it
+        // (its init has PR_SET_PDEATHSIG) and its row is back In Queue.
+        for (auto& t : threads_) t.detach();
+    }
+    threads_.clear();
+    return released;
+}
+
+}  // namespace server

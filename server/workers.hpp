@@ -1,0 +1,71 @@
+// Worker threads: each claims the oldest queued submission from the store
+// (one transaction), judges it with the judge core, writes the result, then
+// calls on_finished (wakes wait=true requests, sends the callback). The HTTP
+// side never waits on a sandbox: it only inserts rows and calls notify().
+//
+// Shutdown: stop() stops claiming, lets running submissions finish within
+// the grace period, and puts the ones still running back In Queue (they are
+// judged again after a restart; nothing accepted is lost).
+//
+// Thread-safety: notify(), busy(), size() from any thread; start() and
+// stop() from one controlling thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "judge/languages.hpp"
+#include "judge/pipeline.hpp"
+#include "server/config.hpp"
+#include "server/metrics.hpp"
+#include "server/record.hpp"
+#include "server/store.hpp"
+
+namespace server {
+
+class Workers {
+public:
+    using OnFinished = std::function<void(const Record&)>;
+    using OnClaimed = std::function<void()>;
+    Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg, Metrics& metrics,
+            OnClaimed on_claimed, OnFinished on_finished);
+    ~Workers();  // stop(0) if still running
+
+    void start(unsigned n);
+    void notify();  // a submission was queued
+    // Returns the tokens put back In Queue.
+    std::vector<std::string> stop(std::chrono::milliseconds grace);
+
+    unsigned busy() const { return busy_; }
+    unsigned size() const { return static_cast<unsigned>(threads_.size()); }
+
+private:
+    void loop(unsigned index);
+    void process(Record r, const std::string& name);
+
+    Store& store_;
+    judge::Judge& judge_;
+    const judge::Catalog& catalog_;
+    const Config& cfg_;
+    Metrics& metrics_;
+    OnClaimed on_claimed_;
+    OnFinished on_finished_;
+    std::vector<std::thread> threads_;
+    std::atomic<unsigned> busy_{0};
+
+    std::mutex mu_;  // guards wakeups_, stopping_, running_, done_
+    std::condition_variable cv_;
+    std::condition_variable done_cv_;
+    std::uint64_t wakeups_ = 0;
+    bool stopping_ = false;
+    std::vector<std::pair<std::string, std::string>> running_;  // (token, worker name)
+    unsigned exited_ = 0;
+};
+
+}  // namespace server

@@ -1,0 +1,510 @@
+#!/usr/bin/python3
+"""End-to-end tests of judged over real HTTP on loopback: every endpoint of
+the Judge0 surface and our extensions, wait=true, batches, base64 with binary
+output, callbacks to local receivers (working, slow, down), auth, the queue
+bound, many concurrent clients, hostile clients, graceful shutdown and
+recovery from kill -9.
+
+Usage: test_api.py --judged PATH [unittest args]. Needs root (judged does).
+"""
+import base64
+import http.server
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from judged import Judged, free_port  # noqa: E402
+
+JUDGED = None
+
+PY_ECHO_DOUBLE = "print(int(input()) * 2)\n"
+C_APLUSB = '#include <stdio.h>\nint main(void){int a,b;if(scanf("%d %d",&a,&b)!=2)return 1;printf("%d\\n",a+b);return 0;}\n'
+
+# Judge0 1.13.1's keys for fields=* (what a strict client's model accepts).
+JUDGE0_KEYS = {
+    "source_code", "language_id", "stdin", "expected_output", "stdout", "status_id", "created_at", "finished_at",
+    "time", "memory", "stderr", "token", "number_of_runs", "cpu_time_limit", "cpu_extra_time", "wall_time_limit",
+    "memory_limit", "stack_limit", "max_processes_and_or_threads", "enable_per_process_and_thread_time_limit",
+    "enable_per_process_and_thread_memory_limit", "max_file_size", "compile_output", "exit_code", "exit_signal",
+    "message", "wall_time", "compiler_options", "command_line_arguments", "redirect_stderr_to_stdout",
+    "callback_url", "additional_files", "enable_network", "status", "language",
+}
+CONFIG_KEYS = {
+    "allow_enable_network", "allow_enable_per_process_and_thread_memory_limit",
+    "allow_enable_per_process_and_thread_time_limit", "allowed_languages_for_compile_options",
+    "callbacks_max_tries", "callbacks_timeout", "cpu_extra_time", "cpu_time_limit", "enable_additional_files",
+    "enable_batched_submissions", "enable_callbacks", "enable_command_line_arguments", "enable_compiler_options",
+    "enable_network", "enable_per_process_and_thread_memory_limit", "enable_per_process_and_thread_time_limit",
+    "enable_submission_delete", "enable_wait_result", "maintenance_mode", "max_cpu_extra_time",
+    "max_cpu_time_limit", "max_extract_size", "max_file_size", "max_max_file_size",
+    "max_max_processes_and_or_threads", "max_memory_limit", "max_number_of_runs", "max_processes_and_or_threads",
+    "max_queue_size", "max_stack_limit", "max_submission_batch_size", "max_wall_time_limit", "memory_limit",
+    "number_of_runs", "redirect_stderr_to_stdout", "stack_limit", "submission_cache_duration",
+    "use_docs_as_homepage", "wall_time_limit",
+}
+
+
+def b64(s):
+    return base64.b64encode(s if isinstance(s, bytes) else s.encode()).decode()
+
+
+def unb64(s):
+    return base64.b64decode("".join(s.split())) if s is not None else None
+
+
+class Receiver:
+    """A local callback receiver: records PUT bodies; can be slow."""
+
+    def __init__(self, delay=0.0):
+        self.bodies = []
+        self.event = threading.Event()
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                n = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(n)
+                if delay:
+                    time.sleep(delay)
+                outer.bodies.append((self.command, self.path, json.loads(body)))
+                outer.event.set()
+                try:
+                    self.send_response(200)
+                    self.end_headers()
+                except OSError:
+                    pass
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SharedServer(unittest.TestCase):
+    """One judged for the read-mostly tests (the common configuration)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.j = Judged(JUDGED, env={"ENABLE_SUBMISSION_DELETE": "true", "CALLBACKS_TIMEOUT": "1",
+                                    "JUDGED_HEADER_TIMEOUT_SECONDS": "2",
+                                    "CALLBACKS_MAX_TRIES": "2"}, workers=2).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.j.close()
+
+    def run_wait(self, body, query=""):
+        status, r = self.j.submit(body, "?wait=true&fields=*" + query)
+        self.assertEqual(status, 201, r)
+        return r
+
+    # --- informational endpoints
+    def test_about_version_statuses(self):
+        s, about = self.j.json("GET", "/about")
+        self.assertEqual(s, 200)
+        self.assertEqual(about["version"], "1.13.1")
+        self.assertIn("judged_release", about)
+        s, _, raw = self.j.request("GET", "/version")
+        self.assertEqual((s, raw.decode().strip()), (200, "1.13.1"))
+        s, st = self.j.json("GET", "/statuses")
+        self.assertEqual([x["id"] for x in st], list(range(1, 15)))
+        self.assertEqual(st[0]["description"], "In Queue")
+        self.assertEqual(st[10]["description"], "Runtime Error (NZEC)")
+
+    def test_languages(self):
+        s, langs = self.j.json("GET", "/languages")
+        self.assertEqual(s, 200)
+        ids = {l["id"] for l in langs}
+        for must in (43, 46, 48, 49, 50, 51, 52, 53, 54, 60, 61, 62, 63, 67, 70, 71, 72, 73, 75, 76):
+            self.assertIn(must, ids)
+        names = [l["name"] for l in langs]
+        self.assertEqual(names, sorted(names))
+        self.assertTrue(any(n.startswith("C++ (GCC ") for n in names))
+        s, all_ = self.j.json("GET", "/languages/all")
+        self.assertEqual(s, 200)
+        self.assertTrue(all("is_archived" in l for l in all_))
+        s, py = self.j.json("GET", "/languages/71")
+        self.assertEqual(s, 200)
+        self.assertEqual(set(py), {"id", "name", "is_archived", "source_file", "compile_cmd", "run_cmd"})
+        self.assertEqual(py["source_file"], "main.py")
+        self.assertIsNone(py["compile_cmd"])
+        s, c = self.j.json("GET", "/languages/54")
+        self.assertIn("g++", c["compile_cmd"])
+        self.assertEqual(self.j.json("GET", "/languages/99999")[0], 404)
+
+    def test_config_info_has_exactly_judge0_keys(self):
+        s, cfg = self.j.json("GET", "/config_info")
+        self.assertEqual(s, 200)
+        self.assertEqual(set(cfg), CONFIG_KEYS)
+        self.assertEqual(cfg["max_queue_size"], 100)
+        self.assertIsInstance(cfg["allowed_languages_for_compile_options"], list)
+        self.assertTrue(cfg["enable_submission_delete"])
+
+    def test_system_info_statistics_workers_health_metrics_openapi(self):
+        s, si = self.j.json("GET", "/system_info")
+        self.assertEqual(s, 200)
+        self.assertIn("CPU(s)", si)
+        self.run_wait({"source_code": "print(1)", "language_id": 71})
+        s, st = self.j.json("GET", "/statistics")
+        self.assertEqual(s, 200)
+        self.assertGreaterEqual(st["submissions"]["total"], 1)
+        s, w = self.j.json("GET", "/workers")
+        self.assertEqual(s, 200)
+        self.assertEqual(set(w[0]), {"queue", "size", "available", "idle", "working", "paused", "failed"})
+        self.assertEqual(w[0]["available"], 2)
+        s, h = self.j.json("GET", "/health")
+        self.assertEqual((s, h["status"], h["store_writable"], h["sandbox_usable"]), (200, "ok", True, True))
+        s, hdr, raw = self.j.request("GET", "/metrics")
+        text = raw.decode()
+        self.assertEqual(s, 200)
+        for name in ("judged_queue_depth", "judged_submissions_total", "judged_submission_latency_seconds_bucket",
+                     "judged_internal_errors_total", "judged_callback_failures_total", "judged_http_requests_total"):
+            self.assertIn(name, text)
+        s, hdr, raw = self.j.request("GET", "/openapi.yaml")
+        self.assertEqual(s, 200)
+        self.assertTrue(raw.startswith(b"openapi: 3"))
+        self.assertIn(b"/submissions", raw)
+
+    def test_unknown_route(self):
+        s, body = self.j.json("GET", "/nope")
+        self.assertEqual(s, 404)
+        self.assertIn("error", body)
+
+    # --- judging through the API
+    def test_verdicts(self):
+        cases = [
+            ({"source_code": PY_ECHO_DOUBLE, "language_id": 71, "stdin": "21", "expected_output": "42"}, 3),
+            ({"source_code": PY_ECHO_DOUBLE, "language_id": 71, "stdin": "21", "expected_output": "43"}, 4),
+            ({"source_code": C_APLUSB, "language_id": 50, "stdin": "2 3", "expected_output": "5\n"}, 3),
+            ({"source_code": "int main( {", "language_id": 50}, 6),
+            ({"source_code": "while True: pass", "language_id": 71, "cpu_time_limit": 0.5}, 5),
+            ({"source_code": "import sys; sys.exit(3)", "language_id": 71}, 11),
+            ({"source_code": "#include <signal.h>\nint main(){raise(SIGSEGV);}", "language_id": 50}, 7),
+            ({"source_code": "int main(){volatile int z=0, x=7; return x/z;}", "language_id": 50}, 9),
+            ({"source_code": "#include <stdlib.h>\nint main(){abort();}", "language_id": 50}, 10),
+        ]
+        for body, want in cases:
+            r = self.run_wait(body)
+            self.assertEqual(r["status"]["id"], want, (body, r))
+            if want == 6:
+                self.assertIn("error", r["compile_output"])
+            if want == 11:
+                self.assertEqual(r["exit_code"], 3)
+            if want == 7:
+                self.assertEqual(r["exit_signal"], 11)
+        r = self.run_wait({"source_code": "x = bytearray(400 << 20)\n", "language_id": 71, "memory_limit": 64000})
+        self.assertEqual((r["status"]["id"], r["message"]), (12, "Memory limit exceeded"))
+        s, v = self.j.json("GET", f"/submissions/{r['token']}?fields=status,verdict")
+        self.assertEqual(v["verdict"]["short"], "MLE")
+
+    def test_default_fields_and_formats(self):
+        s, t = self.j.submit({"source_code": "print('hi')", "language_id": 71})
+        self.assertEqual(s, 201)
+        self.assertEqual(set(t), {"token"})
+        r = self.j.wait_done(t["token"])
+        s, d = self.j.json("GET", f"/submissions/{t['token']}")
+        self.assertEqual(set(d), {"token", "time", "memory", "stdout", "stderr", "compile_output", "message", "status"})
+        self.assertEqual(d["stdout"], "hi\n")
+        self.assertIsInstance(d["time"], str)
+        self.assertIsInstance(d["memory"], int)
+        self.assertRegex(r["created_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertRegex(r["finished_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(set(r), JUDGE0_KEYS)  # fields=*: Judge0's keys exactly
+        s, e = self.j.json("GET", f"/submissions/{t['token']}?fields=token,bogus")
+        self.assertEqual((s, e), (400, {"error": "invalid fields: [bogus]"}))
+        s, only = self.j.json("GET", f"/submissions/{t['token']}?fields=stdout,verdict")
+        self.assertEqual(set(only), {"stdout", "verdict"})
+        self.assertEqual(self.j.json("GET", "/submissions/00000000-0000-4000-8000-000000000000")[0], 404)
+
+    def test_validation_errors(self):
+        s, e = self.j.submit({"source_code": "x", "language_id": 9999})
+        self.assertEqual(s, 422)
+        self.assertEqual(e["language_id"], ["language with id 9999 doesn't exist"])
+        s, e = self.j.submit({"source_code": "x", "language_id": 71, "wall_time_limit": 100})
+        self.assertEqual(s, 422)
+        self.assertIn("wall_time_limit", e)
+        s, e = self.j.submit({"language_id": 71})
+        self.assertEqual(s, 422)
+        self.assertIn("source_code", e)
+        s, e = self.j.submit({"source_code": "x", "language_id": 71, "cpu_time_limit": {"a": 1}})
+        self.assertEqual(s, 422)
+        s, e = self.j.submit('{"source_code": "x", ')
+        self.assertEqual(s, 400)
+        self.assertIn("error", e)
+        # Numbers and booleans as strings are accepted.
+        s, t = self.j.submit({"source_code": "print(1)", "language_id": "71", "cpu_time_limit": "2",
+                              "redirect_stderr_to_stdout": "true"})
+        self.assertEqual(s, 201, t)
+        s, e = self.j.submit({"source_code": "x", "language_id": 71, "compiler_options": "'unterminated"})
+        self.assertEqual(s, 422)
+
+    def test_stderr_redirect_and_arguments(self):
+        r = self.run_wait({"source_code": "import sys\nprint('out')\nprint('err', file=sys.stderr)\nprint(sys.argv[1:])",
+                           "language_id": 71, "redirect_stderr_to_stdout": True,
+                           "command_line_arguments": "a 'b c'"})
+        self.assertEqual(r["status"]["id"], 3)
+        self.assertIn("err", r["stdout"])
+        self.assertIn("['a', 'b c']", r["stdout"])
+        self.assertIsNone(r["stderr"])
+
+    def test_number_of_runs(self):
+        r = self.run_wait({"source_code": "print(1)", "language_id": 71, "number_of_runs": 3})
+        self.assertEqual(r["status"]["id"], 3)
+        self.assertEqual(r["number_of_runs"], 3)
+
+    def test_base64_round_trip_with_binary_output(self):
+        src = "import sys\nsys.stdout.buffer.write(bytes(range(256)) + sys.stdin.buffer.read())\n"
+        stdin = b"\x00\xff\xfe"
+        s, r = self.j.submit({"source_code": b64(src), "language_id": 71, "stdin": b64(stdin)},
+                             "?base64_encoded=true&wait=true&fields=*")
+        self.assertEqual(s, 201, r)
+        self.assertEqual(unb64(r["stdout"]), bytes(range(256)) + stdin)
+        self.assertEqual(unb64(r["source_code"]).decode(), src)
+        # Judge0's wrapped form: a newline every 60 characters.
+        self.assertIn("\n", r["stdout"])
+        s, e = self.j.json("GET", f"/submissions/{r['token']}?fields=stdout")
+        self.assertEqual(s, 400)
+        self.assertIn("base64_encoded=true", e["error"])
+        s, e = self.j.submit({"source_code": "not base64!!", "language_id": 71}, "?base64_encoded=true")
+        self.assertEqual(s, 422)
+
+    def test_additional_files(self):
+        import io
+        import zipfile
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("data.txt", "from the zip\n")
+        r = self.run_wait({"source_code": "print(open('data.txt').read().strip())", "language_id": 71,
+                           "additional_files": b64(buf.getvalue())})
+        self.assertEqual((r["status"]["id"], r["stdout"]), (3, "from the zip\n"))
+        bad = io.BytesIO()
+        with zipfile.ZipFile(bad, "w") as z:
+            z.writestr("../evil", "x")
+        s, e = self.j.submit({"source_code": "print(1)", "language_id": 71, "additional_files": b64(bad.getvalue())})
+        self.assertEqual(s, 422)
+        self.assertIn("additional_files", e)
+
+    def test_multi_test_extension(self):
+        tests = [{"stdin": "1", "expected_output": "2"}, {"stdin": "5", "expected_output": "11"},
+                 {"stdin": "x", "expected_output": "0"}]
+        r = self.run_wait({"source_code": PY_ECHO_DOUBLE, "language_id": 71, "tests": tests},
+                          "&fields=status,verdict,test_results")
+        res = r["test_results"]
+        self.assertEqual([t["verdict"]["short"] for t in res], ["AC", "WA", "RE"])
+        self.assertEqual(r["verdict"]["short"], "RE")
+        self.assertEqual(res[0]["stdout"], "2\n")
+
+    def test_batch(self):
+        subs = [{"source_code": "print(1)", "language_id": 71}, {"source_code": "x", "language_id": 4242},
+                {"source_code": "print(2)", "language_id": 71}]
+        s, out = self.j.json("POST", "/submissions/batch", {"submissions": subs})
+        self.assertEqual(s, 201)
+        self.assertEqual(len(out), 3)
+        self.assertIn("token", out[0])
+        self.assertIn("language_id", out[1])
+        tokens = [out[0]["token"], out[2]["token"]]
+        for t in tokens:
+            self.j.wait_done(t)
+        s, got = self.j.json("GET", f"/submissions/batch?tokens={tokens[0]},nope,{tokens[1]}&fields=stdout,token")
+        self.assertEqual(s, 200)
+        self.assertEqual([x and x["stdout"] for x in got["submissions"]], ["1\n", None, "2\n"])
+        self.assertEqual(self.j.json("POST", "/submissions/batch", {"submissions": []})[0], 400)
+        self.assertEqual(self.j.json("POST", "/submissions/batch", {"submissions": [subs[0]] * 21})[0], 400)
+        s, out = self.j.json("POST", "/submissions/batch", {"submissions": [subs[1]]})
+        self.assertEqual(s, 422)
+
+    def test_list_and_delete(self):
+        r = self.run_wait({"source_code": "print(7)", "language_id": 71})
+        s, page = self.j.json("GET", "/submissions?page=1&per_page=2")
+        self.assertEqual(s, 200)
+        self.assertLessEqual(len(page["submissions"]), 2)
+        self.assertGreaterEqual(page["meta"]["total_count"], 1)
+        self.assertEqual(page["meta"]["current_page"], 1)
+        s, d = self.j.json("DELETE", f"/submissions/{r['token']}")
+        self.assertEqual(s, 200)
+        self.assertEqual(self.j.json("GET", f"/submissions/{r['token']}")[0], 404)
+        # Not while it runs.
+        s, t = self.j.submit({"source_code": "import time; time.sleep(1.5)", "language_id": 71})
+        s, e = self.j.json("DELETE", f"/submissions/{t['token']}")
+        self.assertEqual(s, 400)
+        self.j.wait_done(t["token"])
+
+    def test_callbacks(self):
+        good, slow = Receiver(), Receiver(delay=5)
+        dead_port = free_port()
+        try:
+            s, t1 = self.j.submit({"source_code": "print('cb')", "language_id": 71,
+                                   "callback_url": f"http://127.0.0.1:{good.port}/hook?x=1"})
+            s, t2 = self.j.submit({"source_code": "print('slow')", "language_id": 71,
+                                   "callback_url": f"http://127.0.0.1:{slow.port}/"})
+            s, t3 = self.j.submit({"source_code": "print('dead')", "language_id": 71,
+                                   "callback_url": f"http://127.0.0.1:{dead_port}/"})
+            self.assertTrue(good.event.wait(60))
+            method, path, body = good.bodies[0]
+            self.assertEqual((method, path), ("PUT", "/hook?x=1"))
+            self.assertEqual(body["token"], t1["token"])
+            self.assertEqual(body["status"]["id"], 3)
+            self.assertEqual(unb64(body["stdout"]), b"cb\n")
+            # A slow receiver holds no worker: more work finishes meanwhile.
+            t0 = time.time()
+            for _ in range(3):
+                self.run_wait({"source_code": "print(1)", "language_id": 71})
+            self.assertLess(time.time() - t0, 30)
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                _, _, raw = self.j.request("GET", "/metrics")
+                line = [l for l in raw.decode().splitlines() if l.startswith("judged_callback_failures_total ")]
+                if line and float(line[0].split()[1]) >= 2:  # the dead one and the slow one (timeout 1 s)
+                    break
+                time.sleep(0.5)
+            else:
+                self.fail("callback failures not counted: " + raw.decode())
+            s, e = self.j.submit({"source_code": "print(1)", "language_id": 71, "callback_url": "ftp://x/"})
+            self.assertEqual(s, 422)
+        finally:
+            good.close()
+            slow.close()
+
+    def test_concurrent_clients(self):
+        results, errors = [], []
+
+        def client(i):
+            try:
+                r = self.run_wait({"source_code": f"print({i} * 2)", "language_id": 71})
+                results.append((i, r["stdout"], r["status"]["id"]))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(results), [(i, f"{i * 2}\n", 3) for i in range(40)])
+
+    def test_hostile_clients(self):
+        # Body over the cap: 413 as soon as the header says so.
+        with socket.create_connection(("127.0.0.1", self.j.port), timeout=10) as c:
+            c.sendall(b"POST /submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 40000000\r\n\r\n{")
+            self.assertIn(b" 413 ", c.recv(4096))
+        # Garbage instead of HTTP: 400, and the server lives on.
+        with socket.create_connection(("127.0.0.1", self.j.port), timeout=10) as c:
+            c.sendall(b"\x00\x01 garbage\r\n\r\n")
+            self.assertIn(b"400", c.recv(4096))
+        # A header that never ends is cut off by the header timeout.
+        with socket.create_connection(("127.0.0.1", self.j.port), timeout=30) as c:
+            c.sendall(b"GET /about HTTP/1.1\r\nHost: x\r\n")
+            t0 = time.time()
+            self.assertEqual(c.recv(4096), b"")
+            self.assertLess(time.time() - t0, 25)
+        s, _ = self.j.json("GET", "/about")
+        self.assertEqual(s, 200)
+
+
+class Auth(unittest.TestCase):
+    def test_tokens(self):
+        with Judged(JUDGED, env={"AUTHN_TOKEN": "s3cret,other", "AUTHZ_TOKEN": "boss"}, workers=1) as j:
+            self.assertEqual(j.request("GET", "/about")[0], 401)
+            self.assertEqual(j.request("GET", "/about", headers={"X-Auth-Token": "wrong"})[0], 401)
+            self.assertEqual(j.request("GET", "/about", headers={"X-Auth-Token": "s3cret"})[0], 200)
+            self.assertEqual(j.request("GET", "/about?X-Auth-Token=other")[0], 200)
+            self.assertEqual(j.request("POST", "/authenticate", headers={"X-Auth-Token": "s3cret"})[0], 200)
+            self.assertEqual(j.request("POST", "/authenticate")[0], 401)
+            h = {"X-Auth-Token": "s3cret"}
+            self.assertEqual(j.request("GET", "/submissions", headers=h)[0], 403)
+            self.assertEqual(j.request("POST", "/authorize", headers=h)[0], 403)
+            h2 = {"X-Auth-Token": "s3cret", "X-Auth-User": "boss"}
+            self.assertEqual(j.request("GET", "/submissions", headers=h2)[0], 200)
+            self.assertEqual(j.request("POST", "/authorize", headers=h2)[0], 200)
+            self.assertEqual(j.request("GET", "/health")[0], 200)  # probes need no token
+            self.assertNotIn("s3cret", j.log())  # secrets never logged
+
+    def test_open_without_tokens(self):
+        with Judged(JUDGED, workers=1) as j:
+            self.assertEqual(j.request("POST", "/authenticate")[0], 200)
+            self.assertEqual(j.request("GET", "/submissions")[0], 200)
+
+
+class Lifecycle(unittest.TestCase):
+    SLEEP = "import time; time.sleep({})\nprint('done')\n"
+
+    def test_queue_full(self):
+        with Judged(JUDGED, env={"MAX_QUEUE_SIZE": "2"}, workers=1) as j:
+            codes = []
+            for _ in range(6):
+                s, body = j.submit({"source_code": self.SLEEP.format(1), "language_id": 71})
+                codes.append(s)
+                if s == 503:
+                    self.assertEqual(body, {"error": "queue is full"})
+            self.assertIn(503, codes)
+            self.assertIn(201, codes)
+
+    def test_maintenance_mode(self):
+        with Judged(JUDGED, env={"MAINTENANCE_MODE": "true"}, workers=1) as j:
+            self.assertEqual(j.submit({"source_code": "print(1)", "language_id": 71})[0], 503)
+
+    def test_graceful_shutdown(self):
+        j = Judged(JUDGED, env={"JUDGED_SHUTDOWN_GRACE_SECONDS": "1"}, workers=1).start()
+        try:
+            s, quick = j.submit({"source_code": self.SLEEP.format(0.3), "language_id": 71})
+            time.sleep(1.0)  # the quick one is running or done
+            s, slow = j.submit({"source_code": self.SLEEP.format(4), "language_id": 71, "wall_time_limit": 15})
+            time.sleep(1.5)  # the slow one is running
+            t0 = time.time()
+            self.assertEqual(j.stop(signal.SIGTERM), 0)
+            self.assertLess(time.time() - t0, 15)
+            self.assertIn("put back in the queue", j.log())
+            j.start()
+            for t in (quick, slow):
+                r = j.wait_done(t["token"], timeout=90)
+                self.assertEqual((r["status"]["id"], r["stdout"]), (3, "done\n"))
+        finally:
+            j.close()
+
+    def test_kill_9_recovery(self):
+        j = Judged(JUDGED, workers=1).start()
+        try:
+            expected = {}
+            for i in range(6):
+                body = {"source_code": self.SLEEP.format(0.5) + f"print({i})", "language_id": 71,
+                        "expected_output": f"done\n{i}\n" if i % 2 == 0 else "wrong"}
+                s, t = j.submit(body)
+                self.assertEqual(s, 201)
+                expected[t["token"]] = 3 if i % 2 == 0 else 4
+            s, t = j.submit({"source_code": "int main( {", "language_id": 50})
+            expected[t["token"]] = 6
+            time.sleep(1.0)  # one is running, the rest are queued
+            j.stop(signal.SIGKILL)
+            j.start()
+            for token, want in expected.items():
+                r = j.wait_done(token, timeout=120)
+                self.assertEqual(r["status"]["id"], want, r)
+        finally:
+            j.close()
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if "--judged" in args:
+        i = args.index("--judged")
+        JUDGED = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    if not JUDGED or not os.access(JUDGED, os.X_OK):
+        sys.exit("usage: test_api.py --judged PATH [unittest args]")
+    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
