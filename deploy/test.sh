@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command: installs what the tests need (toolchains of every
-# language included), builds, and runs every test: unit, hostile-program and
-# judge (every language, real programs) suites on this host's cgroups, the
-# unit tests again under ASan/UBSan, and the sandbox suite on cgroup v2 inside
-# a qemu VM booted from Debian's cloud kernel. Needs root.
+# language included), builds, and runs every test: static analysis (cppcheck),
+# unit, hostile-program, judge (every language, real programs) and end-to-end
+# (a real judged over HTTP on loopback) suites on this host's cgroups, the
+# unit tests again under ASan/UBSan, short libFuzzer runs of every parser, and
+# the sandbox suite on cgroup v2 inside a qemu VM booted from Debian's cloud
+# kernel. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) -eq 0 ]] || { echo "deploy/test.sh: run as root (namespaces, cgroups, uids)" >&2; exit 2; }
@@ -18,7 +20,7 @@ cmake --build build -j "$jobs"
 
 echo "== build (ASan/UBSan) of the unit tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DJUDGE_SANITIZE=ON -DJUDGE_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j "$jobs" --target test_unit
+cmake --build build-asan -j "$jobs" --target test_unit test_server
 
 passed=0 failed=0
 suite() {  # suite NAME COMMAND...: runs one suite, counts it, goes on
@@ -27,9 +29,12 @@ suite() {  # suite NAME COMMAND...: runs one suite, counts it, goes on
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "!! failed: $*"; fi
 }
 
+suite "static analysis (cppcheck)" bash deploy/lint.sh
 suite "judge-sandbox check" build/sandbox/judge-sandbox check
 suite "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/unit/test_unit
-suite "unit, hostile and judge suites on this host (ctest)" ctest --test-dir build --output-on-failure
+suite "server unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/server/test_server
+suite "unit, hostile, judge and end-to-end suites on this host (ctest)" ctest --test-dir build --output-on-failure
+suite "fuzz every parser (libFuzzer, 20 s each)" bash tests/fuzz/run.sh 20
 suite "sandbox suite on cgroup v2 in a VM" bash tests/vm/run-v2-suite.sh build
 
 echo "suites: $passed passed, $failed failed"

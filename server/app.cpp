@@ -538,7 +538,8 @@ void App::handle(Request&& req, Reply reply) {
         reply(std::move(res));
     };
 
-    // Probes and metrics: no auth (kubelets and scrapers carry no token).
+    // Probes: no auth (a kubelet carries no token). Metrics need it when it
+    // is configured (a scraper can send it as a query parameter).
     if (m == http::verb::get && (path == "/health" || path == "/health/ready")) return done(health());
     if (m == http::verb::get && path == "/health/live") return done(json_response(200, R"({"status":"ok"})"));
     if (!authenticated(req, q)) return done(empty(401));
