@@ -129,13 +129,17 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
     queued_ = store_.count_in_queue();
     workers_ = std::make_unique<Workers>(
         store_, judge_, catalog_, cfg_, metrics_, [this] { --queued_; }, [this](const Record& r) { on_finished(r); });
+    inserter_ = std::make_unique<Inserter>(store_);
     metrics_.add_gauge("judged_queue_depth", "Submissions In Queue.", [this] { return static_cast<double>(queued_); });
     metrics_.add_gauge("judged_workers_busy", "Workers judging a submission now.",
                        [this] { return static_cast<double>(workers_->busy()); });
     metrics_.add_gauge("judged_workers", "Worker threads.", [this] { return static_cast<double>(workers_->size()); });
 }
 
-App::~App() { workers_.reset(); }
+App::~App() {
+    inserter_.reset();  // commits what is pending; its completions use workers_
+    workers_.reset();
+}
 
 void App::start_workers(unsigned n) { workers_->start(n); }
 
@@ -237,9 +241,10 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
 
     Record& r = p.record;
     r.token = new_token();
+    const std::string token = r.token;
     if (wait) {
         std::lock_guard lock(waiters_mu_);
-        waiters_.emplace(r.token, [this, reply, fields, base64](const Record& done) {
+        waiters_.emplace(token, [this, reply, fields, base64](const Record& done) {
             try {
                 reply(json_response(201, judge0::render(done, fields, base64, lookup_).dump()));
             } catch (const judge0::NotUtf8& e) {
@@ -247,23 +252,28 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
             }
         });
     }
-    try {
-        store_.insert(r);
-    } catch (const std::exception& e) {
-        if (wait) {
-            std::lock_guard lock(waiters_mu_);
-            waiters_.erase(r.token);
-        }
-        log_line("api", r.token, std::string("insert failed: ") + e.what());
-        return error(500, "the submission could not be stored");
-    }
+    // Counted now, so concurrent requests see the queue as it will be.
     ++queued_;
-    workers_->notify();
-    if (wait) {
-        *replied_later = true;
-        return {};
-    }
-    return json_response(201, json{{"token", r.token}}.dump());
+    inserter_->submit(std::move(r), [this, reply, wait, token](const Record&, std::exception_ptr err) {
+        if (err) {
+            --queued_;
+            if (wait) {
+                std::lock_guard lock(waiters_mu_);
+                waiters_.erase(token);
+            }
+            try {
+                std::rethrow_exception(err);
+            } catch (const std::exception& e) {
+                log_line("api", token, std::string("insert failed: ") + e.what());
+            }
+            reply(error(500, "the submission could not be stored"));
+            return;
+        }
+        workers_->notify();
+        if (!wait) reply(json_response(201, json{{"token", token}}.dump()));
+    });
+    *replied_later = true;
+    return {};
 }
 
 Response App::create_batch(const Request& req, const Query& q) {

@@ -21,6 +21,7 @@
 #include "server/callbacks.hpp"
 #include "server/config.hpp"
 #include "server/http_server.hpp"
+#include "server/inserter.hpp"
 #include "server/judge0.hpp"
 #include "server/metrics.hpp"
 #include "server/store.hpp"
@@ -50,6 +51,7 @@ private:
     bool authenticated(const Request& req, const std::map<std::string, std::string>& q) const;
     bool authorized(const Request& req, const std::map<std::string, std::string>& q) const;
 
+    // Replies itself (after the commit) when it returns true in *replied_later.
     Response create(const Request& req, const std::map<std::string, std::string>& q, const Reply& reply, bool* replied_later);
     Response create_batch(const Request& req, const std::map<std::string, std::string>& q);
     Response get_batch(const std::map<std::string, std::string>& q);
@@ -77,6 +79,7 @@ private:
     Callbacks callbacks_;
     std::atomic<std::int64_t> queued_{0};  // In Queue rows: kept here so a POST does not count them
     std::unique_ptr<Workers> workers_;
+    std::unique_ptr<Inserter> inserter_;  // after workers_: its completions wake them
 
     std::mutex waiters_mu_;  // guards waiters_
     std::multimap<std::string, std::function<void(const Record&)>> waiters_;

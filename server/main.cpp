@@ -122,10 +122,10 @@ int main(int argc, char** argv) {
         server::log_line("judged", "", "listening on " + cfg.listen_address + ":" +
                                            std::to_string(http.local_endpoint().port()) + " with " +
                                            std::to_string(workers) + " workers, data in " + cfg.data_dir);
-        // Handlers touch SQLite synchronously (a commit waits for the disk),
-        // so a few more threads than cores keep the front responsive and let
-        // concurrent inserts share a commit.
-        const unsigned io_threads = std::max(4u, 2 * std::thread::hardware_concurrency());
+        // One HTTP thread per core: handlers never wait for the disk on a
+        // submission (the inserter commits on its own thread) and never for
+        // a box (the workers judge).
+        const unsigned io_threads = std::max(2u, std::thread::hardware_concurrency());
         std::vector<std::thread> pool;
         for (unsigned i = 1; i < io_threads; ++i) pool.emplace_back([&io] { io.run(); });
         io.run();
