@@ -1,0 +1,707 @@
+#include "server/store.hpp"
+
+#include <sqlite3.h>
+#include <sys/random.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "server/migrations.hpp"
+
+namespace server {
+
+namespace {
+
+// How long a statement waits for another connection's lock (another process
+// on the same file) before failing with "database is locked".
+constexpr int busy_timeout_ms = 5000;
+
+// The columns of a Record, in the order read_record() reads and bind_record()
+// binds them (the SELECTs put `id` in front).
+constexpr const char* record_columns =
+    "token, source_code, language_id, compiler_options, command_line_arguments, stdin, expected_output, "
+    "callback_url, additional_files, cpu_time_limit, cpu_extra_time, wall_time_limit, memory_limit, stack_limit, "
+    "max_file_size, max_processes_and_or_threads, number_of_runs, enable_per_process_and_thread_time_limit, "
+    "enable_per_process_and_thread_memory_limit, redirect_stderr_to_stdout, enable_network, tests_json, "
+    "comparator, status_id, stdout, stderr, compile_output, message, exit_code, exit_signal, time, wall_time, "
+    "memory, created_at_ms, finished_at_ms, verdict_json, test_results_json";
+constexpr int record_column_count = 37;
+
+std::string select_records(const char* rest) {
+    return std::string("SELECT id, ") + record_columns + " FROM submissions " + rest;
+}
+
+std::string insert_sql() {
+    std::string sql = std::string("INSERT INTO submissions (") + record_columns + ") VALUES (?";
+    for (int i = 1; i < record_column_count; ++i) sql += ", ?";
+    return sql + ")";
+}
+
+int primary_code(const SQLite::Exception& e) {
+    const int code = e.getErrorCode();
+    return code > 0 ? (code & 0xff) : code;  // SQLiteCpp's own errors are -1
+}
+
+StoreError store_error(const std::string& op, const SQLite::Exception& e) {
+    return StoreError("store: " + op + ": " + e.what(), primary_code(e));
+}
+
+// Binds parameters 1, 2, ... in order. Byte strings go in as blobs: SQLite
+// keeps them bit for bit (a text binding would be too, but a blob never
+// invites a conversion).
+class Binder {
+public:
+    explicit Binder(SQLite::Statement& s) : s_(s) {}
+
+    void bytes(const std::string& v) {
+        if (v.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            throw SQLite::Exception("string or blob too big", SQLITE_TOOBIG);
+        s_.bind(next_++, v.data(), static_cast<int>(v.size()));  // data() is never null: "" is a blob, not NULL
+    }
+    void bytes(const std::optional<std::string>& v) {
+        if (v) bytes(*v);
+        else null();
+    }
+    void text(std::string_view v) { s_.bind(next_++, std::string(v)); }
+    void integer(std::int64_t v) { s_.bind(next_++, v); }
+    void integer(int v) { s_.bind(next_++, v); }
+    void integer(bool v) { s_.bind(next_++, v ? 1 : 0); }
+    void integer(const std::optional<int>& v) {
+        if (v) integer(*v);
+        else null();
+    }
+    void integer(const std::optional<std::int64_t>& v) {
+        if (v) integer(*v);
+        else null();
+    }
+    void real(double v) { s_.bind(next_++, v); }
+    void real(const std::optional<double>& v) {
+        if (v) real(*v);
+        else null();
+    }
+    void null() { s_.bind(next_++); }
+
+private:
+    SQLite::Statement& s_;
+    int next_ = 1;
+};
+
+// Reads columns 0, 1, ... in order.
+class Reader {
+public:
+    explicit Reader(const SQLite::Statement& s) : s_(s) {}
+
+    std::string bytes() {
+        const SQLite::Column c = s_.getColumn(next_++);
+        const void* p = c.getBlob();  // blob first, then its size (SQLite's rule)
+        const int n = c.getBytes();
+        if (p == nullptr || n <= 0) return {};
+        return std::string(static_cast<const char*>(p), static_cast<std::size_t>(n));
+    }
+    std::optional<std::string> opt_bytes() {
+        if (s_.isColumnNull(next_)) return skip<std::string>();
+        return bytes();
+    }
+    std::int64_t int64() { return s_.getColumn(next_++).getInt64(); }
+    int int32() { return s_.getColumn(next_++).getInt(); }
+    bool boolean() { return int64() != 0; }
+    double real() { return s_.getColumn(next_++).getDouble(); }
+    std::optional<int> opt_int32() {
+        if (s_.isColumnNull(next_)) return skip<int>();
+        return int32();
+    }
+    std::optional<std::int64_t> opt_int64() {
+        if (s_.isColumnNull(next_)) return skip<std::int64_t>();
+        return int64();
+    }
+    std::optional<double> opt_real() {
+        if (s_.isColumnNull(next_)) return skip<double>();
+        return real();
+    }
+
+private:
+    template <class T>
+    std::optional<T> skip() {
+        ++next_;
+        return std::nullopt;
+    }
+
+    const SQLite::Statement& s_;
+    int next_ = 0;
+};
+
+void bind_record(Binder& b, const Record& r, const std::string& token, std::int64_t created_at_ms) {
+    b.text(token);
+    b.bytes(r.source_code);
+    b.integer(r.language_id);
+    b.bytes(r.compiler_options);
+    b.bytes(r.command_line_arguments);
+    b.bytes(r.stdin_data);
+    b.bytes(r.expected_output);
+    b.bytes(r.callback_url);
+    b.bytes(r.additional_files);
+    b.real(r.cpu_time_limit);
+    b.real(r.cpu_extra_time);
+    b.real(r.wall_time_limit);
+    b.integer(r.memory_limit);
+    b.integer(r.stack_limit);
+    b.integer(r.max_file_size);
+    b.integer(r.max_processes_and_or_threads);
+    b.integer(r.number_of_runs);
+    b.integer(r.enable_per_process_and_thread_time_limit);
+    b.integer(r.enable_per_process_and_thread_memory_limit);
+    b.integer(r.redirect_stderr_to_stdout);
+    b.integer(r.enable_network);
+    b.bytes(r.tests_json);
+    b.bytes(r.comparator);
+    b.integer(status::in_queue);
+    b.bytes(r.stdout_data);
+    b.bytes(r.stderr_data);
+    b.bytes(r.compile_output);
+    b.bytes(r.message);
+    b.integer(r.exit_code);
+    b.integer(r.exit_signal);
+    b.real(r.time);
+    b.real(r.wall_time);
+    b.integer(r.memory);
+    b.integer(created_at_ms);
+    b.integer(r.finished_at_ms);
+    b.bytes(r.verdict_json);
+    b.bytes(r.test_results_json);
+}
+
+Record read_record(const SQLite::Statement& s) {
+    Reader rd(s);
+    Record r;
+    r.id = rd.int64();
+    r.token = rd.bytes();
+    r.source_code = rd.bytes();
+    r.language_id = rd.int32();
+    r.compiler_options = rd.opt_bytes();
+    r.command_line_arguments = rd.opt_bytes();
+    r.stdin_data = rd.opt_bytes();
+    r.expected_output = rd.opt_bytes();
+    r.callback_url = rd.opt_bytes();
+    r.additional_files = rd.opt_bytes();
+    r.cpu_time_limit = rd.real();
+    r.cpu_extra_time = rd.real();
+    r.wall_time_limit = rd.real();
+    r.memory_limit = rd.int64();
+    r.stack_limit = rd.int64();
+    r.max_file_size = rd.int64();
+    r.max_processes_and_or_threads = rd.int32();
+    r.number_of_runs = rd.int32();
+    r.enable_per_process_and_thread_time_limit = rd.boolean();
+    r.enable_per_process_and_thread_memory_limit = rd.boolean();
+    r.redirect_stderr_to_stdout = rd.boolean();
+    r.enable_network = rd.boolean();
+    r.tests_json = rd.bytes();
+    r.comparator = rd.bytes();
+    r.status_id = rd.int32();
+    r.stdout_data = rd.opt_bytes();
+    r.stderr_data = rd.opt_bytes();
+    r.compile_output = rd.opt_bytes();
+    r.message = rd.opt_bytes();
+    r.exit_code = rd.opt_int32();
+    r.exit_signal = rd.opt_int32();
+    r.time = rd.opt_real();
+    r.wall_time = rd.opt_real();
+    r.memory = rd.opt_int64();
+    r.created_at_ms = rd.int64();
+    r.finished_at_ms = rd.opt_int64();
+    r.verdict_json = rd.bytes();
+    r.test_results_json = rd.bytes();
+    return r;
+}
+
+// A cached statement in use: reset and unbound when the use ends, so no read
+// snapshot stays open and no bound blob stays in memory.
+class Use {
+public:
+    explicit Use(SQLite::Statement& s) : s_(s) {}
+    ~Use() {
+        static_cast<void>(s_.tryReset());
+        try {
+            s_.clearBindings();
+        } catch (...) {  // sqlite3_clear_bindings cannot fail; a destructor never throws
+        }
+    }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    SQLite::Statement& operator*() const { return s_; }
+    SQLite::Statement* operator->() const { return &s_; }
+
+private:
+    SQLite::Statement& s_;
+};
+
+std::int64_t query_int(SQLite::Database& db, const char* sql) {
+    SQLite::Statement q(db, sql);
+    if (!q.executeStep()) return 0;
+    return q.getColumn(0).getInt64();
+}
+
+}  // namespace
+
+struct Store::Impl {
+    // One caller of insert() waiting for its row to be committed.
+    struct PendingInsert {
+        explicit PendingInsert(Record* r) : record(r) {}
+        Record* record;
+        bool done = false;              // guarded by queue_mutex
+        std::exception_ptr error;       // set by the leader before done
+        std::int64_t id = 0;            // staged until the commit succeeds
+        std::string token;
+        std::int64_t created_at_ms = 0;
+    };
+
+    explicit Impl(const std::string& path)
+        : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_ms) {}
+
+    // The SQL text is the key; statements live as long as the connection.
+    SQLite::Statement& prepared(const std::string& sql) {
+        auto& slot = statements[sql];
+        if (!slot) slot = std::make_unique<SQLite::Statement>(db, sql);
+        return *slot;
+    }
+
+    // Runs f under the connection's mutex; SQLite's exceptions come out as
+    // StoreError naming `op`.
+    template <class F>
+    auto locked(const char* op, F&& f) {
+        std::lock_guard lock(db_mutex);
+        try {
+            return f();
+        } catch (const SQLite::Exception& e) {
+            throw store_error(op, e);
+        }
+    }
+
+    int user_version() { return static_cast<int>(query_int(db, "PRAGMA user_version")); }
+
+    void configure(const std::string& path, const StoreOptions& opts);
+    void migrate(const std::string& path);
+    std::int64_t insert_row(const Record& r, const std::string& token, std::int64_t created_at_ms);
+    std::optional<Record> get_locked(std::string_view token);
+    void write_group(std::vector<PendingInsert*>& group) noexcept;
+
+    std::mutex db_mutex;  // guards db and statements
+    SQLite::Database db;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements;
+
+    // Group commit (see insert()).
+    std::mutex queue_mutex;  // guards pending, committing and every PendingInsert::done
+    std::condition_variable queue_cv;
+    std::vector<PendingInsert*> pending;
+    bool committing = false;
+};
+
+void Store::Impl::configure(const std::string& path, const StoreOptions& opts) {
+    const std::string op = "open '" + path + "'";
+    try {
+        // Refuse a newer database before anything writes to it (switching to
+        // WAL rewrites the file header).
+        const int version = user_version();
+        if (version > latest_schema_version())
+            throw StoreError("store: " + op + ": database schema version " + std::to_string(version) +
+                             " is newer than this binary's " + std::to_string(latest_schema_version()));
+        if (path != ":memory:") {
+            SQLite::Statement q(db, "PRAGMA journal_mode=WAL");
+            const std::string mode = q.executeStep() ? q.getColumn(0).getString() : std::string();
+            if (mode != "wal")
+                throw StoreError("store: " + op + ": journal_mode=WAL refused (still '" + mode + "')");
+        }
+        db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        db.exec("PRAGMA foreign_keys=ON");
+    } catch (const SQLite::Exception& e) {
+        throw store_error(op, e);
+    }
+}
+
+// Each missing migration in its own IMMEDIATE transaction, which also sets
+// user_version: a failure leaves the database at the last good version, and
+// two processes starting at once do not both apply a migration (the second
+// one re-reads the version once it holds the write lock).
+void Store::Impl::migrate(const std::string& path) {
+    const std::vector<Migration>& all = migrations();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (all[i].number != static_cast<int>(i) + 1)
+            throw StoreError(std::string("store: migrations: ") + all[i].name + " is out of sequence (expected number " +
+                             std::to_string(i + 1) + ")");
+    }
+    int version = 0;
+    try {
+        version = user_version();
+    } catch (const SQLite::Exception& e) {
+        throw store_error("open '" + path + "'", e);
+    }
+    for (const Migration& m : all) {
+        if (m.number <= version) continue;
+        try {
+            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+            version = user_version();
+            if (version > latest_schema_version())
+                throw StoreError("store: open '" + path + "': database schema version " + std::to_string(version) +
+                                 " is newer than this binary's " + std::to_string(latest_schema_version()));
+            if (m.number <= version) continue;  // applied by another process meanwhile; tx rolls back
+            db.exec(m.sql);
+            db.exec("PRAGMA user_version = " + std::to_string(m.number));
+            tx.commit();
+            version = m.number;
+        } catch (const SQLite::Exception& e) {
+            throw store_error(std::string("migrate '") + path + "' to " + m.name, e);
+        }
+    }
+}
+
+std::int64_t Store::Impl::insert_row(const Record& r, const std::string& token, std::int64_t created_at_ms) {
+    static const std::string sql = insert_sql();
+    Use q(prepared(sql));
+    Binder b(*q);
+    bind_record(b, r, token, created_at_ms);
+    q->exec();
+    return db.getLastInsertRowid();
+}
+
+std::optional<Record> Store::Impl::get_locked(std::string_view token) {
+    static const std::string sql = select_records("WHERE token = ?");
+    Use q(prepared(sql));
+    q->bind(1, std::string(token));
+    if (!q->executeStep()) return std::nullopt;
+    return read_record(*q);
+}
+
+// The leader's part of insert(): every row of the group in one transaction.
+// A row the database refuses on its own (a duplicate token, a blob too big)
+// fails alone: SQLite undoes just that statement and the transaction goes on.
+// Anything else (the disk, the lock, the commit) fails the whole group.
+// Never throws: every caller must be woken with a result.
+void Store::Impl::write_group(std::vector<PendingInsert*>& group) noexcept {
+    std::lock_guard lock(db_mutex);
+    try {
+        try {
+            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+            for (PendingInsert* p : group) {
+                p->token = p->record->token.empty() ? new_token() : p->record->token;
+                p->created_at_ms = now_ms();
+                try {
+                    p->id = insert_row(*p->record, p->token, p->created_at_ms);
+                } catch (const SQLite::Exception& e) {
+                    const int code = primary_code(e);
+                    const bool row_only = (code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG) &&
+                                          sqlite3_get_autocommit(db.getHandle()) == 0;
+                    if (!row_only) throw;
+                    p->error = std::make_exception_ptr(store_error("insert", e));
+                }
+            }
+            tx.commit();
+        } catch (const SQLite::Exception& e) {
+            throw store_error("insert", e);
+        }
+    } catch (...) {
+        const std::exception_ptr error = std::current_exception();
+        for (PendingInsert* p : group) p->error = error;
+        return;
+    }
+    for (PendingInsert* p : group) {
+        if (p->error) continue;
+        p->record->id = p->id;
+        p->record->token = std::move(p->token);
+        p->record->created_at_ms = p->created_at_ms;
+        p->record->status_id = status::in_queue;
+    }
+}
+
+Store::Store(const std::string& path, StoreOptions opts) {
+    try {
+        impl_ = std::make_unique<Impl>(path);
+    } catch (const SQLite::Exception& e) {
+        throw store_error("open '" + path + "'", e);
+    }
+    impl_->configure(path, opts);
+    impl_->migrate(path);
+}
+
+Store::~Store() = default;
+
+int Store::schema_version() {
+    return impl_->locked("schema_version", [&] { return impl_->user_version(); });
+}
+
+int Store::latest_schema_version() {
+    const std::vector<Migration>& all = migrations();
+    return all.empty() ? 0 : all.back().number;
+}
+
+// Group commit: the caller joins the pending list; whoever finds no commit in
+// progress becomes the leader, takes the whole list (its own record and all
+// who arrived while the previous commit ran), writes it in one transaction
+// and wakes everyone. A follower whose record is still pending when a commit
+// ends becomes the next leader. So at most one commit runs at a time, and
+// under load each fsync carries many rows.
+void Store::insert(Record& r) {
+    Impl& d = *impl_;
+    Impl::PendingInsert me(&r);
+    std::unique_lock lock(d.queue_mutex);
+    d.pending.push_back(&me);
+    while (!me.done) {
+        if (d.committing) {
+            d.queue_cv.wait(lock);
+            continue;
+        }
+        d.committing = true;
+        std::vector<Impl::PendingInsert*> group;
+        group.swap(d.pending);
+        lock.unlock();
+        d.write_group(group);
+        lock.lock();
+        for (Impl::PendingInsert* p : group) p->done = true;
+        d.committing = false;
+        d.queue_cv.notify_all();
+    }
+    if (me.error) std::rethrow_exception(me.error);
+}
+
+void Store::insert_batch(std::vector<Record>& rs) {
+    if (rs.empty()) return;
+    impl_->locked("insert_batch", [&] {
+        std::vector<std::int64_t> ids(rs.size());
+        std::vector<std::string> tokens(rs.size());
+        std::vector<std::int64_t> created(rs.size());
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        for (std::size_t i = 0; i < rs.size(); ++i) {
+            tokens[i] = rs[i].token.empty() ? new_token() : rs[i].token;
+            created[i] = now_ms();
+            ids[i] = impl_->insert_row(rs[i], tokens[i], created[i]);
+        }
+        tx.commit();
+        for (std::size_t i = 0; i < rs.size(); ++i) {
+            rs[i].id = ids[i];
+            rs[i].token = std::move(tokens[i]);
+            rs[i].created_at_ms = created[i];
+            rs[i].status_id = status::in_queue;
+        }
+    });
+}
+
+std::optional<Record> Store::get(std::string_view token) {
+    return impl_->locked("get", [&] { return impl_->get_locked(token); });
+}
+
+std::vector<std::optional<Record>> Store::get_many(const std::vector<std::string>& tokens) {
+    return impl_->locked("get_many", [&] {
+        std::vector<std::optional<Record>> out;
+        out.reserve(tokens.size());
+        SQLite::Transaction tx(impl_->db);  // one snapshot for all
+        for (const std::string& t : tokens) out.push_back(impl_->get_locked(t));
+        tx.commit();
+        return out;
+    });
+}
+
+Store::Page Store::list(std::int64_t page, std::int64_t per_page) {
+    if (page < 1 || per_page < 1)
+        throw std::invalid_argument("store: list: page and per_page must be at least 1 (got " + std::to_string(page) +
+                                    ", " + std::to_string(per_page) + ")");
+    return impl_->locked("list", [&] {
+        Page out;
+        SQLite::Transaction tx(impl_->db);  // the total and the page from one snapshot
+        out.total = query_int(impl_->db, "SELECT count(*) FROM submissions");
+        if (page - 1 <= std::numeric_limits<std::int64_t>::max() / per_page) {
+            static const std::string sql = select_records("ORDER BY created_at_ms DESC, id DESC LIMIT ? OFFSET ?");
+            Use q(impl_->prepared(sql));
+            q->bind(1, per_page);
+            q->bind(2, (page - 1) * per_page);
+            while (q->executeStep()) out.records.push_back(read_record(*q));
+        }  // else: an offset past any possible row
+        tx.commit();
+        return out;
+    });
+}
+
+Store::RemoveResult Store::remove(std::string_view token, Record* out) {
+    return impl_->locked("remove", [&] {
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::optional<Record> r = impl_->get_locked(token);
+        if (!r) return RemoveResult::not_found;
+        if (r->status_id == status::in_queue || r->status_id == status::processing) return RemoveResult::busy;
+        Use q(impl_->prepared("DELETE FROM submissions WHERE id = ?"));
+        q->bind(1, r->id);
+        q->exec();
+        tx.commit();
+        if (out != nullptr) *out = std::move(*r);
+        return RemoveResult::removed;
+    });
+}
+
+std::optional<Record> Store::claim(std::string_view worker) {
+    return impl_->locked("claim", [&]() -> std::optional<Record> {
+        // IMMEDIATE: the write lock is taken before the SELECT, so another
+        // connection to the same file cannot claim the same row in between.
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::optional<Record> r;
+        {
+            static const std::string sql = select_records("WHERE status_id = 1 ORDER BY id LIMIT 1");
+            Use q(impl_->prepared(sql));
+            if (!q->executeStep()) return std::nullopt;  // empty queue; tx rolls back, nothing was written
+            r = read_record(*q);
+        }
+        Use u(impl_->prepared("UPDATE submissions SET status_id = 2, worker = ?, claimed_at_ms = ? WHERE id = ?"));
+        u->bind(1, std::string(worker));
+        u->bind(2, now_ms());
+        u->bind(3, r->id);
+        u->exec();
+        tx.commit();
+        r->status_id = status::processing;
+        return r;
+    });
+}
+
+bool Store::finish(const Record& r, std::string_view worker) {
+    if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
+        throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
+                                    " is not a final status");
+    return impl_->locked("finish", [&] {
+        Use q(impl_->prepared(
+            "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
+            "exit_code = ?, exit_signal = ?, time = ?, wall_time = ?, memory = ?, finished_at_ms = ?, "
+            "verdict_json = ?, test_results_json = ? "
+            "WHERE token = ? AND status_id = 2 AND worker = ?"));
+        Binder b(*q);
+        b.integer(r.status_id);
+        b.bytes(r.stdout_data);
+        b.bytes(r.stderr_data);
+        b.bytes(r.compile_output);
+        b.bytes(r.message);
+        b.integer(r.exit_code);
+        b.integer(r.exit_signal);
+        b.real(r.time);
+        b.real(r.wall_time);
+        b.integer(r.memory);
+        b.integer(r.finished_at_ms.value_or(now_ms()));
+        b.bytes(r.verdict_json);
+        b.bytes(r.test_results_json);
+        b.text(r.token);
+        b.text(worker);
+        return q->exec() > 0;
+    });
+}
+
+bool Store::release(std::string_view token, std::string_view worker) {
+    return impl_->locked("release", [&] {
+        Use q(impl_->prepared(
+            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL "
+            "WHERE token = ? AND status_id = 2 AND worker = ?"));
+        q->bind(1, std::string(token));
+        q->bind(2, std::string(worker));
+        return q->exec() > 0;
+    });
+}
+
+std::int64_t Store::requeue_processing() {
+    return impl_->locked("requeue_processing", [&] {
+        return static_cast<std::int64_t>(impl_->db.exec(
+            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL WHERE status_id = 2"));
+    });
+}
+
+std::int64_t Store::count_in_queue() {
+    return impl_->locked("count_in_queue",
+                         [&] { return query_int(impl_->db, "SELECT count(*) FROM submissions WHERE status_id = 1"); });
+}
+
+std::int64_t Store::count_processing() {
+    return impl_->locked("count_processing",
+                         [&] { return query_int(impl_->db, "SELECT count(*) FROM submissions WHERE status_id = 2"); });
+}
+
+std::int64_t Store::purge_finished_before(std::int64_t before_ms) {
+    return impl_->locked("purge_finished_before", [&] {
+        // `status_id >= 3` literally, so the partial index of 0002 applies.
+        Use q(impl_->prepared("DELETE FROM submissions WHERE status_id >= 3 AND created_at_ms < ?"));
+        q->bind(1, before_ms);
+        return static_cast<std::int64_t>(q->exec());
+    });
+}
+
+Statistics Store::statistics() {
+    return impl_->locked("statistics", [&] {
+        Statistics s;
+        SQLite::Transaction tx(impl_->db);  // one snapshot for all counts
+        s.total = query_int(impl_->db, "SELECT count(*) FROM submissions");
+        {
+            SQLite::Statement q(impl_->db,
+                                "SELECT strftime('%Y-%m-%d', created_at_ms / 1000, 'unixepoch') AS day, count(*) "
+                                "FROM submissions GROUP BY day");
+            while (q.executeStep()) s.by_day[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+        }
+        {
+            SQLite::Statement q(impl_->db, "SELECT language_id, count(*) FROM submissions GROUP BY language_id");
+            while (q.executeStep()) s.by_language[q.getColumn(0).getInt()] = q.getColumn(1).getInt64();
+        }
+        {
+            SQLite::Statement q(impl_->db, "SELECT status_id, count(*) FROM submissions GROUP BY status_id");
+            while (q.executeStep()) s.by_status[q.getColumn(0).getInt()] = q.getColumn(1).getInt64();
+        }
+        tx.commit();
+        return s;
+    });
+}
+
+bool Store::writable() {
+    try {
+        return impl_->locked("writable", [&] {
+            SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+            Use q(impl_->prepared(
+                "INSERT INTO health (id, checked_at_ms) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET checked_at_ms = excluded.checked_at_ms"));
+            q->bind(1, now_ms());
+            q->exec();
+            tx.commit();
+            return true;
+        });
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::string new_token() {
+    unsigned char b[16];
+    std::size_t got = 0;
+    while (got < sizeof b) {
+        const ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "getrandom(16)");
+        }
+        got += static_cast<std::size_t>(n);
+    }
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // variant 10xx (RFC 4122)
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s;
+    s.reserve(36);
+    for (std::size_t i = 0; i < sizeof b; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
+        s += hex[b[i] >> 4];
+        s += hex[b[i] & 0x0f];
+    }
+    return s;
+}
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace server

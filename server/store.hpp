@@ -17,9 +17,12 @@
 //
 // Thread-safety: every member may be called from many threads at once (one
 // connection, guarded by a mutex; inserts grouped as above).
-// Errors: StoreError (with SQLite's code) for anything the database refuses;
-// the constructor throws for a file it cannot open or migrate, or a database
-// newer than this binary knows.
+// Errors: StoreError (with SQLite's primary result code, e.g. SQLITE_BUSY 5,
+// SQLITE_CONSTRAINT 19; the message names the operation: "store: claim:
+// database is locked") for anything the database refuses; the constructor
+// throws for a file it cannot open or migrate, or a database newer than this
+// binary knows. std::invalid_argument for a caller's mistake (list's page 0,
+// finish with a status that is not final).
 #pragma once
 
 #include <cstdint>
@@ -68,6 +71,9 @@ public:
 
     // Inserts and commits (see Durability). Fills r.id, r.created_at_ms (now)
     // and r.token when empty (a fresh uuid4). Status is set to In Queue.
+    // r is left unchanged when it throws; a row refused on its own (a
+    // duplicate token: SQLITE_CONSTRAINT) fails only its caller, not the
+    // others sharing its commit.
     void insert(Record& r);
     // All or none, in one transaction.
     void insert_batch(std::vector<Record>& rs);
@@ -80,7 +86,7 @@ public:
         std::vector<Record> records;  // newest first (created_at, then id)
         std::int64_t total = 0;       // all submissions
     };
-    // page counts from 1.
+    // page counts from 1 (page or per_page below 1: std::invalid_argument).
     Page list(std::int64_t page, std::int64_t per_page);
 
     enum class RemoveResult { removed, not_found, busy };
@@ -92,8 +98,10 @@ public:
     // the queue is empty.
     std::optional<Record> claim(std::string_view worker);
     // Writes r's outputs (status_id, stdout_data ... test_results_json,
-    // finished_at_ms) to its row. Returns false (nothing written) when the
-    // row is no longer Processing by `worker` (it was requeued, or deleted).
+    // finished_at_ms; now when r has none) to its row; the inputs are not
+    // touched. Returns false (nothing written) when the row is no longer
+    // Processing by `worker` (it was requeued, or deleted).
+    // std::invalid_argument when r.status_id is not a final status (3..14).
     bool finish(const Record& r, std::string_view worker);
     // Puts a claimed submission back In Queue (graceful shutdown of unfinished work).
     bool release(std::string_view token, std::string_view worker);

@@ -1,1 +1,862 @@
 #include "server/store.hpp"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "server/migrations.hpp"
+
+using namespace std::string_literals;
+using server::Record;
+using server::Store;
+using server::StoreError;
+namespace status = server::status;
+
+namespace {
+
+// A mkdtemp folder, removed with everything in it at the end of the test.
+class TempDir {
+public:
+    TempDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "judge-store-XXXXXX").string();
+        if (mkdtemp(tmpl.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string file(const char* name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+// A second, plain connection to a store's file: what another process, an
+// older binary or an operator with sqlite3 would do to it.
+SQLite::Database raw(const std::string& path) {
+    return SQLite::Database(path, SQLite::OPEN_READWRITE, 5000);
+}
+
+std::int64_t raw_int(SQLite::Database& db, const std::string& sql) {
+    SQLite::Statement q(db, sql);
+    REQUIRE(q.executeStep());
+    return q.getColumn(0).getInt64();
+}
+
+void set_created_at(SQLite::Database& db, std::int64_t id, std::int64_t ms) {
+    SQLite::Statement q(db, "UPDATE submissions SET created_at_ms = ? WHERE id = ?");
+    q.bind(1, ms);
+    q.bind(2, id);
+    REQUIRE(q.exec() == 1);
+}
+
+Record small(int language_id = 71) {
+    Record r;
+    r.source_code = "print(1)";
+    r.language_id = language_id;
+    return r;
+}
+
+std::string all_bytes() {
+    std::string s;
+    for (int i = 0; i < 256; ++i) s += static_cast<char>(i);
+    return s;
+}
+
+// Every field set, none to its default; text with NUL and invalid UTF-8.
+Record full_record() {
+    Record r;
+    r.token = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    r.source_code = "int main() {\0 return 0; }\xff\xfe"s + "\xc3\x28" + "\xed\xa0\x80";
+    r.language_id = 54;
+    r.compiler_options = "-O2 -DX=\"\0\""s;
+    r.command_line_arguments = "a b\tc";
+    r.stdin_data = "\0"s;
+    r.expected_output = "3\n\xff"s;
+    r.callback_url = "http://example.com/cb?x=1";
+    r.additional_files = all_bytes() + all_bytes();
+    r.cpu_time_limit = 2.5;
+    r.cpu_extra_time = 0.125;
+    r.wall_time_limit = 7.75;
+    r.memory_limit = 256000;
+    r.stack_limit = 32000;
+    r.max_file_size = 4096;
+    r.max_processes_and_or_threads = 3;
+    r.number_of_runs = 2;
+    r.enable_per_process_and_thread_time_limit = true;
+    r.enable_per_process_and_thread_memory_limit = true;
+    r.redirect_stderr_to_stdout = true;
+    r.enable_network = true;
+    r.tests_json = R"([{"stdin":"1","expected_output":"2"}])";
+    r.comparator = "exact";
+    r.stdout_data = "out\0put\x80"s;
+    r.stderr_data = "";  // present but empty: not NULL
+    r.compile_output = "warning: \xff"s;
+    r.message = "Exited with error status 1";
+    r.exit_code = -1;
+    r.exit_signal = 9;
+    r.time = 0.031;
+    r.wall_time = 0.5;
+    r.memory = 9876543210;
+    r.finished_at_ms = 1795824000123;
+    r.verdict_json = R"({"name":"Accepted","short":"AC","detail":""})";
+    r.test_results_json = "[]";
+    return r;
+}
+
+void check_same(const Record& a, const Record& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.token == b.token);
+    CHECK(a.source_code == b.source_code);
+    CHECK(a.language_id == b.language_id);
+    CHECK(a.compiler_options == b.compiler_options);
+    CHECK(a.command_line_arguments == b.command_line_arguments);
+    CHECK(a.stdin_data == b.stdin_data);
+    CHECK(a.expected_output == b.expected_output);
+    CHECK(a.callback_url == b.callback_url);
+    CHECK(a.additional_files == b.additional_files);
+    CHECK(a.cpu_time_limit == b.cpu_time_limit);
+    CHECK(a.cpu_extra_time == b.cpu_extra_time);
+    CHECK(a.wall_time_limit == b.wall_time_limit);
+    CHECK(a.memory_limit == b.memory_limit);
+    CHECK(a.stack_limit == b.stack_limit);
+    CHECK(a.max_file_size == b.max_file_size);
+    CHECK(a.max_processes_and_or_threads == b.max_processes_and_or_threads);
+    CHECK(a.number_of_runs == b.number_of_runs);
+    CHECK(a.enable_per_process_and_thread_time_limit == b.enable_per_process_and_thread_time_limit);
+    CHECK(a.enable_per_process_and_thread_memory_limit == b.enable_per_process_and_thread_memory_limit);
+    CHECK(a.redirect_stderr_to_stdout == b.redirect_stderr_to_stdout);
+    CHECK(a.enable_network == b.enable_network);
+    CHECK(a.tests_json == b.tests_json);
+    CHECK(a.comparator == b.comparator);
+    CHECK(a.status_id == b.status_id);
+    CHECK(a.stdout_data == b.stdout_data);
+    CHECK(a.stderr_data == b.stderr_data);
+    CHECK(a.compile_output == b.compile_output);
+    CHECK(a.message == b.message);
+    CHECK(a.exit_code == b.exit_code);
+    CHECK(a.exit_signal == b.exit_signal);
+    CHECK(a.time == b.time);
+    CHECK(a.wall_time == b.wall_time);
+    CHECK(a.memory == b.memory);
+    CHECK(a.created_at_ms == b.created_at_ms);
+    CHECK(a.finished_at_ms == b.finished_at_ms);
+    CHECK(a.verdict_json == b.verdict_json);
+    CHECK(a.test_results_json == b.test_results_json);
+}
+
+// Claims the oldest queued row and finishes it with `final_status`.
+Record claim_and_finish(Store& s, int final_status) {
+    auto r = s.claim("w");
+    REQUIRE(r);
+    r->status_id = final_status;
+    REQUIRE(s.finish(*r, "w"));
+    return *r;
+}
+
+}  // namespace
+
+TEST_CASE("store: new_token is a lowercase uuid4", "[store]") {
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string t = server::new_token();
+        REQUIRE(t.size() == 36);
+        for (std::size_t j = 0; j < t.size(); ++j) {
+            if (j == 8 || j == 13 || j == 18 || j == 23) REQUIRE(t[j] == '-');
+            else REQUIRE(((t[j] >= '0' && t[j] <= '9') || (t[j] >= 'a' && t[j] <= 'f')));
+        }
+        REQUIRE(t[14] == '4');                                  // version
+        REQUIRE(std::string("89ab").find(t[19]) != std::string::npos);  // variant 10xx
+        seen.insert(t);
+    }
+    CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("store: now_ms is the system clock in milliseconds", "[store]") {
+    using namespace std::chrono;
+    const auto before = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    const std::int64_t now = server::now_ms();
+    const auto after = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    CHECK(before <= now);
+    CHECK(now <= after);
+}
+
+TEST_CASE("store: a fresh database has the latest schema", "[store]") {
+    REQUIRE(Store::latest_schema_version() == static_cast<int>(server::migrations().size()));
+    REQUIRE(Store::latest_schema_version() >= 2);
+    Store s(":memory:");
+    CHECK(s.schema_version() == Store::latest_schema_version());
+    CHECK(s.count_in_queue() == 0);
+    CHECK(s.count_processing() == 0);
+    CHECK(s.list(1, 10).total == 0);
+    CHECK(s.writable());
+}
+
+TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
+    Store s(":memory:");
+
+    SECTION("all optionals present, binary text") {
+        Record r = full_record();
+        const Record sent = r;
+        s.insert(r);
+        CHECK(r.id > 0);
+        CHECK(r.token == sent.token);  // a given token is kept
+        CHECK(r.status_id == status::in_queue);
+        CHECK(r.created_at_ms > 0);
+        auto got = s.get(r.token);
+        REQUIRE(got);
+        check_same(*got, r);
+        REQUIRE(got->stderr_data);
+        CHECK(got->stderr_data->empty());
+        CHECK(got->source_code.size() == sent.source_code.size());
+        CHECK(got->additional_files->size() == 512);
+    }
+    SECTION("all optionals absent, extensions empty") {
+        Record r = small();
+        s.insert(r);
+        CHECK(r.token.size() == 36);  // filled with a fresh uuid4
+        auto got = s.get(r.token);
+        REQUIRE(got);
+        check_same(*got, r);
+        CHECK_FALSE(got->compiler_options);
+        CHECK_FALSE(got->command_line_arguments);
+        CHECK_FALSE(got->stdin_data);
+        CHECK_FALSE(got->expected_output);
+        CHECK_FALSE(got->callback_url);
+        CHECK_FALSE(got->additional_files);
+        CHECK_FALSE(got->stdout_data);
+        CHECK_FALSE(got->stderr_data);
+        CHECK_FALSE(got->compile_output);
+        CHECK_FALSE(got->message);
+        CHECK_FALSE(got->exit_code);
+        CHECK_FALSE(got->exit_signal);
+        CHECK_FALSE(got->time);
+        CHECK_FALSE(got->wall_time);
+        CHECK_FALSE(got->memory);
+        CHECK_FALSE(got->finished_at_ms);
+        CHECK(got->tests_json.empty());
+        CHECK(got->verdict_json.empty());
+    }
+    SECTION("insert sets In Queue whatever the record said") {
+        Record r = small();
+        r.status_id = status::accepted;
+        r.id = 999;
+        s.insert(r);
+        CHECK(r.id != 999);
+        CHECK(s.get(r.token)->status_id == status::in_queue);
+        CHECK(s.count_in_queue() == 1);
+    }
+}
+
+TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
+    Store s(":memory:");
+    Record a = small(), b = small(62);
+    s.insert(a);
+    s.insert(b);
+    CHECK(a.id != b.id);
+    CHECK(a.token != b.token);
+    CHECK_FALSE(s.get("no-such-token"));
+    CHECK_FALSE(s.get(""));
+    CHECK_FALSE(s.get("\0\xff"s));
+
+    auto many = s.get_many({b.token, "nope", a.token, b.token});
+    REQUIRE(many.size() == 4);
+    REQUIRE(many[0]);
+    CHECK(many[0]->id == b.id);
+    CHECK_FALSE(many[1]);
+    REQUIRE(many[2]);
+    CHECK(many[2]->id == a.id);
+    REQUIRE(many[3]);
+    CHECK(many[3]->language_id == 62);
+    CHECK(s.get_many({}).empty());
+
+    Record dup = small();
+    dup.token = a.token;
+    try {
+        s.insert(dup);
+        FAIL("a duplicate token was accepted");
+    } catch (const StoreError& e) {
+        CHECK(e.code() == SQLITE_CONSTRAINT);
+        CHECK(std::string(e.what()).rfind("store: insert: ", 0) == 0);
+    }
+    CHECK(dup.id == 0);  // untouched on failure
+    CHECK(s.list(1, 10).total == 2);
+}
+
+TEST_CASE("store: insert_batch is all or none", "[store]") {
+    Store s(":memory:");
+    std::vector<Record> ok{small(), small(), small()};
+    s.insert_batch(ok);
+    CHECK(ok[0].id < ok[1].id);
+    CHECK(ok[1].id < ok[2].id);
+    for (const Record& r : ok) {
+        CHECK(r.token.size() == 36);
+        CHECK(r.status_id == status::in_queue);
+        REQUIRE(s.get(r.token));
+    }
+
+    std::vector<Record> bad{small(), small(), small()};
+    bad[2].token = ok[0].token;
+    REQUIRE_THROWS_AS(s.insert_batch(bad), StoreError);
+    CHECK(bad[0].id == 0);
+    CHECK(bad[0].token.empty());
+    CHECK(s.list(1, 10).total == 3);  // nothing of the failed batch
+
+    std::vector<Record> none;
+    s.insert_batch(none);
+    CHECK(s.list(1, 10).total == 3);
+}
+
+TEST_CASE("store: group commit under concurrent inserts", "[store]") {
+    TempDir dir;
+    Store s(dir.file("judge.db"));
+    constexpr int threads = 8, per_thread = 200;
+    std::vector<std::vector<Record>> done(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&s, &done, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                Record r = small(t);
+                r.source_code = "thread " + std::to_string(t) + " item " + std::to_string(i);
+                s.insert(r);
+                done[static_cast<std::size_t>(t)].push_back(std::move(r));
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+
+    std::set<std::int64_t> ids;
+    std::set<std::string> tokens;
+    for (const auto& rs : done) {
+        for (const Record& r : rs) {
+            ids.insert(r.id);
+            tokens.insert(r.token);
+        }
+    }
+    CHECK(ids.size() == threads * per_thread);
+    CHECK(tokens.size() == threads * per_thread);
+    CHECK(s.list(1, 1).total == threads * per_thread);
+    CHECK(s.count_in_queue() == threads * per_thread);
+    for (std::size_t t = 0; t < done.size(); t += 3) {
+        for (const Record& r : done[t]) {
+            auto got = s.get(r.token);
+            REQUIRE(got);
+            REQUIRE(got->id == r.id);
+            REQUIRE(got->source_code == r.source_code);
+        }
+    }
+}
+
+TEST_CASE("store: a refused row in a group fails only its caller", "[store]") {
+    Store s(":memory:");
+    Record taken = small();
+    s.insert(taken);
+    constexpr int threads = 8, per_thread = 50;
+    std::vector<int> failures(threads, 0), codes(threads, 0);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                Record r = small();
+                if (i == 10) r.token = taken.token;
+                try {
+                    s.insert(r);
+                } catch (const StoreError& e) {
+                    ++failures[static_cast<std::size_t>(t)];
+                    codes[static_cast<std::size_t>(t)] = e.code();
+                }
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    for (int t = 0; t < threads; ++t) {
+        CHECK(failures[static_cast<std::size_t>(t)] == 1);
+        CHECK(codes[static_cast<std::size_t>(t)] == SQLITE_CONSTRAINT);
+    }
+    CHECK(s.list(1, 1).total == 1 + threads * (per_thread - 1));
+}
+
+TEST_CASE("store: claim takes the oldest In Queue row, once", "[store]") {
+    Store s(":memory:");
+    CHECK_FALSE(s.claim("w1"));  // empty queue
+
+    std::vector<Record> rs{small(), small(), small()};
+    for (Record& r : rs) s.insert(r);
+
+    auto c1 = s.claim("w1");
+    REQUIRE(c1);
+    CHECK(c1->id == rs[0].id);
+    CHECK(c1->status_id == status::processing);
+    check_same(*c1, [&] {
+        Record want = rs[0];
+        want.status_id = status::processing;
+        return want;
+    }());
+    CHECK(s.get(rs[0].token)->status_id == status::processing);
+
+    auto c2 = s.claim("w2");
+    REQUIRE(c2);
+    CHECK(c2->id == rs[1].id);
+    CHECK(s.count_in_queue() == 1);
+    CHECK(s.count_processing() == 2);
+
+    auto c3 = s.claim("w1");
+    REQUIRE(c3);
+    CHECK(c3->id == rs[2].id);
+    CHECK_FALSE(s.claim("w3"));
+    CHECK(s.count_in_queue() == 0);
+    CHECK(s.count_processing() == 3);
+}
+
+TEST_CASE("store: racing claims never share a row", "[store]") {
+    static constexpr int rows = 100;
+    auto race = [](Store& a, Store& b) {
+        std::vector<std::int64_t> got_a, got_b;
+        std::thread ta([&] {
+            while (auto r = a.claim("a")) got_a.push_back(r->id);
+        });
+        std::thread tb([&] {
+            while (auto r = b.claim("b")) got_b.push_back(r->id);
+        });
+        ta.join();
+        tb.join();
+        std::set<std::int64_t> all(got_a.begin(), got_a.end());
+        all.insert(got_b.begin(), got_b.end());
+        CHECK(all.size() == rows);
+        CHECK(got_a.size() + got_b.size() == rows);
+        CHECK(std::is_sorted(got_a.begin(), got_a.end()));
+        CHECK(std::is_sorted(got_b.begin(), got_b.end()));
+    };
+
+    SECTION("two threads, one store") {
+        Store s(":memory:");
+        for (int i = 0; i < rows; ++i) {
+            Record r = small();
+            s.insert(r);
+        }
+        race(s, s);
+        CHECK(s.count_processing() == rows);
+        CHECK(s.count_in_queue() == 0);
+    }
+    SECTION("two connections to one file (two processes)") {
+        TempDir dir;
+        Store s1(dir.file("judge.db"), server::StoreOptions{false});
+        Store s2(dir.file("judge.db"), server::StoreOptions{false});
+        std::vector<Record> rs(rows, small());
+        s1.insert_batch(rs);
+        race(s1, s2);
+        CHECK(s2.count_processing() == rows);
+        CHECK(s1.count_in_queue() == 0);
+    }
+}
+
+TEST_CASE("store: finish writes outputs only for the worker holding the row", "[store]") {
+    Store s(":memory:");
+    Record in = full_record();
+    in.stdout_data.reset();
+    in.exit_code.reset();
+    in.finished_at_ms.reset();
+    in.verdict_json.clear();
+    s.insert(in);
+
+    Record unknown = small();
+    unknown.token = "no-such-token";
+    unknown.status_id = status::accepted;
+    CHECK_FALSE(s.finish(unknown, "w1"));
+
+    auto c = s.claim("w1");
+    REQUIRE(c);
+    Record out = *c;
+    out.status_id = status::wrong_answer;
+    out.stdout_data = "\0\x01\x02\xff"s;
+    out.stderr_data.reset();
+    out.compile_output = "";
+    out.message = "m";
+    out.exit_code = 0;
+    out.exit_signal.reset();
+    out.time = 1.5;
+    out.wall_time = 2.25;
+    out.memory = 1024;
+    out.finished_at_ms.reset();  // the store stamps it
+    out.verdict_json = R"({"name":"Wrong Answer"})";
+    out.test_results_json = "[1]";
+    // Inputs in the record given to finish are not written back.
+    out.source_code = "changed";
+    out.language_id = 1;
+
+    CHECK_FALSE(s.finish(out, "w2"));  // a stale or wrong worker
+    CHECK(s.get(in.token)->status_id == status::processing);
+
+    const std::int64_t before = server::now_ms();
+    REQUIRE(s.finish(out, "w1"));
+    auto got = s.get(in.token);
+    REQUIRE(got);
+    CHECK(got->status_id == status::wrong_answer);
+    CHECK(got->stdout_data == out.stdout_data);
+    CHECK_FALSE(got->stderr_data);
+    REQUIRE(got->compile_output);
+    CHECK(got->compile_output->empty());
+    CHECK(got->message == out.message);
+    CHECK(got->exit_code == 0);
+    CHECK_FALSE(got->exit_signal);
+    CHECK(got->time == 1.5);
+    CHECK(got->wall_time == 2.25);
+    CHECK(got->memory == 1024);
+    REQUIRE(got->finished_at_ms);
+    CHECK(*got->finished_at_ms >= before);
+    CHECK(got->verdict_json == out.verdict_json);
+    CHECK(got->test_results_json == "[1]");
+    CHECK(got->source_code == in.source_code);
+    CHECK(got->language_id == in.language_id);
+    CHECK(got->stdin_data == in.stdin_data);
+
+    CHECK_FALSE(s.finish(out, "w1"));  // already finished
+    out.finished_at_ms = 42;
+    CHECK_FALSE(s.finish(out, "w1"));
+    CHECK(s.get(in.token)->finished_at_ms != 42);
+
+    out.status_id = status::processing;
+    CHECK_THROWS_AS(s.finish(out, "w1"), std::invalid_argument);
+    out.status_id = 15;
+    CHECK_THROWS_AS(s.finish(out, "w1"), std::invalid_argument);
+}
+
+TEST_CASE("store: release puts a claimed row back at its place", "[store]") {
+    Store s(":memory:");
+    Record a = small(), b = small();
+    s.insert(a);
+    s.insert(b);
+    auto c = s.claim("w1");
+    REQUIRE(c);
+    CHECK_FALSE(s.release(a.token, "w2"));
+    CHECK_FALSE(s.release(b.token, "w1"));  // not claimed
+    CHECK_FALSE(s.release("nope", "w1"));
+    CHECK(s.release(a.token, "w1"));
+    CHECK_FALSE(s.release(a.token, "w1"));
+    CHECK(s.count_in_queue() == 2);
+
+    c->status_id = status::accepted;
+    CHECK_FALSE(s.finish(*c, "w1"));  // the lease is gone
+    auto again = s.claim("w3");
+    REQUIRE(again);
+    CHECK(again->id == a.id);  // still the oldest
+}
+
+TEST_CASE("store: a crash's Processing rows are requeued on restart", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Record a = small(), b = small();
+    {
+        Store s(path);
+        s.insert(a);
+        s.insert(b);
+        auto c = s.claim("w1");
+        REQUIRE(c);
+        CHECK(c->id == a.id);
+    }  // the process dies with `a` Processing
+
+    Store s(path);
+    CHECK(s.count_processing() == 1);
+    CHECK(s.count_in_queue() == 1);
+    CHECK(s.requeue_processing() == 1);
+    CHECK(s.requeue_processing() == 0);
+    CHECK(s.count_processing() == 0);
+
+    Record stale = *s.get(a.token);
+    stale.status_id = status::accepted;
+    CHECK_FALSE(s.finish(stale, "w1"));  // the dead worker's lease is gone
+
+    auto c = s.claim("w2");
+    REQUIRE(c);
+    CHECK(c->id == a.id);
+    CHECK(c->token == a.token);
+    c->status_id = status::accepted;
+    CHECK(s.finish(*c, "w2"));
+}
+
+TEST_CASE("store: list pages newest first, with the total", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    std::vector<Record> rs(5, small());
+    s.insert_batch(rs);
+    {
+        // created_at decides, then id (newest id first on a tie).
+        SQLite::Database db = raw(path);
+        set_created_at(db, rs[0].id, 3000);
+        set_created_at(db, rs[1].id, 1000);
+        set_created_at(db, rs[2].id, 2000);
+        set_created_at(db, rs[3].id, 2000);
+        set_created_at(db, rs[4].id, 500);
+    }
+    auto ids = [](const Store::Page& p) {
+        std::vector<std::int64_t> out;
+        for (const Record& r : p.records) out.push_back(r.id);
+        return out;
+    };
+    const auto p1 = s.list(1, 2), p2 = s.list(2, 2), p3 = s.list(3, 2), p4 = s.list(4, 2);
+    CHECK(ids(p1) == std::vector<std::int64_t>{rs[0].id, rs[3].id});
+    CHECK(ids(p2) == std::vector<std::int64_t>{rs[2].id, rs[1].id});
+    CHECK(ids(p3) == std::vector<std::int64_t>{rs[4].id});
+    CHECK(p4.records.empty());
+    CHECK(p1.total == 5);
+    CHECK(p4.total == 5);
+    CHECK(p1.records[0].created_at_ms == 3000);
+    CHECK(s.list(1, 100).records.size() == 5);
+    CHECK(s.list(INT64_MAX, INT64_MAX).records.empty());
+    CHECK(s.list(INT64_MAX, 2).total == 5);
+    CHECK_THROWS_AS(s.list(0, 10), std::invalid_argument);
+    CHECK_THROWS_AS(s.list(1, 0), std::invalid_argument);
+}
+
+TEST_CASE("store: remove deletes finished rows only", "[store]") {
+    Store s(":memory:");
+    Record queued = small(), running = small(), finished = small();
+    s.insert(running);
+    s.insert(finished);
+    s.insert(queued);
+    auto c = s.claim("w1");
+    REQUIRE(c);
+    REQUIRE(c->id == running.id);
+    auto f = s.claim("w1");
+    REQUIRE(f);
+    f->status_id = status::compilation_error;
+    f->compile_output = "error";
+    REQUIRE(s.finish(*f, "w1"));
+
+    Record out;
+    CHECK(s.remove(queued.token, &out) == Store::RemoveResult::busy);
+    CHECK(s.remove(running.token, &out) == Store::RemoveResult::busy);
+    CHECK(out.id == 0);  // untouched unless removed
+    CHECK(s.remove("nope", &out) == Store::RemoveResult::not_found);
+    CHECK(s.remove(finished.token, &out) == Store::RemoveResult::removed);
+    CHECK(out.id == finished.id);
+    CHECK(out.status_id == status::compilation_error);
+    CHECK(out.compile_output == "error");
+    CHECK_FALSE(s.get(finished.token));
+    CHECK(s.remove(finished.token, nullptr) == Store::RemoveResult::not_found);
+    CHECK(s.get(queued.token));
+    CHECK(s.get(running.token));
+    CHECK(s.list(1, 10).total == 2);
+
+    Record other = small();
+    s.insert(other);
+    while (auto r = s.claim("w1")) {
+        r->status_id = status::accepted;
+        REQUIRE(s.finish(*r, "w1"));
+    }
+    CHECK(s.remove(other.token, nullptr) == Store::RemoveResult::removed);
+}
+
+TEST_CASE("store: purge deletes finished rows created before a time", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    std::vector<Record> rs(5, small());
+    s.insert_batch(rs);
+    // rs[0] Accepted, rs[1] Time Limit, rs[2] Processing, rs[3] In Queue,
+    // rs[4] Internal Error; all created at 1000 but rs[1], at 5000.
+    claim_and_finish(s, status::accepted);
+    claim_and_finish(s, status::time_limit);
+    REQUIRE(s.claim("w"));
+    REQUIRE(s.claim("x"));  // rs[3], released below
+    claim_and_finish(s, status::internal_error);
+    REQUIRE(s.release(rs[3].token, "x"));
+    {
+        SQLite::Database db = raw(path);
+        for (const Record& r : rs) set_created_at(db, r.id, r.id == rs[1].id ? 5000 : 1000);
+    }
+    CHECK(s.purge_finished_before(0) == 0);
+    CHECK(s.purge_finished_before(1000) == 0);  // strictly before
+    CHECK(s.purge_finished_before(1001) == 2);  // rs[0], rs[4]
+    CHECK_FALSE(s.get(rs[0].token));
+    CHECK_FALSE(s.get(rs[4].token));
+    CHECK(s.purge_finished_before(5000) == 0);
+    CHECK(s.purge_finished_before(INT64_MAX) == 1);  // rs[1]
+    CHECK(s.get(rs[2].token)->status_id == status::processing);
+    CHECK(s.get(rs[3].token)->status_id == status::in_queue);
+    CHECK(s.list(1, 10).total == 2);
+}
+
+TEST_CASE("store: statistics by UTC day, language and status", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    CHECK(s.statistics().total == 0);
+    CHECK(s.statistics().by_day.empty());
+
+    std::vector<Record> rs{small(54), small(54), small(71), small(71), small(62)};
+    s.insert_batch(rs);
+    claim_and_finish(s, status::accepted);     // rs[0]
+    claim_and_finish(s, status::wrong_answer);  // rs[1]
+    REQUIRE(s.claim("w"));                      // rs[2] Processing
+    {
+        constexpr std::int64_t nov28 = 1795824000000;  // 2026-11-28T00:00:00Z
+        SQLite::Database db = raw(path);
+        set_created_at(db, rs[0].id, nov28 - 1);  // 2026-11-27T23:59:59.999Z
+        set_created_at(db, rs[1].id, nov28);
+        set_created_at(db, rs[2].id, nov28 + 86399999);
+        set_created_at(db, rs[3].id, nov28 + 86400000);
+        set_created_at(db, rs[4].id, 0);
+    }
+    const server::Statistics st = s.statistics();
+    CHECK(st.total == 5);
+    CHECK(st.by_day == std::map<std::string, std::int64_t>{
+                           {"1970-01-01", 1}, {"2026-11-27", 1}, {"2026-11-28", 2}, {"2026-11-29", 1}});
+    CHECK(st.by_language == std::map<int, std::int64_t>{{54, 2}, {62, 1}, {71, 2}});
+    CHECK(st.by_status == std::map<int, std::int64_t>{{status::in_queue, 2},
+                                                       {status::processing, 1},
+                                                       {status::accepted, 1},
+                                                       {status::wrong_answer, 1}});
+}
+
+TEST_CASE("store: writable reports a failed write as false", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    CHECK(s.writable());
+    CHECK(s.writable());
+    {
+        SQLite::Database db = raw(path);
+        CHECK(raw_int(db, "SELECT checked_at_ms FROM health WHERE id = 1") > 0);
+        db.exec("DROP TABLE health");
+    }
+    CHECK_FALSE(s.writable());
+    CHECK(s.count_in_queue() == 0);  // the store still works otherwise
+}
+
+TEST_CASE("store: on disk, WAL, and reopening keeps the data", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Record r = full_record();
+    {
+        Store s(path, server::StoreOptions{false});
+        s.insert(r);
+    }
+    {
+        SQLite::Database db = raw(path);
+        SQLite::Statement q(db, "PRAGMA journal_mode");
+        REQUIRE(q.executeStep());
+        CHECK(q.getColumn(0).getString() == "wal");
+        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version());
+    }
+    Store s(path);
+    CHECK(s.schema_version() == Store::latest_schema_version());  // unchanged
+    auto got = s.get(r.token);
+    REQUIRE(got);
+    check_same(*got, r);
+}
+
+TEST_CASE("store: migrations upgrade an older database and refuse a newer one", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    const std::vector<server::Migration>& all = server::migrations();
+    REQUIRE(all.size() >= 2);
+    CHECK(std::string(all[0].name) == "0001_init.sql");
+
+    // A database as version 1 left it: 0001 applied, one row written with
+    // version 1's columns (that file never changes once released).
+    auto make_v1 = [&] {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        db.exec("PRAGMA journal_mode=WAL");
+        db.exec(all[0].sql);
+        db.exec("PRAGMA user_version = 1");
+        db.exec(
+            "INSERT INTO submissions (token, source_code, language_id, cpu_time_limit, cpu_extra_time, "
+            "wall_time_limit, memory_limit, stack_limit, max_file_size, max_processes_and_or_threads, "
+            "number_of_runs, enable_per_process_and_thread_time_limit, enable_per_process_and_thread_memory_limit, "
+            "redirect_stderr_to_stdout, enable_network, tests_json, comparator, status_id, stdout, created_at_ms, "
+            "finished_at_ms, verdict_json, test_results_json) VALUES ('v1-token', x'00ff', 71, 5, 1, 10, 128000, "
+            "64000, 1024, 60, 1, 0, 0, 0, 0, x'', x'', 3, x'6f6b', 1000, 2000, x'', x'')");
+    };
+    auto index_count = [&](const char* name) {
+        SQLite::Database db = raw(path);
+        return raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '"s + name + "'");
+    };
+
+    SECTION("version 1 is upgraded to the latest, data kept") {
+        make_v1();
+        CHECK(index_count("submissions_finished_created") == 0);
+        {
+            Store s(path);
+            CHECK(s.schema_version() == Store::latest_schema_version());
+            auto got = s.get("v1-token");
+            REQUIRE(got);
+            CHECK(got->source_code == "\0\xff"s);
+            CHECK(got->stdout_data == "ok");
+            CHECK_FALSE(got->stderr_data);
+            CHECK(got->status_id == status::accepted);
+            CHECK(s.purge_finished_before(1001) == 1);
+        }
+        CHECK(index_count("submissions_finished_created") == 1);
+        SQLite::Database db = raw(path);
+        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version());
+    }
+    SECTION("a failing migration leaves the database at the last good version") {
+        make_v1();
+        {
+            SQLite::Database db = raw(path);
+            db.exec("CREATE INDEX submissions_finished_created ON submissions (token)");  // in 0002's way
+        }
+        try {
+            Store s(path);
+            FAIL("the migration did not fail");
+        } catch (const StoreError& e) {
+            CHECK(std::string(e.what()).find(all[1].name) != std::string::npos);
+            CHECK(e.code() == SQLITE_ERROR);
+        }
+        {
+            SQLite::Database db = raw(path);
+            CHECK(raw_int(db, "PRAGMA user_version") == 1);
+            db.exec("DROP INDEX submissions_finished_created");
+        }
+        Store s(path);  // the next start completes it
+        CHECK(s.schema_version() == Store::latest_schema_version());
+        CHECK(s.get("v1-token"));
+    }
+    SECTION("a database of a newer version is refused, untouched") {
+        { Store s(path); }
+        {
+            SQLite::Database db = raw(path);
+            db.exec("PRAGMA user_version = " + std::to_string(Store::latest_schema_version() + 1));
+        }
+        try {
+            Store s(path);
+            FAIL("a newer database was opened");
+        } catch (const StoreError& e) {
+            CHECK(std::string(e.what()).find("newer") != std::string::npos);
+        }
+        SQLite::Database db = raw(path);
+        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version() + 1);
+    }
+    SECTION("a file that is not a database is refused") {
+        std::ofstream(path) << std::string(4096, 'x');
+        CHECK_THROWS_AS(Store(path), StoreError);
+    }
+    SECTION("a path that cannot be opened is refused, naming it") {
+        const std::string bad = dir.file("missing/judge.db");
+        try {
+            Store s(bad);
+            FAIL("opened a file in a missing folder");
+        } catch (const StoreError& e) {
+            CHECK(std::string(e.what()).find(bad) != std::string::npos);
+            CHECK(e.code() == SQLITE_CANTOPEN);
+        }
+    }
+}
