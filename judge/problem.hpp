@@ -18,6 +18,15 @@
 //     interactive_precedence: validator_first | contestant_first   (default validator_first, as Kattis)
 //
 // Thread-safety: a loaded Problem is an immutable value.
+// Test data: data/sample and data/secret only (other data/ folders, files
+// other than .in/.ans/testdata.yaml, and hidden entries are ignored); an
+// .in without its .ans, or an .ans without its .in, is refused. testdata.yaml
+// applies to its folder; legacy keys (on_reject, grader_flags, accept_score,
+// output_validator_flags) and output_validator_args are inherited key by key
+// from data/ and data/secret/, while score_aggregation, max_score and
+// require_pass describe their own folder only (data/secret/testdata.yaml's
+// max_score is the total the groups share).
+//
 // Errors: load_problem throws ProblemError naming the file and what is wrong
 // (a missing folder, bad YAML, a test without its answer, groups nested,
 // a dependency on an unknown or later group, an unknown problem type,
@@ -59,15 +68,22 @@ struct TestGroup {
     // The group's points when every test is accepted (scoring problems).
     // Default: 0 for sample; for secret, the problem's max_score split evenly
     // among the groups that name none (100 in all when nothing names any).
+    // The total is data/secret/testdata.yaml's max_score, else 100; a legacy
+    // accept_score A names A x tests (sum) or A (min, pass-fail). Always 0 in
+    // a pass-fail problem.
     double max_score = 0;
     // Groups (by name) that must pass (every test accepted) for this one to
     // count; only earlier groups or "sample". Kattis `require_pass`.
     std::vector<std::string> require_pass;
     // Stop at the first rejected test of the group (legacy on_reject: break;
-    // default true for pass_fail aggregation, false for sum/min).
+    // default true for pass_fail aggregation, false for sum/min). Aggregation
+    // itself defaults to pass_fail; legacy grader_flags sum / min set it too.
     bool stop_on_reject = true;
     // Extra argv for the output validator (output_validator_args /
-    // legacy output_validator_flags), split into words.
+    // legacy output_validator_flags), split into words, after problem.yaml's
+    // validator_flags / output_validator_args. For the builtin checker they
+    // are default-validator flags (checked at load): a group whose args
+    // differ from problem.yaml's needs default_validator_options(validator_args).
     std::vector<std::string> validator_args;
 };
 
@@ -81,7 +97,11 @@ struct Checker {
     // files to compile (every regular file of the folder).
     std::string source_dir;
     std::string language_key;
-    std::string main_file;  // the one source file that is the program
+    // The main file is the only source (.cpp .cc .cxx .c .py) of the folder,
+    // or the one named validator.*, checker.* or interactor.*; other files
+    // (headers such as testlib.h) come along. output_validators/ (legacy)
+    // holds one folder, or the files directly; subfolders are refused.
+    std::string main_file;  // the one source file that is the program, a name inside source_dir
 };
 
 enum class InteractivePrecedence { validator_first, contestant_first };
@@ -111,8 +131,11 @@ Problem load_problem(const std::string& dir);
 // float_tolerance, float_absolute_tolerance, float_relative_tolerance) as
 // comparator options: tokens, case-insensitive unless case_sensitive;
 // exact whitespace (our "exact" kind) with space_change_sensitive; floats
-// when a tolerance is given (float_tolerance sets both). Throws
-// ProblemError for an unknown flag or a missing or bad number.
+// when a tolerance is given (float_tolerance sets both). Two approximations:
+// the exact kind compares case too, and with a tolerance spacing is free
+// even under space_change_sensitive. Throws ProblemError for an unknown flag,
+// a missing, negative or non-finite number, or float_tolerance together
+// with float_absolute_tolerance / float_relative_tolerance.
 CompareOptions default_validator_options(const std::vector<std::string>& flags);
 
 }  // namespace judge

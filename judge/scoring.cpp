@@ -1,0 +1,111 @@
+#include "judge/scoring.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace judge {
+namespace {
+
+bool checker_judged(Verdict v) {
+    return v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error;
+}
+
+double clamp01(double x) { return std::isnan(x) ? 0.0 : std::clamp(x, 0.0, 1.0); }
+
+// Scores are sums of shares like 30/3: rounding to a millionth keeps
+// 49.99999999 from showing (and from comparing unequal to 50).
+double tidy(double x) { return std::round(x * 1e6) / 1e6; }
+
+// A test's share of a group worth `worth` for it: an absolute score as is,
+// else its fraction of `worth`. Only a test the checker judged keeps partial
+// credit: a crash or a limit scores 0 whatever fraction came with it.
+double test_points(const TestOutcome& t, double worth) {
+    if (t.skipped || !checker_judged(t.verdict)) return 0;
+    if (t.absolute) return std::isfinite(*t.absolute) ? std::max(0.0, *t.absolute) : 0.0;
+    if (t.fraction) return worth * clamp01(*t.fraction);
+    return t.verdict == Verdict::accepted ? worth : 0;
+}
+
+}  // namespace
+
+ProblemScore score_problem(const Problem& problem, const std::vector<std::vector<TestOutcome>>& outcomes) {
+    if (outcomes.size() != problem.groups.size()) {
+        throw std::invalid_argument("score_problem: " + std::to_string(outcomes.size()) + " groups of outcomes for " +
+                                    std::to_string(problem.groups.size()) + " groups");
+    }
+    ProblemScore result;
+    bool rejected = false, internal = false;
+    for (std::size_t gi = 0; gi < problem.groups.size(); ++gi) {
+        const TestGroup& group = problem.groups[gi];
+        const std::vector<TestOutcome>& tests = outcomes[gi];
+        if (tests.size() != group.tests.size()) {
+            throw std::invalid_argument("score_problem: group " + group.name + " has " +
+                                        std::to_string(group.tests.size()) + " tests, " + std::to_string(tests.size()) +
+                                        " outcomes");
+        }
+        GroupScore gs;
+        gs.name = group.name;
+        gs.max_score = group.sample || problem.type != ProblemType::scoring ? 0 : group.max_score;
+        gs.passed = !tests.empty();
+        bool any_skipped = false;
+        for (const TestOutcome& t : tests) {
+            if (t.skipped) {
+                // Skipped after a rejection: not accepted, but no verdict of its own.
+                gs.passed = false;
+                any_skipped = true;
+                continue;
+            }
+            if (t.verdict == Verdict::internal_error) internal = true;
+            if (t.verdict != Verdict::accepted) {
+                gs.passed = false;
+                if (gs.verdict == Verdict::accepted) gs.verdict = t.verdict;
+                if (!rejected) {
+                    rejected = true;
+                    result.verdict = t.verdict;
+                }
+            }
+        }
+
+        double score = 0;
+        if (gs.max_score > 0) {
+            switch (group.aggregation) {
+                case Aggregation::pass_fail: score = gs.passed ? gs.max_score : 0; break;
+                case Aggregation::sum: {
+                    const double worth = gs.max_score / static_cast<double>(tests.size());
+                    for (const TestOutcome& t : tests) score += test_points(t, worth);
+                    break;
+                }
+                case Aggregation::min: {
+                    score = std::numeric_limits<double>::infinity();
+                    for (const TestOutcome& t : tests) score = std::min(score, test_points(t, gs.max_score));
+                    if (tests.empty()) score = 0;
+                    break;
+                }
+            }
+            score = std::clamp(score, 0.0, gs.max_score);
+        }
+
+        for (const std::string& req : group.require_pass) {
+            const auto it = std::find_if(result.groups.begin(), result.groups.end(),
+                                         [&](const GroupScore& e) { return e.name == req; });
+            if (it == result.groups.end() || !it->passed) {
+                score = 0;
+                gs.note = "requires " + req + ", which did not pass";
+                break;
+            }
+        }
+        if (gs.note.empty() && any_skipped && gs.verdict == Verdict::accepted) gs.note = "not run";
+        gs.score = tidy(score);
+        result.score += gs.score;
+        result.max_score += gs.max_score;
+        result.groups.push_back(std::move(gs));
+    }
+    result.score = tidy(result.score);
+    result.max_score = tidy(result.max_score);
+    if (internal) result.verdict = Verdict::internal_error;
+    return result;
+}
+
+}  // namespace judge

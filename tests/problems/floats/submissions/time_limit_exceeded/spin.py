@@ -1,0 +1,5 @@
+# Burns CPU forever before answering.
+a, b = map(int, input().split())
+x = 0
+while True:
+    x += 1
