@@ -120,7 +120,8 @@ std::string proc_value(const std::string& file, const std::string& key) {
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
     : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge),
       callbacks_(cfg.callbacks_max_tries,
-                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)), metrics_) {
+                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)), metrics_),
+      problems_(store, judge, catalog, cfg.data_dir) {
     lookup_.exists = [this](int id) { return catalog_.by_id(id) != nullptr; };
     lookup_.name = [this](int id) {
         const judge::Language* l = catalog_.find(std::to_string(id));
@@ -128,7 +129,7 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
     };
     queued_ = store_.count_in_queue();
     workers_ = std::make_unique<Workers>(
-        store_, judge_, catalog_, cfg_, metrics_, [this] { --queued_; }, [this](const Record& r) { on_finished(r); });
+        store_, judge_, catalog_, cfg_, metrics_, problems_, [this] { --queued_; }, [this](const Record& r) { on_finished(r); });
     inserter_ = std::make_unique<Inserter>(store_);
     metrics_.add_gauge("judged_queue_depth", "Submissions In Queue.", [this] { return static_cast<double>(queued_); });
     metrics_.add_gauge("judged_workers_busy", "Workers judging a submission now.",
@@ -233,9 +234,16 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
     if (!fields_error.empty()) return error(400, fields_error);
     if (wait && !cfg_.enable_wait_result) return error(400, "wait=true is not enabled on this server");
 
-    judge0::Parsed p = judge0::parse_submission_text(req.body(), cfg_, lookup_, base64);
+    json body;
+    try {
+        body = json::parse(req.body());
+    } catch (const json::parse_error& e) {
+        return error(400, std::string("malformed JSON: ") + e.what());
+    }
+    judge0::Parsed p = judge0::parse_submission(body, cfg_, lookup_, base64);
     if (!p.bad_request.empty()) return error(400, p.bad_request);
     if (p.errors.empty()) check_record(p.record, p.errors);
+    if (p.errors.empty()) attach_problem(body, p.record, p.errors);
     if (!p.errors.empty()) return json_response(422, json(p.errors).dump());
     if (queued_ >= cfg_.max_queue_size) return error(503, "queue is full");
 
@@ -305,6 +313,7 @@ Response App::create_batch(const Request& req, const Query& q) {
             continue;
         }
         if (p.errors.empty()) check_record(p.record, p.errors);
+        if (p.errors.empty()) attach_problem(item, p.record, p.errors);
         if (!p.errors.empty()) {
             out.push_back(json(p.errors));
             continue;
@@ -537,6 +546,72 @@ Response App::health() {
     return json_response(ok ? 200 : 503, o.dump());
 }
 
+void App::attach_problem(const json& body, Record& r, judge0::FieldErrors& errors) {
+    if (!body.is_object() || !body.contains("problem_id") || body["problem_id"].is_null()) return;
+    const json& id = body["problem_id"];
+    if (!id.is_string()) {
+        errors["problem_id"].push_back("must be a string");
+        return;
+    }
+    std::optional<std::int64_t> version;
+    if (body.contains("problem_version") && !body["problem_version"].is_null()) {
+        const json& v = body["problem_version"];
+        if (v.is_number_integer()) version = v.get<std::int64_t>();
+        else if (v.is_string()) version = to_int(v.get<std::string>());
+        if (!version || *version < 1) {
+            errors["problem_version"].push_back("must be a positive integer");
+            return;
+        }
+    }
+    auto row = store_.problem(id.get<std::string>(), version);
+    if (!row) {
+        errors["problem_id"].push_back("problem " + id.get<std::string>() +
+                                       (version ? " version " + std::to_string(*version) : std::string()) +
+                                       " doesn't exist");
+        return;
+    }
+    r.problem_id = row->id;
+    r.problem_version = row->version;  // pinned: a later upload does not change it
+}
+
+Response App::upload_problem(const Request& req, const Query& q) {
+    if (cfg_.maintenance_mode) return error(503, "maintenance mode is on; try again later");
+    try {
+        ProblemRow row = problems_.upload(req.body(), param(q, "id").value_or(""));
+        return json_response(201, Problems::describe(row).dump());
+    } catch (const PackageError& e) {
+        return json_response(422, json{{"package", {e.what()}}}.dump());
+    }
+}
+
+Response App::get_problem(const std::string& id, const Query& q) {
+    std::optional<std::int64_t> version;
+    if (auto v = param(q, "version")) {
+        version = to_int(*v);
+        if (!version || *version < 1) return error(400, "version must be a positive integer");
+    }
+    auto row = store_.problem(id, version);
+    if (!row) return error(404, "problem not found");
+    json o = Problems::describe(*row);
+    json versions = json::array();
+    for (const auto& v : store_.problem_versions(id)) versions.push_back(v.version);
+    o["versions"] = versions;
+    return json_response(200, o.dump());
+}
+
+Response App::list_problems() {
+    json arr = json::array();
+    for (const auto& row : store_.problems()) arr.push_back(Problems::describe(row));
+    return json_response(200, arr.dump());
+}
+
+Response App::delete_problem(const std::string& id) {
+    auto removed = problems_.remove(id);
+    if (!removed) return error(404, "problem not found");
+    if (!*removed) return error(409, "problem is in use by queued or running submissions");
+    return json_response(200, json{{"id", id}, {"deleted", true}}.dump());
+}
+
 void App::handle(Request&& req, Reply reply) {
     const std::string target(req.target());
     const auto qmark = target.find('?');
@@ -577,6 +652,16 @@ void App::handle(Request&& req, Reply reply) {
             if (m == http::verb::delete_) {
                 if (!authorized(req, q)) return done(empty(403));
                 return done(remove(token, q));
+            }
+        } else if (path == "/problems" || path == "/problems/") {
+            if (m == http::verb::post) return done(upload_problem(req, q));
+            if (m == http::verb::get) return done(list_problems());
+        } else if (path.rfind("/problems/", 0) == 0) {
+            const std::string id = path.substr(std::string("/problems/").size());
+            if (m == http::verb::get) return done(get_problem(id, q));
+            if (m == http::verb::delete_) {
+                if (!authorized(req, q)) return done(empty(403));
+                return done(delete_problem(id));
             }
         } else if (m == http::verb::get && path == "/languages") {
             return done(languages(false));

@@ -24,6 +24,7 @@
 #include "server/inserter.hpp"
 #include "server/judge0.hpp"
 #include "server/metrics.hpp"
+#include "server/problems.hpp"
 #include "server/store.hpp"
 #include "server/workers.hpp"
 
@@ -64,6 +65,12 @@ private:
     Response system_info();
     Response workers_info();
     Response health();
+    Response upload_problem(const Request& req, const std::map<std::string, std::string>& q);
+    Response get_problem(const std::string& id, const std::map<std::string, std::string>& q);
+    Response list_problems();
+    Response delete_problem(const std::string& id);
+    // problem_id / problem_version of a submission body (extension).
+    void attach_problem(const nlohmann::json& body, Record& r, judge0::FieldErrors& errors);
     // Extra checks the pure mapping cannot make (they need the judge layer):
     // compiler options and arguments split, additional files unpack,
     // callback URL reachable by our client, tests all with or all without
@@ -77,6 +84,7 @@ private:
     judge0::LanguageLookup lookup_;
     Metrics metrics_;
     Callbacks callbacks_;
+    Problems problems_;
     std::atomic<std::int64_t> queued_{0};  // In Queue rows: kept here so a POST does not count them
     std::unique_ptr<Workers> workers_;
     std::unique_ptr<Inserter> inserter_;  // after workers_: its completions wake them

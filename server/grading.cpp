@@ -159,6 +159,86 @@ judge::Submission to_judge_submission(const Record& r, const judge::Catalog& cat
     return s;
 }
 
+judge::Submission to_problem_submission(const Record& r, const judge::Catalog& catalog, const Config& cfg) {
+    const judge::Language* lang = catalog.by_id(r.language_id);
+    if (!lang) throw std::invalid_argument("language with id " + std::to_string(r.language_id) + " is not available");
+    const auto flags = r.compiler_options ? judge::split_words(*r.compiler_options) : std::vector<std::string>{};
+    judge::Submission s;
+    s.toolchain = catalog.toolchain(*lang, flags, {});
+    s.source = r.source_code;
+    if (r.additional_files) s.additional_files = unpack_additional_files(*r.additional_files, cfg);
+    return s;
+}
+
+void apply_contest_result(Record& r, const judge::ContestResult& res, const judge::Problem& p) {
+    r.compile_output = non_empty(res.compile.message);
+    json groups = json::array();
+    for (const auto& g : res.score.groups)
+        groups.push_back(json{{"name", g.name},
+                              {"verdict", judge::short_name(g.verdict)},
+                              {"passed", g.passed},
+                              {"score", g.score},
+                              {"max_score", g.max_score},
+                              {"note", g.note}});
+    json tests = json::array();
+    const judge::ContestTestResult* decisive = nullptr;
+    double cpu_max = 0, wall_max = 0, mem_max = 0;
+    for (const auto& t : res.tests) {
+        json o{{"group", t.group}, {"name", t.run.name}, {"skipped", t.run.skipped}};
+        if (!t.run.skipped) {
+            o["verdict"] = verdict_object(t.run.verdict);
+            o["time"] = static_cast<double>(t.run.cpu_time_us) / 1e6;
+            o["wall_time"] = static_cast<double>(t.run.wall_time_us) / 1e6;
+            o["memory"] = t.run.memory_bytes / 1024;
+            o["message"] = t.check.message.empty() ? t.run.message : t.check.message;
+            if (t.fraction) o["fraction"] = *t.fraction;
+            if (t.absolute) o["score"] = *t.absolute;
+            cpu_max = std::max(cpu_max, static_cast<double>(t.run.cpu_time_us));
+            wall_max = std::max(wall_max, static_cast<double>(t.run.wall_time_us));
+            mem_max = std::max(mem_max, static_cast<double>(t.run.memory_bytes));
+            if (!decisive && t.run.verdict.verdict == res.verdict) decisive = &t;
+        }
+        tests.push_back(std::move(o));
+    }
+    json result{{"problem_id", r.problem_id.value_or("")},
+                {"problem_version", r.problem_version.value_or(0)},
+                {"verdict", judge::short_name(res.verdict)},
+                {"score", res.score.score},
+                {"max_score", res.score.max_score},
+                {"scoring", p.type == judge::ProblemType::scoring},
+                {"groups", groups},
+                {"tests", tests}};
+    r.problem_result_json = result.dump();
+
+    judge::VerdictDetail v;
+    v.verdict = res.verdict;
+    if (res.verdict == judge::Verdict::compilation_error) {
+        r.status_id = status::compilation_error;
+        r.verdict_json = verdict_object(v).dump();
+        return;
+    }
+    if (!decisive && res.verdict == judge::Verdict::internal_error) {
+        const std::string why = res.compile.message.empty() ? "the judge failed" : res.compile.message;
+        const std::string keep = r.problem_result_json;
+        apply_internal_error(r, why);
+        r.problem_result_json = keep;
+        return;
+    }
+    if (decisive) {
+        set_run_fields(r, decisive->run);
+        v = decisive->run.verdict;
+    } else {
+        r.status_id = judge::judge0_status_id(v);
+    }
+    r.time = cpu_max / 1e6;
+    r.wall_time = wall_max / 1e6;
+    r.memory = static_cast<std::int64_t>(mem_max / 1024);
+    json vj = verdict_object(v);
+    vj["score"] = res.score.score;
+    vj["max_score"] = res.score.max_score;
+    r.verdict_json = vj.dump();
+}
+
 void apply_internal_error(Record& r, const std::string& message) {
     r.status_id = status::internal_error;
     r.message = message;

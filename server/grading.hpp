@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "judge/contest.hpp"
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
 #include "server/config.hpp"
@@ -28,6 +29,15 @@ judge::Submission to_judge_submission(const Record& r, const judge::Catalog& cat
 
 // Fills r's outputs from the judge's result.
 void apply_result(Record& r, const judge::JudgeResult& res);
+
+// The judge::Submission of a problem submission: toolchain and source
+// (the problem's own limits and tests apply).
+judge::Submission to_problem_submission(const Record& r, const judge::Catalog& catalog, const Config& cfg);
+
+// Fills r's outputs from a problem's grading: Judge0 status of the verdict,
+// the deciding test's run fields, and problem_result_json (verdict, score,
+// groups, tests).
+void apply_contest_result(Record& r, const judge::ContestResult& res, const judge::Problem& p);
 
 // An Internal Error result (the judge itself failed): status 13, the message.
 void apply_internal_error(Record& r, const std::string& message);

@@ -53,6 +53,19 @@ struct Parsed {
 // cfg.max_stdin_bytes) and `comparator` (exact, judge0, tokens, lines, floats).
 // Sizes: source_code within cfg.max_source_bytes, stdin and expected_output
 // within cfg.max_stdin_bytes, callback_url an http(s) URL.
+// Details: messages are Rails' ("can't be blank", "is not a number",
+// "must be less than or equal to 15.0" with Ruby's number format);
+// cpu_time_limit, wall_time_limit, memory_limit, stack_limit,
+// max_processes_and_or_threads and number_of_runs must be > 0 (a zero limit
+// would mean no limit to a sandbox), cpu_extra_time and max_file_size >= 0;
+// integral limits sent with a fraction are truncated (Judge0's integer
+// columns); null or "" is the default; an empty compiler_options,
+// command_line_arguments, callback_url or additional_files is absent; a
+// switch (enable_network, enable_per_process_*) may be true only with its
+// allow_ key, or when true is the configured default; language 89
+// ("Multi-file program") needs additional_files instead of source_code.
+// `tests` lands in record.tests_json as documented in record.hpp; an empty
+// array is an error.
 Parsed parse_submission(const nlohmann::json& body, const Config& cfg, const LanguageLookup& languages,
                         bool base64);
 
@@ -63,15 +76,18 @@ Parsed parse_submission_text(std::string_view body, const Config& cfg, const Lan
 
 // Judge0's key list for `fields=*`, in Judge0's order.
 const std::vector<std::string>& all_judge0_fields();
-// Our extensions, rendered only when named: "verdict", "test_results", "tests", "comparator".
+// Our extensions, rendered only when named: "verdict", "test_results", "tests", "comparator",
+// "problem_id", "problem_version", "problem_result".
 const std::vector<std::string>& extension_fields();
 // Default: token,time,memory,stdout,stderr,compile_output,message,status.
 const std::vector<std::string>& default_fields();
 
-// The `fields` query parameter: nullopt param -> default_fields(); "*" ->
-// all_judge0_fields(); otherwise a comma list of known names (Judge0 keys or
-// extensions). An unknown name fills *error with Judge0's message
-// "invalid fields: [x, y]" and returns {}.
+// The `fields` query parameter: nullopt (or blank) param -> default_fields();
+// "*" -> all_judge0_fields(); otherwise a comma list of known names (Judge0
+// keys or extensions), spaces around names ignored, a repeated name once; "*"
+// may stand in a list ("*,verdict") and expands in place. An unknown name
+// fills *error with Judge0's message "invalid fields: [x, y]" (non-printable
+// bytes shown as '?') and returns {}.
 std::vector<std::string> parse_fields(std::optional<std::string_view> param, std::string* error);
 
 class NotUtf8 : public std::runtime_error {
@@ -79,12 +95,25 @@ public:
     NotUtf8();  // Judge0's message asking for base64_encoded=true
 };
 
-// A submission as a JSON object with exactly `fields` (in that order). With
+// A submission as a JSON object with exactly `fields`. (nlohmann::json keeps
+// keys sorted, so the text lists them alphabetically, not in `fields` order:
+// JSON objects are unordered and clients, Judge0's SDK included, read keys by
+// name.) With
 // `base64`, stdout, stderr, compile_output, message, and also source_code,
 // stdin, expected_output leave base64-encoded (Judge0's wrapped form: a
-// newline every 60 characters and at the end). Times as strings with three
-// decimals ("0.012"), created_at/finished_at as 2024-04-08T11:42:51.856Z,
-// status as {"id","description"}, language as {"id","name"}.
+// newline every 60 characters and at the end); additional_files always does.
+// Times as strings with three decimals ("0.012"), the limits cpu_time_limit,
+// cpu_extra_time, wall_time_limit as Judge0's decimal strings ("5.0"),
+// created_at/finished_at as 2024-04-08T11:42:51.856Z, status as
+// {"id","description"}, language as {"id","name"}. stdout, stderr,
+// compile_output and message are null when empty.
+// Extensions: "verdict" and "test_results" are the stored JSON (null when
+// empty); "tests" is the stored tests_json; in both arrays a key "X_b64"
+// (base64 text written by the parser or the worker) leaves as "X": the
+// decoded text without `base64`, the wrapped base64 with it; a value that is
+// not UTF-8 without `base64` stays "X_b64" (base64) rather than failing the
+// whole answer. "comparator" is the comparator's name.
+// Throws NotUtf8 when !base64 and a rendered text field is not UTF-8.
 nlohmann::json render(const Record& r, const std::vector<std::string>& fields, bool base64,
                       const LanguageLookup& languages);
 

@@ -44,8 +44,13 @@ struct Record {
     bool redirect_stderr_to_stdout = false;
     bool enable_network = false;
     // Extension: several tests in one submission. Empty, or a JSON array of
-    // {"stdin": text, "expected_output": text-or-absent} (decoded text).
+    // {"stdin_b64": base64, "expected_output_b64": base64-or-absent}: the
+    // decoded bytes, base64-encoded (unwrapped) since they need not be UTF-8.
     std::string tests_json;
+    // Extension: judged against a problem package (issue: contest
+    // semantics). The version is pinned when the submission is accepted.
+    std::optional<std::string> problem_id;
+    std::optional<std::int64_t> problem_version;
     // Extension: the comparator's name ("judge0" default; see judge/comparator.hpp).
     std::string comparator;
 
@@ -63,6 +68,9 @@ struct Record {
     // Extension: per-test results, a JSON array text; empty unless the
     // submission had `tests`.
     std::string test_results_json;
+    // Extension: a problem submission's result (verdict, score, groups,
+    // tests) as JSON text; empty otherwise.
+    std::string problem_result_json;
 };
 
 }  // namespace server

@@ -34,8 +34,9 @@ constexpr const char* record_columns =
     "max_file_size, max_processes_and_or_threads, number_of_runs, enable_per_process_and_thread_time_limit, "
     "enable_per_process_and_thread_memory_limit, redirect_stderr_to_stdout, enable_network, tests_json, "
     "comparator, status_id, stdout, stderr, compile_output, message, exit_code, exit_signal, time, wall_time, "
-    "memory, created_at_ms, finished_at_ms, verdict_json, test_results_json";
-constexpr int record_column_count = 37;
+    "memory, created_at_ms, finished_at_ms, verdict_json, test_results_json, problem_id, problem_version, "
+    "problem_result_json";
+constexpr int record_column_count = 40;
 
 std::string select_records(const char* rest) {
     return std::string("SELECT id, ") + record_columns + " FROM submissions " + rest;
@@ -178,6 +179,9 @@ void bind_record(Binder& b, const Record& r, const std::string& token, std::int6
     b.integer(r.finished_at_ms);
     b.bytes(r.verdict_json);
     b.bytes(r.test_results_json);
+    b.bytes(r.problem_id);
+    b.integer(r.problem_version);
+    b.bytes(r.problem_result_json);
 }
 
 Record read_record(const SQLite::Statement& s) {
@@ -221,6 +225,9 @@ Record read_record(const SQLite::Statement& s) {
     r.finished_at_ms = rd.opt_int64();
     r.verdict_json = rd.bytes();
     r.test_results_json = rd.bytes();
+    r.problem_id = rd.opt_bytes();
+    r.problem_version = rd.opt_int64();
+    r.problem_result_json = rd.bytes();
     return r;
 }
 
@@ -575,7 +582,7 @@ bool Store::finish(const Record& r, std::string_view worker) {
         Use q(impl_->prepared(
             "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
             "exit_code = ?, exit_signal = ?, time = ?, wall_time = ?, memory = ?, finished_at_ms = ?, "
-            "verdict_json = ?, test_results_json = ? "
+            "verdict_json = ?, test_results_json = ?, problem_result_json = ? "
             "WHERE token = ? AND status_id = 2 AND worker = ?"));
         Binder b(*q);
         b.integer(r.status_id);
@@ -591,6 +598,7 @@ bool Store::finish(const Record& r, std::string_view worker) {
         b.integer(r.finished_at_ms.value_or(now_ms()));
         b.bytes(r.verdict_json);
         b.bytes(r.test_results_json);
+        b.bytes(r.problem_result_json);
         b.text(r.token);
         b.text(worker);
         return q->exec() > 0;
@@ -612,6 +620,103 @@ std::int64_t Store::requeue_processing() {
     return impl_->locked("requeue_processing", [&] {
         return static_cast<std::int64_t>(impl_->db.exec(
             "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL WHERE status_id = 2"));
+    });
+}
+
+namespace {
+ProblemRow read_problem(const SQLite::Statement& q) {
+    ProblemRow p;
+    p.id = q.getColumn(0).getString();
+    p.version = q.getColumn(1).getInt64();
+    p.name = q.getColumn(2).getString();
+    p.summary_json = q.getColumn(3).getString();
+    p.path = q.getColumn(4).getString();
+    p.created_at_ms = q.getColumn(5).getInt64();
+    return p;
+}
+constexpr const char* problem_columns = "SELECT id, version, name, summary_json, path, created_at_ms FROM problems ";
+}  // namespace
+
+std::int64_t Store::next_problem_version(std::string_view id) {
+    return impl_->locked("next_problem_version", [&] {
+        SQLite::Statement q(impl_->db, "SELECT coalesce(max(version), 0) + 1 FROM problems WHERE id = ?");
+        q.bind(1, std::string(id));
+        q.executeStep();
+        return q.getColumn(0).getInt64();
+    });
+}
+
+void Store::add_problem(const ProblemRow& p) {
+    impl_->locked("add_problem", [&] {
+        SQLite::Statement q(impl_->db,
+                            "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms) "
+                            "VALUES (?, ?, ?, ?, ?, ?)");
+        q.bind(1, p.id);
+        q.bind(2, p.version);
+        q.bind(3, p.name.data(), static_cast<int>(p.name.size()));
+        q.bind(4, p.summary_json.data(), static_cast<int>(p.summary_json.size()));
+        q.bind(5, p.path.data(), static_cast<int>(p.path.size()));
+        q.bind(6, p.created_at_ms);
+        q.exec();
+    });
+}
+
+std::optional<ProblemRow> Store::problem(std::string_view id, std::optional<std::int64_t> version) {
+    return impl_->locked("problem", [&]() -> std::optional<ProblemRow> {
+        SQLite::Statement q(impl_->db, std::string(problem_columns) +
+                                           (version ? "WHERE id = ? AND version = ?"
+                                                    : "WHERE id = ? ORDER BY version DESC LIMIT 1"));
+        q.bind(1, std::string(id));
+        if (version) q.bind(2, *version);
+        if (!q.executeStep()) return std::nullopt;
+        return read_problem(q);
+    });
+}
+
+std::vector<ProblemRow> Store::problems() {
+    return impl_->locked("problems", [&] {
+        SQLite::Statement q(impl_->db, std::string(problem_columns) +
+                                           "p WHERE version = (SELECT max(version) FROM problems WHERE id = p.id) "
+                                           "ORDER BY id");
+        std::vector<ProblemRow> out;
+        while (q.executeStep()) out.push_back(read_problem(q));
+        return out;
+    });
+}
+
+std::vector<ProblemRow> Store::problem_versions(std::string_view id) {
+    return impl_->locked("problem_versions", [&] {
+        SQLite::Statement q(impl_->db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
+        q.bind(1, std::string(id));
+        std::vector<ProblemRow> out;
+        while (q.executeStep()) out.push_back(read_problem(q));
+        return out;
+    });
+}
+
+bool Store::problem_in_use(std::string_view id) {
+    return impl_->locked("problem_in_use", [&] {
+        SQLite::Statement q(impl_->db, "SELECT 1 FROM submissions WHERE problem_id = ? AND status_id <= 2 LIMIT 1");
+        const std::string idv(id);
+        q.bind(1, idv.data(), static_cast<int>(idv.size()));  // stored as a blob
+        return q.executeStep();
+    });
+}
+
+std::vector<ProblemRow> Store::remove_problem(std::string_view id) {
+    return impl_->locked("remove_problem", [&] {
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::vector<ProblemRow> out;
+        {
+            SQLite::Statement q(impl_->db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
+            q.bind(1, std::string(id));
+            while (q.executeStep()) out.push_back(read_problem(q));
+        }
+        SQLite::Statement d(impl_->db, "DELETE FROM problems WHERE id = ?");
+        d.bind(1, std::string(id));
+        d.exec();
+        tx.commit();
+        return out;
     });
 }
 

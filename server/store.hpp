@@ -58,6 +58,16 @@ struct Statistics {
     std::map<int, std::int64_t> by_status;             // status_id -> count
 };
 
+// One version of an uploaded problem package (see schema/migrations/0003).
+struct ProblemRow {
+    std::string id;
+    std::int64_t version = 0;
+    std::string name;
+    std::string summary_json;
+    std::string path;
+    std::int64_t created_at_ms = 0;
+};
+
 class Store {
 public:
     // `path` ":memory:" for an in-memory database (tests).
@@ -116,6 +126,21 @@ public:
     Statistics statistics();
     // A write that proves the database is writable (GET /health).
     bool writable();
+
+    // --- Problems (a catalog of package versions; the files are the caller's).
+    // The next version number for `id` (1 for a new one).
+    std::int64_t next_problem_version(std::string_view id);
+    // Throws StoreError when (id, version) exists.
+    void add_problem(const ProblemRow& p);
+    // `version` nullopt: the latest.
+    std::optional<ProblemRow> problem(std::string_view id, std::optional<std::int64_t> version = std::nullopt);
+    // The latest version of every problem, by id.
+    std::vector<ProblemRow> problems();
+    std::vector<ProblemRow> problem_versions(std::string_view id);
+    // True while a queued or running submission names the problem.
+    bool problem_in_use(std::string_view id);
+    // Deletes every version's row; returns them (their folders are the caller's to remove).
+    std::vector<ProblemRow> remove_problem(std::string_view id);
 
 private:
     struct Impl;

@@ -36,8 +36,8 @@ private:
 }  // namespace
 
 Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg,
-                 Metrics& metrics, OnClaimed on_claimed, OnFinished on_finished)
-    : store_(store), judge_(judge), catalog_(catalog), cfg_(cfg), metrics_(metrics),
+                 Metrics& metrics, Problems& problems, OnClaimed on_claimed, OnFinished on_finished)
+    : store_(store), judge_(judge), catalog_(catalog), cfg_(cfg), metrics_(metrics), problems_(problems),
       on_claimed_(std::move(on_claimed)), on_finished_(std::move(on_finished)) {}
 
 Workers::~Workers() {
@@ -104,10 +104,17 @@ void Workers::loop(unsigned index) {
 void Workers::process(Record r, const std::string& name) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
-        TempFolder dir(cfg_.data_dir + "/tmp");
-        const judge::Submission s = to_judge_submission(r, catalog_, cfg_, dir.path());
-        const judge::JudgeResult res = judge_.judge(s);
-        apply_result(r, res);
+        if (r.problem_id) {
+            const auto problem = problems_.load(*r.problem_id, r.problem_version.value_or(0));
+            const judge::Submission s = to_problem_submission(r, catalog_, cfg_);
+            const judge::ContestResult res = judge::grade(judge_, catalog_, *problem, s);
+            apply_contest_result(r, res, *problem);
+        } else {
+            TempFolder dir(cfg_.data_dir + "/tmp");
+            const judge::Submission s = to_judge_submission(r, catalog_, cfg_, dir.path());
+            const judge::JudgeResult res = judge_.judge(s);
+            apply_result(r, res);
+        }
     } catch (const std::exception& e) {
         apply_internal_error(r, std::string("judge: ") + e.what());
     }

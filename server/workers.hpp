@@ -24,6 +24,7 @@
 #include "judge/pipeline.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
+#include "server/problems.hpp"
 #include "server/record.hpp"
 #include "server/store.hpp"
 
@@ -34,7 +35,7 @@ public:
     using OnFinished = std::function<void(const Record&)>;
     using OnClaimed = std::function<void()>;
     Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg, Metrics& metrics,
-            OnClaimed on_claimed, OnFinished on_finished);
+            Problems& problems, OnClaimed on_claimed, OnFinished on_finished);
     ~Workers();  // stop(0) if still running
 
     void start(unsigned n);
@@ -54,6 +55,7 @@ private:
     const judge::Catalog& catalog_;
     const Config& cfg_;
     Metrics& metrics_;
+    Problems& problems_;
     OnClaimed on_claimed_;
     OnFinished on_finished_;
     std::vector<std::thread> threads_;

@@ -50,6 +50,9 @@ std::vector<Entry> read(std::string_view archive, const Limits& limits = {});
 void extract(const std::vector<Entry>& entries, const std::string& dir);
 
 // Builds a zip (stored or deflated entries) — for tests and for fuzz seeds.
+// Paths are written as given, unchecked, so tests can build hostile archives;
+// Unix modes 0100644/0100755, folders 040755. Throws ZipError past the
+// non-ZIP64 limits (65535 entries, 4 GiB).
 std::string write(const std::vector<Entry>& entries, bool deflate = false);
 
 }  // namespace server::zip

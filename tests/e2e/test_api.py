@@ -417,6 +417,149 @@ class SharedServer(unittest.TestCase):
         self.assertEqual(s, 200)
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROBLEMS = os.path.join(ROOT, "tests", "problems")
+LANG_BY_EXT = {".c": 50, ".cpp": 54, ".py": 71}
+DIVISOR_CHECKER = next(os.path.relpath(os.path.join(b, f), os.path.join(PROBLEMS, "divisor"))
+                       for b, _, fs in os.walk(os.path.join(PROBLEMS, "divisor")) for f in fs
+                       if "validator" in b and f.endswith(".cpp"))
+
+
+def zip_folder(folder, top=None, extra=None, replace=None):
+    """The folder as a zip; `replace` swaps the content of files (by path
+    relative to the folder), `extra` adds entries."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for base, dirs, files in os.walk(folder):
+            for f in sorted(files):
+                full = os.path.join(base, f)
+                rel = os.path.relpath(full, folder)
+                name = os.path.join(top, rel) if top else rel
+                if replace and rel in replace:
+                    z.writestr(name, replace[rel])
+                else:
+                    z.write(full, name)
+        for name, data in (extra or {}).items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+class Problems(unittest.TestCase):
+    """Problem packages over the API: upload, versions, submissions against
+    them with per-group results, refusals that leave nothing behind."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.j = Judged(JUDGED, workers=2).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.j.close()
+
+    def upload(self, data, pid=None):
+        return self.j.json("POST", "/problems" + (f"?id={pid}" if pid else ""), data,
+                           headers={"Content-Type": "application/zip"})
+
+    def solve(self, pid, path, version=None):
+        src = open(path).read()
+        body = {"source_code": src, "language_id": LANG_BY_EXT[os.path.splitext(path)[1]], "problem_id": pid}
+        if version:
+            body["problem_version"] = version
+        s, r = self.j.submit(body, "?wait=true&fields=status,verdict,problem_result,compile_output")
+        self.assertEqual(s, 201, r)
+        return r
+
+    def test_upload_versions_and_grading(self):
+        s, p = self.upload(zip_folder(os.path.join(PROBLEMS, "groups"), top="groups"))
+        self.assertEqual(s, 201, p)
+        self.assertEqual((p["id"], p["version"]), ("groups", 1))
+        self.assertEqual(p["summary"]["type"], "scoring")
+        s, got = self.j.json("GET", "/problems/groups")
+        self.assertEqual((s, got["versions"]), (200, [1]))
+        self.assertIn("groups", [x["id"] for x in self.j.json("GET", "/problems")[1]])
+        expected = {}
+        with open(os.path.join(PROBLEMS, "groups", "expected_scores.txt")) as f:
+            for line in f:
+                if line.strip():
+                    path, score = line.split()
+                    expected[path] = float(score)
+        for rel in ("submissions/accepted/int128.cpp", "submissions/partially_accepted/int64.cpp",
+                    "submissions/time_limit_exceeded/loop.c"):
+            r = self.solve("groups", os.path.join(PROBLEMS, "groups", rel))
+            pr = r["problem_result"]
+            self.assertAlmostEqual(pr["score"], expected[rel], msg=(rel, pr))
+            self.assertEqual(pr["max_score"], 100)
+            self.assertTrue(all("score" in g for g in pr["groups"]))
+        # A second upload is version 2; a submission may pin version 1.
+        s, p2 = self.upload(zip_folder(os.path.join(PROBLEMS, "groups")), pid="groups")
+        self.assertEqual((s, p2["version"]), (201, 2))
+        r = self.solve("groups", os.path.join(PROBLEMS, "groups", "submissions/accepted/exact.py"), version=1)
+        self.assertEqual(r["problem_result"]["problem_version"], 1)
+        self.assertEqual(r["status"]["id"], 3)
+
+    def test_checkers_and_interactive(self):
+        cases = [("divisor", "accepted", 3), ("divisor", "wrong_answer", 4), ("kattis-validator", "accepted", 3),
+                 ("kattis-validator", "wrong_answer", 4), ("guess", "accepted", 3), ("guess", "wrong_answer", 4),
+                 ("guess", "time_limit_exceeded", 5), ("aplusb", "run_time_error", None)]
+        uploaded = set()
+        for pid, category, want in cases:
+            if pid not in uploaded:
+                s, p = self.upload(zip_folder(os.path.join(PROBLEMS, pid)), pid=pid)
+                self.assertEqual(s, 201, p)
+                uploaded.add(pid)
+            folder = os.path.join(PROBLEMS, pid, "submissions", category)
+            first = sorted(os.listdir(folder))[0]
+            r = self.solve(pid, os.path.join(folder, first))
+            if want is None:
+                self.assertIn(r["status"]["id"], (7, 8, 9, 10, 11, 12), r)
+                self.assertEqual(r["verdict"]["short"], "RE")
+            else:
+                self.assertEqual(r["status"]["id"], want, (pid, category, r))
+
+    def test_refused_packages_leave_nothing(self):
+        def leftovers():
+            base = os.path.join(self.j.data_dir, "problems")
+            out = []
+            for b, dirs, files in os.walk(base):
+                out += [os.path.join(b, f) for f in files]
+            return out
+
+        before = leftovers()
+        aplusb = os.path.join(PROBLEMS, "aplusb")
+        bad = [
+            zip_folder(aplusb, extra={"../evil.txt": "x"}),           # a path out of the folder
+            zip_folder(os.path.join(aplusb, "data")),                  # no problem.yaml
+            zip_folder(aplusb, replace={"problem.yaml": "name: [unclosed"}),  # bad YAML
+            b"this is not a zip",
+            zip_folder(os.path.join(PROBLEMS, "divisor"), replace={DIVISOR_CHECKER: "int main( {"}),  # no compile
+        ]
+        import io
+        import zipfile
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("problem.yaml", "name: bomb\n")
+            z.writestr("data/secret/1.in", b"\0" * (300 << 20))
+        bad.append(bomb.getvalue())
+        for data in bad:
+            s, e = self.upload(data, pid="broken")
+            self.assertEqual(s, 422, e)
+            self.assertIn("package", e)
+        self.assertEqual(self.j.json("GET", "/problems/broken")[0], 404)
+        self.assertEqual(leftovers(), before)
+        s, e = self.j.submit({"source_code": "x", "language_id": 71, "problem_id": "nope"})
+        self.assertEqual(s, 422)
+        self.assertIn("problem_id", e)
+
+    def test_delete(self):
+        s, p = self.upload(zip_folder(os.path.join(PROBLEMS, "floats")), pid="floats-del")
+        self.assertEqual(s, 201, p)
+        self.assertEqual(self.j.json("DELETE", "/problems/floats-del")[0], 200)
+        self.assertEqual(self.j.json("GET", "/problems/floats-del")[0], 404)
+        self.assertEqual(self.j.json("DELETE", "/problems/floats-del")[0], 404)
+
+
 class Auth(unittest.TestCase):
     def test_tokens(self):
         with Judged(JUDGED, env={"AUTHN_TOKEN": "s3cret,other", "AUTHZ_TOKEN": "boss"}, workers=1) as j:

@@ -860,3 +860,44 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
         }
     }
 }
+
+TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
+    Store s(":memory:");
+    CHECK(s.next_problem_version("aplusb") == 1);
+    server::ProblemRow p{"aplusb", 1, "A plus B", R"({"type":"pass-fail"})", "/data/problems/aplusb/1", 1000};
+    s.add_problem(p);
+    CHECK_THROWS_AS(s.add_problem(p), server::StoreError);
+    CHECK(s.next_problem_version("aplusb") == 2);
+    p.version = 2;
+    p.path = "/data/problems/aplusb/2";
+    s.add_problem(p);
+    s.add_problem(server::ProblemRow{"guess", 1, "Guess", "{}", "/data/problems/guess/1", 1001});
+    CHECK(s.problem("aplusb")->version == 2);
+    CHECK(s.problem("aplusb", 1)->path == "/data/problems/aplusb/1");
+    CHECK_FALSE(s.problem("aplusb", 3));
+    CHECK_FALSE(s.problem("nope"));
+    const auto all = s.problems();
+    REQUIRE(all.size() == 2);
+    CHECK((all[0].id == "aplusb" && all[0].version == 2 && all[1].id == "guess"));
+    CHECK(s.problem_versions("aplusb").size() == 2);
+
+    server::Record r;
+    r.source_code = "x";
+    r.language_id = 71;
+    r.problem_id = "aplusb";
+    r.problem_version = 2;
+    s.insert(r);
+    CHECK(s.problem_in_use("aplusb"));
+    CHECK_FALSE(s.problem_in_use("guess"));
+    auto claimed = s.claim("w");
+    REQUIRE(claimed);
+    CHECK(claimed->problem_id == std::optional<std::string>("aplusb"));
+    CHECK(claimed->problem_version == 2);
+    claimed->status_id = server::status::accepted;
+    claimed->problem_result_json = R"({"score":100})";
+    REQUIRE(s.finish(*claimed, "w"));
+    CHECK_FALSE(s.problem_in_use("aplusb"));
+    CHECK(s.get(r.token)->problem_result_json == R"({"score":100})");
+    CHECK(s.remove_problem("aplusb").size() == 2);
+    CHECK_FALSE(s.problem("aplusb"));
+}

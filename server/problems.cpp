@@ -1,0 +1,217 @@
+#include "server/problems.hpp"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "judge/checker.hpp"
+#include "server/log.hpp"
+#include "server/zip.hpp"
+
+namespace server {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+bool valid_problem_id(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+    return true;
+}
+
+namespace {
+
+std::string slug(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            out += c;
+        } else if (!out.empty() && out.back() != '-') {
+            out += '-';
+        }
+        if (out.size() == 64) break;
+    }
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    return out;
+}
+
+const char* type_name(const judge::Problem& p) {
+    return p.type == judge::ProblemType::scoring ? "scoring" : "pass-fail";
+}
+
+const char* protocol_name(judge::Checker::Protocol p) {
+    switch (p) {
+    case judge::Checker::Protocol::builtin: return "builtin";
+    case judge::Checker::Protocol::kattis: return "kattis";
+    case judge::Checker::Protocol::testlib: return "testlib";
+    case judge::Checker::Protocol::cms: return "cms";
+    }
+    return "?";
+}
+
+json summary(const judge::Problem& p) {
+    json groups = json::array();
+    for (const auto& g : p.groups)
+        groups.push_back(json{{"name", g.name},
+                              {"sample", g.sample},
+                              {"tests", g.tests.size()},
+                              {"aggregation", g.aggregation == judge::Aggregation::sum   ? "sum"
+                                              : g.aggregation == judge::Aggregation::min ? "min"
+                                                                                          : "pass-fail"},
+                              {"max_score", g.max_score},
+                              {"require_pass", g.require_pass}});
+    return json{{"name", p.name},
+                {"type", type_name(p)},
+                {"interactive", p.interactive},
+                {"time_limit", p.time_limit_s},
+                {"memory_limit_mb", p.memory_mb},
+                {"output_limit_mb", p.output_mb},
+                {"max_score", p.max_score},
+                {"checker", protocol_name(p.checker.protocol)},
+                {"groups", groups}};
+}
+
+// The package root inside the unpacked archive: the folder holding
+// problem.yaml — the archive's root or its single top folder.
+std::string package_root(const std::string& dir, std::string* top_name) {
+    if (fs::exists(dir + "/problem.yaml")) return dir;
+    std::vector<fs::directory_entry> entries;
+    for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e);
+    if (entries.size() == 1 && entries[0].is_directory() && !entries[0].is_symlink() &&
+        fs::exists(entries[0].path() / "problem.yaml")) {
+        *top_name = entries[0].path().filename().string();
+        return entries[0].path().string();
+    }
+    throw PackageError("package: no problem.yaml at the archive's root or in its single top folder");
+}
+
+class TempFolder {
+public:
+    explicit TempFolder(const std::string& parent) {
+        fs::create_directories(parent);
+        std::string t = parent + "/upload-XXXXXX";
+        if (!::mkdtemp(t.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp(" + t + ")");
+        path_ = t;
+    }
+    ~TempFolder() {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove_all(path_, ec);
+    }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+Problems::Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
+                   PackageLimits limits)
+    : store_(store), judge_(judge), catalog_(catalog), dir_(std::move(data_dir) + "/problems"), limits_(limits) {
+    // Unfinished uploads of a previous run.
+    std::error_code ec;
+    fs::remove_all(dir_ + "/.incoming", ec);
+}
+
+ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
+    if (!id.empty() && !valid_problem_id(id)) throw PackageError("id: must be 1 to 64 of [a-z0-9_-]");
+    std::vector<zip::Entry> entries;
+    try {
+        zip::Limits zl;
+        zl.max_total_bytes = limits_.max_total_bytes;
+        zl.max_entry_bytes = limits_.max_entry_bytes;
+        zl.max_entries = limits_.max_entries;
+        entries = zip::read(zip_bytes, zl);
+    } catch (const zip::ZipError& e) {
+        throw PackageError(std::string("package: ") + e.what());
+    }
+    std::lock_guard lock(upload_mu_);
+    TempFolder tmp(dir_ + "/.incoming");
+    try {
+        zip::extract(entries, tmp.path());
+    } catch (const std::exception& e) {
+        throw PackageError(std::string("package: ") + e.what());
+    }
+    std::string top;
+    const std::string root = package_root(tmp.path(), &top);
+    judge::Problem p;
+    try {
+        p = judge::load_problem(root);
+    } catch (const judge::ProblemError& e) {
+        throw PackageError(std::string("package: ") + e.what());
+    }
+    // The checker must compile now, not when the first contestant arrives.
+    try {
+        judge::CheckerRunner checker(judge_, catalog_, p);
+    } catch (const judge::ProblemError& e) {
+        throw PackageError(std::string("package: checker: ") + e.what());
+    }
+    if (id.empty()) id = slug(!top.empty() ? top : p.name);
+    if (!valid_problem_id(id)) throw PackageError("id: give ?id=NAME ([a-z0-9_-], 1 to 64 characters)");
+
+    ProblemRow row;
+    row.id = id;
+    row.version = store_.next_problem_version(id);
+    row.name = p.name;
+    row.path = dir_ + "/" + id + "/" + std::to_string(row.version);
+    row.created_at_ms = now_ms();
+    row.summary_json = summary(p).dump();
+    fs::create_directories(dir_ + "/" + id);
+    std::error_code ec;
+    fs::remove_all(row.path, ec);  // a folder of a row that never got recorded (crash)
+    fs::rename(root, row.path);
+    try {
+        store_.add_problem(row);
+    } catch (...) {
+        fs::remove_all(row.path, ec);
+        throw;
+    }
+    log_line("problems", id, "version " + std::to_string(row.version) + " uploaded");
+    return row;
+}
+
+std::shared_ptr<const judge::Problem> Problems::load(const std::string& id, std::int64_t version) {
+    {
+        std::lock_guard lock(cache_mu_);
+        auto it = cache_.find({id, version});
+        if (it != cache_.end()) return it->second;
+    }
+    auto row = store_.problem(id, version);
+    if (!row) throw std::invalid_argument("problem " + id + " version " + std::to_string(version) + " is gone");
+    auto p = std::make_shared<const judge::Problem>(judge::load_problem(row->path));
+    std::lock_guard lock(cache_mu_);
+    cache_[{id, version}] = p;
+    return p;
+}
+
+json Problems::describe(const ProblemRow& row) {
+    json s = json::parse(row.summary_json, nullptr, false);
+    return json{{"id", row.id},
+                {"version", row.version},
+                {"name", row.name},
+                {"created_at_ms", row.created_at_ms},
+                {"summary", s.is_discarded() ? json(nullptr) : s}};
+}
+
+std::optional<bool> Problems::remove(const std::string& id) {
+    std::lock_guard lock(upload_mu_);
+    if (!store_.problem(id)) return std::nullopt;
+    if (store_.problem_in_use(id)) return false;
+    for (const auto& row : store_.remove_problem(id)) {
+        std::error_code ec;
+        fs::remove_all(row.path, ec);
+    }
+    std::error_code ec;
+    fs::remove(dir_ + "/" + id, ec);
+    {
+        std::lock_guard c(cache_mu_);
+        for (auto it = cache_.begin(); it != cache_.end();) it = it->first.first == id ? cache_.erase(it) : std::next(it);
+    }
+    return true;
+}
+
+}  // namespace server

@@ -1,0 +1,75 @@
+// Problems on the server: Kattis packages uploaded as zip archives, kept as
+// folders under <data>/problems/<id>/<version>/ with a row per version in the
+// store. An upload is unpacked into a folder of its own, loaded and checked
+// (the package must load, its checker must compile) and only then moved into
+// place and recorded: a refused upload leaves nothing behind, and an upload
+// never touches an existing version (a submission pins its version).
+//
+// Thread-safety: every member may be called from many threads; uploads are
+// serialised by a mutex (they are rare and slow).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "judge/languages.hpp"
+#include "judge/pipeline.hpp"
+#include "judge/problem.hpp"
+#include "server/store.hpp"
+
+namespace server {
+
+// A package the service refuses, with the reason for the client (422).
+class PackageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct PackageLimits {
+    std::uint64_t max_total_bytes = 256ull << 20;  // unpacked
+    std::uint64_t max_entry_bytes = 64ull << 20;
+    std::size_t max_entries = 20000;
+};
+
+class Problems {
+public:
+    Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
+             PackageLimits limits = {});
+
+    // Unpacks, checks and records a new version of problem `id` ([a-z0-9_-],
+    // 1..64 chars; when empty, the package's top folder name or
+    // problem.yaml's name made into one). Throws PackageError.
+    ProblemRow upload(const std::string& zip_bytes, std::string id);
+
+    // The loaded package of a version (cached).
+    std::shared_ptr<const judge::Problem> load(const std::string& id, std::int64_t version);
+
+    // JSON describing a version for the API.
+    static nlohmann::json describe(const ProblemRow& row);
+
+    // Removes every version (rows and folders). False when a queued or
+    // running submission uses the problem; nullopt when there is no such problem.
+    std::optional<bool> remove(const std::string& id);
+
+private:
+    Store& store_;
+    judge::Judge& judge_;
+    const judge::Catalog& catalog_;
+    std::string dir_;
+    PackageLimits limits_;
+    std::mutex upload_mu_;  // serialises uploads and removals
+    std::mutex cache_mu_;   // guards cache_
+    std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const judge::Problem>> cache_;
+};
+
+// A problem id is [a-z0-9_-]{1,64}.
+bool valid_problem_id(const std::string& id);
+
+}  // namespace server
