@@ -463,7 +463,8 @@ class Problems(unittest.TestCase):
                            headers={"Content-Type": "application/zip"})
 
     def solve(self, pid, path, version=None):
-        src = open(path).read()
+        with open(path) as f:
+            src = f.read()
         body = {"source_code": src, "language_id": LANG_BY_EXT[os.path.splitext(path)[1]], "problem_id": pid}
         if version:
             body["problem_version"] = version
