@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <system_error>
 
 #include "judge/sha256.hpp"
@@ -22,30 +23,6 @@ namespace {
 [[noreturn]] void fail(const std::string& call, int err) {
     throw std::system_error(err, std::generic_category(), call);
 }
-
-// A fresh private folder under `parent`, removed (without following links)
-// when it goes out of scope.
-class TempDir {
-public:
-    TempDir(const std::string& parent, const char* prefix) {
-        std::string t = parent + "/" + prefix + "-XXXXXX";
-        if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
-        path_ = t;
-        if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
-    }
-    ~TempDir() {
-        try {
-            sandbox::remove_tree(path_);
-        } catch (...) {  // best effort
-        }
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 void mkdir_p(const std::string& path) {
     std::size_t pos = 0;
@@ -192,6 +169,20 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
 
 }  // namespace
 
+TempDir::TempDir(const std::string& parent, const char* prefix) {
+    std::string t = parent + "/" + prefix + "-XXXXXX";
+    if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
+    path_ = t;
+    if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
+}
+
+TempDir::~TempDir() {
+    try {
+        sandbox::remove_tree(path_);
+    } catch (...) {  // best effort
+    }
+}
+
 std::string compile_key(const Submission& s) {
     Sha256 h;
     const Toolchain& tc = s.toolchain;
@@ -244,13 +235,15 @@ std::shared_ptr<const Artifact> Judge::compile(const Submission& s, bool* cached
     return a;
 }
 
-TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCase& t) {
+sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, const RunIo& io) {
     const Toolchain& tc = s.toolchain;
-    TestResult res;
-    res.name = t.name;
-    TempDir work(opts_.work_dir, "run");
-    TempDir out(opts_.work_dir, "run-out");
-    install_artifact(a.dir, work.path());
+    std::optional<TempDir> fresh;
+    std::string work = io.work_dir;
+    if (work.empty()) {
+        fresh.emplace(opts_.work_dir, "run");
+        work = fresh->path();
+    }
+    install_artifact(a.dir, work);
 
     // The language's multiplier stretches the limit; the grace only makes
     // the measurement honest: past the limit is TLE even if it finished.
@@ -265,20 +258,25 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     if (tc.heap_item >= 0 && static_cast<std::size_t>(tc.heap_item) < spec.argv.size())
         spec.argv[static_cast<std::size_t>(tc.heap_item)] =
             replace_all(spec.argv[static_cast<std::size_t>(tc.heap_item)], "{heap_mb}", heap_mb);
+    spec.argv.insert(spec.argv.end(), io.args.begin(), io.args.end());
     spec.env = tc.env;
-    spec.workdir = work.path();
-    spec.stdin_path = t.input_path;
-    spec.stdout_path = out.path() + "/stdout";
-    spec.stderr_path = out.path() + "/stderr";
+    spec.workdir = work;
+    if (io.stdin_fd >= 0) spec.stdin_fd = io.stdin_fd;
+    else spec.stdin_path = io.stdin_path;
+    if (io.stdout_fd >= 0) spec.stdout_fd = io.stdout_fd;
+    else if (!io.out_dir.empty()) spec.stdout_path = io.out_dir + "/stdout";
+    if (!io.out_dir.empty()) spec.stderr_path = io.out_dir + "/stderr";
     sandbox::Fd merged;
     if (s.limits.stderr_to_stdout) {
         // One open file for both: the two streams interleave as written, as
         // with 2>&1 in a shell.
-        merged = sandbox::create_output(spec.stdout_path);
+        if (io.stdout_fd < 0 && !spec.stdout_path.empty()) {
+            merged = sandbox::create_output(spec.stdout_path);
+            spec.stdout_fd = merged.get();
+        }
         spec.stdout_path.clear();
         spec.stderr_path.clear();
-        spec.stdout_fd = merged.get();
-        spec.stderr_fd = merged.get();
+        spec.stderr_fd = spec.stdout_fd;
     }
     spec.stack_bytes = s.limits.stack_bytes;
     spec.cpu_time_ms = budget_ms + s.limits.extra_time_ms;
@@ -294,6 +292,17 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
         r.message = "CPU time " + std::to_string(r.cpu_time_us / 1000) + " ms over the limit of " +
                     std::to_string(budget_ms) + " ms";
     }
+    return r;
+}
+
+TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCase& t) {
+    TestResult res;
+    res.name = t.name;
+    TempDir out(opts_.work_dir, "run-out");
+    RunIo io;
+    io.stdin_path = t.input_path;
+    io.out_dir = out.path();
+    const sandbox::RunResult r = run_program(s, a, io);
     std::optional<CompareResult> cmp;
     if (r.status == sandbox::Status::ok && s.compare_output) {
         cmp = compare_files(t.answer_path, out.path() + "/stdout", s.compare);

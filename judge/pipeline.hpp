@@ -101,6 +101,38 @@ struct JudgeResult {
     std::vector<TestResult> tests;
 };
 
+// Where one run of a compiled program (Judge::run_program) reads, writes and
+// works. Descriptors stay the caller's: the sandbox takes its own duplicates
+// for the length of the run and closes them when run_program returns.
+struct RunIo {
+    std::string stdin_path;  // host file; empty (and no stdin_fd): /dev/null
+    int stdin_fd = -1;       // an open host descriptor (a pipe); wins over stdin_path
+    int stdout_fd = -1;      // an open host descriptor; wins over out_dir's "stdout"
+    // Host folder that receives the files "stdout" (unless stdout_fd) and
+    // "stderr" (with Limits::stderr_to_stdout, stderr goes where stdout
+    // goes). Empty: what has no other place is discarded.
+    std::string out_dir;
+    // The program's working folder: empty for a fresh one, removed after
+    // the run; otherwise the caller's folder (it may hold files the program
+    // reads; the artifact is added to it and it is left in place).
+    std::string work_dir;
+    std::vector<std::string> args;  // appended to the run command
+};
+
+// A fresh private folder (mode 0755) under `parent`, removed (without
+// following links) when it goes out of scope. Throws std::system_error.
+class TempDir {
+public:
+    TempDir(const std::string& parent, const char* prefix);
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
 struct JudgeOptions {
     std::string work_dir = "/var/lib/judge/work";
     std::string cache_dir = "/var/lib/judge/compile-cache";
@@ -117,6 +149,15 @@ public:
     // Compiles (or finds in the cache) only.
     std::shared_ptr<const Artifact> compile(const Submission& s, bool* cached = nullptr);
     CompileCache& cache() { return cache_; }
+    // Runs the compiled program once in a fresh box with the submission's
+    // limits: the CPU budget is cpu_time_ms x the toolchain's
+    // time_multiplier (applied here, once), killed at the budget plus
+    // extra_time_ms, and a run over the budget is time_limit even if it
+    // finished in the grace; wall 2 x budget + 1 s unless set. Never throws
+    // for the program's behaviour; throws std::system_error when the
+    // judge's own folders fail.
+    sandbox::RunResult run_program(const Submission& s, const Artifact& a, const RunIo& io);
+    const JudgeOptions& options() const { return opts_; }
 
 private:
     TestResult run_test(const Submission& s, const Artifact& a, const TestCase& t);
