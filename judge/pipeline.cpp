@@ -279,6 +279,7 @@ sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, co
         spec.stderr_fd = spec.stdout_fd;
     }
     spec.stack_bytes = s.limits.stack_bytes;
+    spec.network = s.limits.network;
     spec.cpu_time_ms = budget_ms + s.limits.extra_time_ms;
     spec.wall_time_ms = s.limits.wall_time_ms ? s.limits.wall_time_ms : 2 * budget_ms + 1000;
     spec.output_bytes = s.limits.output_bytes;

@@ -126,6 +126,7 @@ judge::Submission to_judge_submission(const Record& r, const judge::Catalog& cat
     s.limits.output_bytes = static_cast<std::uint64_t>(r.max_file_size) * 1024;
     s.limits.processes = static_cast<std::uint32_t>(std::max(r.max_processes_and_or_threads, 1));
     s.limits.stderr_to_stdout = r.redirect_stderr_to_stdout;
+    s.limits.network = r.enable_network;  // the API refuses it unless ALLOW_ENABLE_NETWORK
     if (!r.comparator.empty()) {
         auto kind = judge::parse_compare_kind(r.comparator);
         if (!kind) throw std::invalid_argument("unknown comparator " + r.comparator);

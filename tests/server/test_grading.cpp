@@ -167,6 +167,7 @@ TEST_CASE("to_judge_submission turns Judge0 units into the judge's", "[grading]"
     CHECK(s.stop_at_first_failure);
     CHECK(s.compare_output);
     CHECK(s.toolchain.run == std::vector<std::string>{"/usr/bin/python3", "main.py", "a", "b c"});
+    CHECK_FALSE(s.limits.network);
     r.language_id = 50;
     CHECK_THROWS_AS(server::to_judge_submission(r, catalog, cfg, dir + "/x"), std::invalid_argument);
     std::filesystem::remove_all(dir);
