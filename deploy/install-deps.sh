@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(build-essential cmake pkg-config libseccomp-dev
           libboost-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 qemu-system-x86 busybox-static cpio)
+  packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck)
 fi
 
 missing=()

@@ -111,7 +111,7 @@ Layout detect(const std::string& mountinfo, const std::string& self_cgroup, cons
         // go beside that leaf, beneath the service's own cgroup.
         auto slash = v2_base.rfind('/');
         if (v2_base != v2->point && slash != std::string::npos && v2_base.substr(slash + 1) == kServiceLeaf)
-            v2_base = v2_base.substr(0, slash);
+            v2_base.resize(slash);
     }
     auto place = [&](const std::string& v1_name, const std::string& v2_name) {
         Placement p;

@@ -41,7 +41,7 @@ int init_binary() {
         ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
         if (n > 0) {
             std::string dir(self, static_cast<std::size_t>(n));
-            dir = dir.substr(0, dir.rfind('/'));
+            if (const auto slash = dir.rfind('/'); slash != std::string::npos) dir.resize(slash);
             candidates.push_back(dir + "/judge-sandbox-init");
         }
         candidates.emplace_back(JUDGE_SANDBOX_INIT_PATH);
