@@ -654,7 +654,10 @@ void App::handle(Request&& req, Reply reply) {
                 return done(remove(token, q));
             }
         } else if (path == "/problems" || path == "/problems/") {
-            if (m == http::verb::post) return done(upload_problem(req, q));
+            if (m == http::verb::post) {
+                if (!authorized(req, q)) return done(empty(403));  // an operator's act, like deleting
+                return done(upload_problem(req, q));
+            }
             if (m == http::verb::get) return done(list_problems());
         } else if (path.rfind("/problems/", 0) == 0) {
             const std::string id = path.substr(std::string("/problems/").size());
