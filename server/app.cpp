@@ -237,7 +237,7 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
     json body;
     try {
         body = json::parse(req.body());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         return error(400, std::string("malformed JSON: ") + e.what());
     }
     judge0::Parsed p = judge0::parse_submission(body, cfg_, lookup_, base64);
@@ -293,7 +293,7 @@ Response App::create_batch(const Request& req, const Query& q) {
     json body;
     try {
         body = json::parse(req.body());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         return error(400, std::string("malformed JSON: ") + e.what());
     }
     if (!body.is_object() || !body.contains("submissions") || !body["submissions"].is_array())

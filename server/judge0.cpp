@@ -680,7 +680,7 @@ Parsed parse_submission_text(std::string_view body, const Config& cfg, const Lan
     json j;
     try {
         j = json::parse(body);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         // "[json.exception.parse_error.101] parse error at line 1, column 9:
         // syntax error ..." without the bracketed id; the excerpt of the
         // body it quotes is made printable so the answer serializes.

@@ -244,6 +244,10 @@ class SharedServer(unittest.TestCase):
         self.assertEqual(s, 422)
         s, e = self.j.submit('{"source_code": "x", ')
         self.assertEqual(s, 400)
+        s, e = self.j.submit('{"source_code": "x", "language_id": 71, "cpu_time_limit": 1e400}')
+        self.assertEqual(s, 400)
+        s, e = self.j.json("POST", "/submissions/batch", '{"submissions": [{"memory_limit": -1e999}]}')
+        self.assertEqual(s, 400)
         self.assertIn("error", e)
         # Numbers and booleans as strings are accepted.
         s, t = self.j.submit({"source_code": "print(1)", "language_id": "71", "cpu_time_limit": "2",

@@ -571,6 +571,10 @@ TEST_CASE("judge0: parse_submission_text", "[judge0]") {
     REQUIRE_FALSE(binary_body.bad_request.empty());
     CHECK_NOTHROW(json{{"error", binary_body.bad_request}}.dump());
 
+    // A number out of a double's range is nlohmann's out_of_range, not a
+    // parse_error: still a 400, never an exception (found by fuzz_judge0).
+    const auto huge = api::parse_submission_text(R"({"cpu_time_limit": 1e400})", cfg, lookup(), false);
+    CHECK_FALSE(huge.bad_request.empty());
     const auto array = api::parse_submission_text("[1]", cfg, lookup(), false);
     CHECK(array.bad_request == "request body must be a JSON object");
 
