@@ -64,6 +64,22 @@ bool flag(const Query& q, const std::string& name, std::string* bad) {
     return *b;
 }
 
+// How a submission is shown: base64_encoded and fields, from the query.
+// Returns the 400 to answer when either is malformed.
+struct View {
+    bool base64 = false;
+    std::vector<std::string> fields;
+};
+
+std::optional<Response> read_view(const Query& q, View* v) {
+    std::string bad;
+    v->base64 = flag(q, "base64_encoded", &bad);
+    if (!bad.empty()) return error(400, bad);
+    v->fields = judge0::parse_fields(param(q, "fields"), &bad);
+    if (!bad.empty()) return error(400, bad);
+    return std::nullopt;
+}
+
 // Constant time over the candidate's bytes for every configured token, so
 // the answer's timing does not tell how much of a token was right.
 bool token_matches(const std::string& given, const std::vector<std::string>& tokens) {
@@ -225,13 +241,13 @@ void App::check_record(const Record& r, judge0::FieldErrors& errors) const {
 
 Response App::create(const Request& req, const Query& q, const Reply& reply, bool* replied_later) {
     if (cfg_.maintenance_mode) return error(503, "maintenance mode is on; try again later");
+    View view;
+    if (auto bad = read_view(q, &view)) return std::move(*bad);
     std::string bad;
-    const bool base64 = flag(q, "base64_encoded", &bad);
     const bool wait = flag(q, "wait", &bad);
     if (!bad.empty()) return error(400, bad);
-    std::string fields_error;
-    const auto fields = judge0::parse_fields(param(q, "fields"), &fields_error);
-    if (!fields_error.empty()) return error(400, fields_error);
+    const bool base64 = view.base64;
+    const auto fields = view.fields;
     if (wait && !cfg_.enable_wait_result) return error(400, "wait=true is not enabled on this server");
 
     json body;
@@ -337,12 +353,10 @@ Response App::create_batch(const Request& req, const Query& q) {
 }
 
 Response App::get_one(const std::string& token, const Query& q) {
-    std::string bad;
-    const bool base64 = flag(q, "base64_encoded", &bad);
-    if (!bad.empty()) return error(400, bad);
-    std::string fields_error;
-    const auto fields = judge0::parse_fields(param(q, "fields"), &fields_error);
-    if (!fields_error.empty()) return error(400, fields_error);
+    View view;
+    if (auto bad = read_view(q, &view)) return std::move(*bad);
+    const bool base64 = view.base64;
+    const auto& fields = view.fields;
     auto r = store_.get(token);
     if (!r) return error(404, "submission not found");
     try {
@@ -353,12 +367,10 @@ Response App::get_one(const std::string& token, const Query& q) {
 }
 
 Response App::get_batch(const Query& q) {
-    std::string bad;
-    const bool base64 = flag(q, "base64_encoded", &bad);
-    if (!bad.empty()) return error(400, bad);
-    std::string fields_error;
-    const auto fields = judge0::parse_fields(param(q, "fields"), &fields_error);
-    if (!fields_error.empty()) return error(400, fields_error);
+    View view;
+    if (auto bad = read_view(q, &view)) return std::move(*bad);
+    const bool base64 = view.base64;
+    const auto& fields = view.fields;
     auto tokens_text = param(q, "tokens");
     if (!tokens_text || tokens_text->empty()) return error(400, "tokens is required: tokens=a,b,c");
     std::vector<std::string> tokens;
@@ -377,12 +389,10 @@ Response App::get_batch(const Query& q) {
 }
 
 Response App::list(const Query& q) {
-    std::string bad;
-    const bool base64 = flag(q, "base64_encoded", &bad);
-    if (!bad.empty()) return error(400, bad);
-    std::string fields_error;
-    const auto fields = judge0::parse_fields(param(q, "fields"), &fields_error);
-    if (!fields_error.empty()) return error(400, fields_error);
+    View view;
+    if (auto bad = read_view(q, &view)) return std::move(*bad);
+    const bool base64 = view.base64;
+    const auto& fields = view.fields;
     std::int64_t page = 1, per_page = 20;
     if (auto v = param(q, "page")) {
         auto n = to_int(*v);
@@ -412,12 +422,10 @@ Response App::list(const Query& q) {
 
 Response App::remove(const std::string& token, const Query& q) {
     if (!cfg_.enable_submission_delete) return error(400, "deleting submissions is not enabled on this server");
-    std::string bad;
-    const bool base64 = flag(q, "base64_encoded", &bad);
-    if (!bad.empty()) return error(400, bad);
-    std::string fields_error;
-    const auto fields = judge0::parse_fields(param(q, "fields"), &fields_error);
-    if (!fields_error.empty()) return error(400, fields_error);
+    View view;
+    if (auto bad = read_view(q, &view)) return std::move(*bad);
+    const bool base64 = view.base64;
+    const auto& fields = view.fields;
     Record r;
     switch (store_.remove(token, &r)) {
     case Store::RemoveResult::not_found: return error(404, "submission not found");

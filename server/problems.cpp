@@ -1,7 +1,5 @@
 #include "server/problems.hpp"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <system_error>
 
@@ -87,26 +85,6 @@ std::string package_root(const std::string& dir, std::string* top_name) {
     throw PackageError("package: no problem.yaml at the archive's root or in its single top folder");
 }
 
-class TempFolder {
-public:
-    explicit TempFolder(const std::string& parent) {
-        fs::create_directories(parent);
-        std::string t = parent + "/upload-XXXXXX";
-        if (!::mkdtemp(t.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp(" + t + ")");
-        path_ = t;
-    }
-    ~TempFolder() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 }  // namespace
 
 Problems::Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
@@ -130,7 +108,8 @@ ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
         throw PackageError(std::string("package: ") + e.what());
     }
     std::lock_guard lock(upload_mu_);
-    TempFolder tmp(dir_ + "/.incoming");
+    fs::create_directories(dir_ + "/.incoming");
+    judge::TempDir tmp(dir_ + "/.incoming", "upload");
     try {
         zip::extract(entries, tmp.path());
     } catch (const std::exception& e) {

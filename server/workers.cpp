@@ -1,7 +1,5 @@
 #include "server/workers.hpp"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <system_error>
 
@@ -9,31 +7,6 @@
 #include "server/log.hpp"
 
 namespace server {
-namespace {
-
-// A folder for one submission's test files, removed with everything in it.
-// Its contents are the service's own files (never a box's), so a plain
-// recursive removal is safe.
-class TempFolder {
-public:
-    explicit TempFolder(const std::string& parent) {
-        std::string tmpl = parent + "/sub-XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw std::system_error(errno, std::generic_category(), "mkdtemp(\"" + tmpl + "\")");
-        path_ = tmpl;
-    }
-    ~TempFolder() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempFolder(const TempFolder&) = delete;
-    TempFolder& operator=(const TempFolder&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
-}  // namespace
 
 Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg,
                  Metrics& metrics, Problems& problems, OnClaimed on_claimed, OnFinished on_finished)
@@ -110,7 +83,7 @@ void Workers::process(Record r, const std::string& name) {
             const judge::ContestResult res = judge::grade(judge_, catalog_, *problem, s);
             apply_contest_result(r, res, *problem);
         } else {
-            TempFolder dir(cfg_.data_dir + "/tmp");
+            judge::TempDir dir(cfg_.data_dir + "/tmp", "sub");
             const judge::Submission s = to_judge_submission(r, catalog_, cfg_, dir.path());
             const judge::JudgeResult res = judge_.judge(s);
             apply_result(r, res);
