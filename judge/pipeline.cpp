@@ -296,17 +296,23 @@ sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, co
     return r;
 }
 
-TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCase& t) {
+TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCase& t, const std::string& out_dir) {
     TestResult res;
     res.name = t.name;
-    TempDir out(opts_.work_dir, "run-out");
+    // The folder serves every test of the submission (one at a time): what
+    // an earlier test left in it is emptied first, so that nothing of it can
+    // pass for this test's output, even when this run never starts.
+    for (const char* name : {"stdout", "stderr"}) {
+        sandbox::Fd f(::open((out_dir + "/" + name).c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
+        if (!f && errno != ENOENT) fail("open(\"" + out_dir + "/" + name + "\", O_TRUNC)", errno);
+    }
     RunIo io;
     io.stdin_path = t.input_path;
-    io.out_dir = out.path();
+    io.out_dir = out_dir;
     const sandbox::RunResult r = run_program(s, a, io);
     std::optional<CompareResult> cmp;
     if (r.status == sandbox::Status::ok && s.compare_output) {
-        cmp = compare_files(t.answer_path, out.path() + "/stdout", s.compare);
+        cmp = compare_files(t.answer_path, out_dir + "/stdout", s.compare);
         res.message = cmp->message;
     } else {
         res.message = r.message;
@@ -318,8 +324,8 @@ TestResult Judge::run_test(const Submission& s, const Artifact& a, const TestCas
     res.exit_code = r.exit_code;
     res.signal = r.signal;
     bool cut = false;
-    res.stdout_excerpt = read_excerpt(out.path(), "stdout", opts_.excerpt_bytes, &cut);
-    res.stderr_excerpt = read_excerpt(out.path(), "stderr", opts_.excerpt_bytes, &cut);
+    res.stdout_excerpt = read_excerpt(out_dir, "stdout", opts_.excerpt_bytes, &cut);
+    res.stderr_excerpt = read_excerpt(out_dir, "stderr", opts_.excerpt_bytes, &cut);
     return res;
 }
 
@@ -336,6 +342,9 @@ JudgeResult Judge::judge(const Submission& s, const std::function<void(const Tes
         return result;
     }
     result.verdict = Verdict::accepted;
+    // One folder for the outputs of all tests: making and removing a folder
+    // and two files per test costs more than the run of a small program.
+    std::optional<TempDir> out;
     bool stopped = false;
     for (const auto& t : s.tests) {
         TestResult tr;
@@ -344,7 +353,8 @@ JudgeResult Judge::judge(const Submission& s, const std::function<void(const Tes
             tr.skipped = true;
         } else {
             try {
-                tr = run_test(s, *a, t);
+                if (!out) out.emplace(opts_.work_dir, "run-out");
+                tr = run_test(s, *a, t, out->path());
             } catch (const std::exception& e) {
                 tr.name = t.name;
                 tr.verdict = VerdictDetail{Verdict::internal_error, e.what()};

@@ -163,7 +163,7 @@ public:
     const JudgeOptions& options() const { return opts_; }
 
 private:
-    TestResult run_test(const Submission& s, const Artifact& a, const TestCase& t);
+    TestResult run_test(const Submission& s, const Artifact& a, const TestCase& t, const std::string& out_dir);
     JudgeOptions opts_;
     CompileCache cache_;
 };

@@ -30,6 +30,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,11 +68,14 @@ void report(ReportKind kind, int a, const std::string& text = {}, std::int64_t b
 // program's stdin, stdout and stderr and the mount trees to attach. Returns
 // false when the host is gone.
 bool read_config(sandbox::proto::InitConfig& cfg, std::vector<int>& fds) {
-    std::vector<char> buf(sandbox::proto::kMaxMessage);
-    ssize_t n = sandbox::fdpass::recv(sandbox::proto::kControlFd, buf.data(), buf.size(), fds);
+    // Not zero-filled: a config is usually a few hundred bytes, and every
+    // page touched is a page fault (a costly one in a VM), so only the pages
+    // the kernel writes the message into are ever faulted in.
+    std::unique_ptr<char[]> buf(new char[sandbox::proto::kMaxMessage]);
+    ssize_t n = sandbox::fdpass::recv(sandbox::proto::kControlFd, buf.get(), sandbox::proto::kMaxMessage, fds);
     if (n < 0 && errno == EMSGSIZE) sandbox::box::fail("recvmsg(config): truncated", EMSGSIZE);
     if (n <= 0) return false;
-    if (!sandbox::proto::decode(buf.data(), static_cast<std::size_t>(n), cfg))
+    if (!sandbox::proto::decode(buf.get(), static_cast<std::size_t>(n), cfg))
         sandbox::box::fail("decode(config)", EINVAL);
     return true;
 }

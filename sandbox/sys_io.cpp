@@ -25,9 +25,15 @@ bool write_at_if_exists(int dirfd, const std::string& name, const std::string& v
         if (errno == ENOENT) return false;
         throw_errno("openat(\"" + name + "\")", errno);
     }
-    if (::write(fd.get(), value.data(), value.size()) != static_cast<ssize_t>(value.size()))
-        throw_errno("write(\"" + name + "\", \"" + value + "\")", errno);
-    return true;
+    // A cgroup v1 memory limit write fails with EINTR whenever the writing
+    // thread has a signal pending (mem_cgroup_resize_max checks before it
+    // even tries): such writes are idempotent, so try again.
+    for (int tries = 0;; ++tries) {
+        ssize_t n = ::write(fd.get(), value.data(), value.size());
+        if (n == static_cast<ssize_t>(value.size())) return true;
+        if (n < 0 && errno == EINTR && tries < 1000) continue;
+        throw_errno("write(\"" + name + "\", \"" + value + "\")", n < 0 ? errno : EIO);
+    }
 }
 
 void write_at(int dirfd, const std::string& name, const std::string& value) {
