@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 
+#include <atomic>
 #include <cerrno>
 #include <set>
 #include <climits>
@@ -54,6 +55,8 @@ int init_binary() {
     if (fd < 0) io::throw_errno("open(judge-sandbox-init): set JUDGE_SANDBOX_INIT", ENOENT);
     return fd;
 }
+
+std::atomic<int> g_box_nice{0};
 
 int dev_null() {
     static const int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -126,6 +129,7 @@ Box Box::make(bool network) {
     a.report_fd = child_report.get();
     a.null_fd = dev_null();
     a.new_netns = !network;
+    a.nice = g_box_nice.load(std::memory_order_relaxed);
     box.init_ = spawn::start_init(a);
     // Only init holds these ends now: EOF on the report pipe means init and
     // everything it started are gone.
@@ -239,5 +243,10 @@ Pool& pool() {
 
 Box take(bool network) { return network ? Box::make(true) : pool().take(); }
 void set_pool_size(unsigned n) { pool().set_target(n); }
+
+void set_box_nice(int nice) {
+    if (nice < 0 || nice > 19) throw std::invalid_argument("box nice value must be in 0..19");
+    g_box_nice.store(nice, std::memory_order_relaxed);
+}
 
 }  // namespace sandbox::prepared

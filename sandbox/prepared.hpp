@@ -71,6 +71,13 @@ private:
 // boxes), else made on the spot.
 Box take(bool network);
 
+// The nice value (0..19) every box started from now on runs at: its init
+// and hence the program. A service raises it so that judging yields the CPU
+// to answering requests; a box's CPU time is measured, not its wall time, so
+// its verdicts do not change. Default 0. Throws std::invalid_argument out
+// of range.
+void set_box_nice(int nice);
+
 // How many boxes to keep prepared (0 turns the pool off; default 0 until
 // set: one-shot programs like the CLI pay nothing for a pool they would not
 // use). Setting a size starts the background thread.

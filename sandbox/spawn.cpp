@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ int child_main(void* p) {
     int report = a.report_fd;
     // If the host dies, so does the box.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(report, "prctl(PR_SET_PDEATHSIG)", errno);
+    if (a.nice != 0 && ::setpriority(PRIO_PROCESS, 0, a.nice) != 0) child_fail(report, "setpriority()", errno);
 
     // Lay out fds 0..4 (null, null, null, control, report) without
     // clobbering a source that already sits on a target number.

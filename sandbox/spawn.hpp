@@ -22,6 +22,7 @@ struct Args {
     int report_fd = -1;   // becomes fd 4
     int null_fd = -1;     // /dev/null, init's stdio until the run's arrives
     bool new_netns = true;  // false: share the host's network
+    int nice = 0;           // init's (and so the program's) nice value
 };
 
 // Returns the init's pid (in the caller's namespace); throws
