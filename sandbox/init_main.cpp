@@ -19,6 +19,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -240,9 +242,10 @@ int program_child_main(void* p) {
     }
 }
 
-}  // namespace
 
-int main() {
+// The box: everything init does from its first instruction in the box's
+// namespaces. Never returns.
+[[noreturn]] void box_main() {
     // Signals arrive through a signalfd only; the mask is reset in the child.
     sigset_t all;
     sigfillset(&all);
@@ -309,4 +312,114 @@ int main() {
         report(ReportKind::setup_failed, e.err, e.step);
         finish();
     }
+}
+
+// ---- The box factory ------------------------------------------------------
+
+void factory_reply(int sock, pid_t pid, int err, const char* step, int pidfd) {
+    sandbox::proto::FactoryReply r{};
+    r.pid = pid;
+    r.err = err;
+    std::snprintf(r.step, sizeof r.step, "%s", step);
+    // A failed send means the host is gone; the next recv sees EOF.
+    [[maybe_unused]] ssize_t n = sandbox::fdpass::send(sock, &r, sizeof r, &pidfd, pidfd >= 0 ? 1 : 0);
+}
+
+// In the forked child: become the box's init. fds: the box's control socket
+// and report pipe. Never returns.
+[[noreturn]] void become_init(const int* fds, const sandbox::proto::FactoryRequest& rq) {
+    // fds 3 and 4 as the protocol has them, without clobbering a source
+    // that already sits on a target number; nothing else of the factory's.
+    int tmp[2];
+    for (int i = 0; i < 2; ++i)
+        if ((tmp[i] = ::fcntl(fds[i], F_DUPFD, 16)) < 0) ::_exit(127);
+    if (::dup2(tmp[0], sandbox::proto::kControlFd) < 0 || ::dup2(tmp[1], sandbox::proto::kReportFd) < 0)
+        ::_exit(127);
+    if (::syscall(SYS_close_range, 5, ~0U, 0) != 0)
+        for (int fd = 5; fd < 65536; ++fd) ::close(fd);
+    try {
+        // If the factory dies (with it the host), so does the box. (Should
+        // it die before this line, getppid() cannot tell: it is 0 in a new
+        // PID namespace. Such an init never gets its pid to the host, whose
+        // end of the control socket closes, and init ends at that EOF.)
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) sandbox::box::fail("prctl(PR_SET_PDEATHSIG)", errno);
+        if (rq.nice != 0 && ::setpriority(PRIO_PROCESS, 0, rq.nice) != 0) sandbox::box::fail("setpriority()", errno);
+        // PID 1 of a fresh PID namespace already (the factory unshared it
+        // for its children); now the rest of the box's namespaces.
+        int flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+        if (rq.new_netns) flags |= CLONE_NEWNET;
+        if (::unshare(flags) != 0) sandbox::box::fail("unshare(CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|CLONE_NEWNET)", errno);
+    } catch (const StepError& e) {
+        report(ReportKind::setup_failed, e.err, e.step);
+        ::_exit(127);
+    }
+    box_main();
+}
+
+// One spawn request: fork a new init into a fresh PID namespace. The
+// request's descriptors are closed here, in the factory, afterwards.
+void spawn_box(int sock, int own_pidns, const sandbox::proto::FactoryRequest& rq, const std::vector<int>& fds) {
+    if (fds.size() != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
+    if (rq.nice < 0 || rq.nice > 19) return factory_reply(sock, -1, EINVAL, "nice out of 0..19", -1);
+    // unshare(CLONE_NEWPID) works once per PID namespace for children:
+    // return to our own first, then ask for a new one for the next child.
+    if (::setns(own_pidns, CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "setns(own PID namespace)", -1);
+    if (::unshare(CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "unshare(CLONE_NEWPID)", -1);
+    const pid_t pid = ::fork();
+    if (pid < 0) return factory_reply(sock, -1, errno, "fork()", -1);
+    if (pid == 0) become_init(fds.data(), rq);
+    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (pidfd < 0) {
+        const int err = errno;
+        ::kill(pid, SIGKILL);
+        int st;
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        return factory_reply(sock, -1, err, "pidfd_open()", -1);
+    }
+    factory_reply(sock, pid, 0, "", pidfd);
+    ::close(pidfd);
+}
+
+// An init the host has seen exit: reap it (never one that is not ours, and
+// never block on one still running: kill it first).
+void reap_box(pid_t pid) {
+    if (pid <= 0) return;
+    int st;
+    pid_t r;
+    do r = ::waitpid(pid, &st, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r != 0) return;  // reaped now, or not our child
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+}
+
+[[noreturn]] void factory_main() {
+    const int sock = sandbox::proto::kControlFd;
+    ::fcntl(sock, F_SETFD, FD_CLOEXEC);
+    const int own_pidns = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (own_pidns < 0) ::_exit(1);
+    for (;;) {
+        sandbox::proto::FactoryRequest rq{};
+        std::vector<int> fds;
+        const ssize_t n = sandbox::fdpass::recv(sock, &rq, sizeof rq, fds);
+        if (n == 0) ::_exit(0);  // the host is gone; PDEATHSIG ends the boxes
+        if (n < 0 && errno != EMSGSIZE) ::_exit(1);
+        if (n == static_cast<ssize_t>(sizeof rq) && rq.magic == sandbox::proto::kMagic) {
+            if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, rq, fds);
+            else if (rq.op == sandbox::proto::FactoryOp::reap) reap_box(rq.pid);
+            else factory_reply(sock, -1, EPROTO, "unknown factory request", -1);
+        } else {
+            factory_reply(sock, -1, EPROTO, "malformed factory request", -1);
+        }
+        for (int fd : fds) ::close(fd);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "--factory") == 0) factory_main();
+    box_main();
 }

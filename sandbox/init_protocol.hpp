@@ -13,6 +13,21 @@
 //   3. "go": one byte; the host has started the clock.
 // fd 4 is a pipe, init -> host: fixed-size Report records (each smaller than
 // PIPE_BUF, so writes from init and the program child never interleave).
+//
+// Inits are not exec'd one by one: each host process starts one box factory
+// (judge-sandbox-init --factory, fd 3 a SOCK_SEQPACKET socket to the host),
+// and the factory forks every box's init. A fork of that small, already
+// started process costs a fraction of an exec (no loader, no libc start-up,
+// whose CPU feature probes trap to the hypervisor on a VM). Requests are
+// FactoryRequest datagrams:
+//   spawn: carries the box's control socket and report pipe (SCM_RIGHTS);
+//          the factory forks init into fresh namespaces and answers with a
+//          FactoryReply and, on success, a pidfd of the new init.
+//   reap:  the host has seen init exit (through its pidfd); the factory
+//          reaps it. Until then init stays unreaped, so its pid cannot be
+//          reused while the host may still write it into a cgroup.
+// When the host process ends, the factory reads EOF and exits; every init it
+// made dies with it (PR_SET_PDEATHSIG).
 #pragma once
 
 #include <cstdint>
@@ -50,6 +65,22 @@ struct Report {
     char text[112];
 };
 static_assert(sizeof(Report) <= 512, "a report must be written atomically");
+
+enum class FactoryOp : std::uint32_t { spawn = 1, reap = 2 };
+
+struct FactoryRequest {
+    std::uint32_t magic;
+    FactoryOp op;
+    std::int32_t pid;        // reap: the init to reap
+    std::int32_t nice;       // spawn: the init's nice value
+    std::uint32_t new_netns; // spawn: 1 for a fresh network namespace
+};
+
+struct FactoryReply {
+    std::int32_t pid;  // > 0: the new init (in the host's PID namespace)
+    std::int32_t err;  // pid <= 0: errno of the failed step
+    char step[64];     // pid <= 0: the failed step
+};
 
 struct BindEntry {
     std::string host;

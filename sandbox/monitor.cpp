@@ -44,12 +44,6 @@ int wait_readable(pollfd* fds, nfds_t n, std::uint64_t deadline_ns) {
     return rc;
 }
 
-void reap(pid_t pid) {
-    int st;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-}
-
 Outcome from_report(const proto::Report& r) {
     Outcome o;
     o.value = r.a;
@@ -84,8 +78,8 @@ Outcome watch(const Watch& w) {
     } catch (const std::exception& e) {
         // A cgroup file that cannot be read mid-run: still end and reap the
         // box, and say why (an internal error, not the program's fault).
-        ::kill(w.init, SIGKILL);
-        reap(w.init);
+        w.init->kill();
+        w.init->reap();
         return Outcome{Ending::init_lost, 0, 0, std::string("monitoring the box failed: ") + e.what()};
     }
 }
@@ -94,12 +88,12 @@ namespace {
 
 Outcome watch_box(const Watch& w) {
     auto end_box = [&](Outcome o) {
-        ::kill(w.init, SIGKILL);  // PID 1 gone: the kernel kills its namespace
+        w.init->kill();  // PID 1 gone: the kernel kills its namespace
         try {
             w.cg->kill();
         } catch (...) {  // v2 cgroup.kill is belt and braces; reaping is what counts
         }
-        reap(w.init);
+        w.init->reap();
         return o;
     };
 

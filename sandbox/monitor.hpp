@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sandbox/cgroup.hpp"
+#include "sandbox/spawn.hpp"
 
 namespace sandbox::monitor {
 
@@ -35,7 +36,7 @@ struct Outcome {
 };
 
 struct Watch {
-    pid_t init = -1;
+    spawn::Init* init = nullptr;
     int report_fd = -1;
     int go_fd = -1;
     cgroup::BoxCgroup* cg = nullptr;

@@ -160,14 +160,6 @@ Box Box::make(bool network) {
     return box;
 }
 
-Box::~Box() {
-    if (init_ <= 0) return;
-    ::kill(init_, SIGKILL);
-    int st;
-    while (::waitpid(init_, &st, 0) < 0 && errno == EINTR) {
-    }
-}
-
 void Box::send_run(const proto::InitConfig& cfg, const std::vector<int>& fds) const {
     send_message(control_.get(), proto::encode(cfg), fds.data(), fds.size());
 }
@@ -177,16 +169,20 @@ namespace {
 class Pool {
 public:
     Box take() {
-        std::unique_lock lk(mu_);
-        if (ready_.empty()) {
+        for (;;) {
+            std::unique_lock lk(mu_);
+            if (ready_.empty()) {
+                lk.unlock();
+                return Box::make(false);
+            }
+            Box b = std::move(ready_.front());
+            ready_.pop_front();
             lk.unlock();
-            return Box::make(false);
+            cv_.notify_one();
+            // A box whose init died while it waited (its factory was killed,
+            // say) is dropped, never handed to a run.
+            if (b.init().alive()) return b;
         }
-        Box b = std::move(ready_.front());
-        ready_.pop_front();
-        lk.unlock();
-        cv_.notify_one();
-        return b;
     }
     void set_target(unsigned n) {
         std::deque<Box> surplus;

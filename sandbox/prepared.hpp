@@ -23,6 +23,7 @@
 #include "sandbox/fd.hpp"
 #include "sandbox/init_protocol.hpp"
 #include "sandbox/pools.hpp"
+#include "sandbox/spawn.hpp"
 
 namespace sandbox::prepared {
 
@@ -36,14 +37,14 @@ public:
         : slot_(std::move(o.slot_)),
           network_(o.network_),
           cgroup_(std::move(o.cgroup_)),
-          init_(std::exchange(o.init_, -1)),
+          init_(std::move(o.init_)),
           control_(std::move(o.control_)),
           report_(std::move(o.report_)) {}
     Box& operator=(Box&&) = delete;
     Box(const Box&) = delete;
-    ~Box();  // kills and reaps init unless released
+    ~Box() = default;  // init is killed and reaped before the cgroup goes
 
-    pid_t init() const { return init_; }
+    spawn::Init& init() { return init_; }
     int control_fd() const { return control_.get(); }
     int report_fd() const { return report_.get(); }
     const pools::Slot& slot() const { return slot_; }
@@ -54,15 +55,13 @@ public:
     // The run config with, in order, the program's stdin, stdout and stderr,
     // and the mount trees of the working folder and of each bind.
     void send_run(const proto::InitConfig& cfg, const std::vector<int>& fds) const;
-    // From now on the caller reaps init (monitor::watch does).
-    void release() { init_ = -1; }
 
 private:
     Box(pools::Slot slot, bool network) : slot_(std::move(slot)), network_(network) {}
     pools::Slot slot_;
     bool network_;
     std::optional<cgroup::BoxCgroup> cgroup_;  // destroyed after init is gone
-    pid_t init_ = -1;
+    spawn::Init init_;
     Fd control_;
     Fd report_;
 };

@@ -310,7 +310,7 @@ RunResult run_checked(const RunSpec& s) {
     cg.set_limits(cgroup::Limits{s.memory_bytes, s.pids_max + 1});
     // Init joins before the program exists; the program inherits the cgroup
     // and never runs an instruction outside it.
-    cg.add(box.init());
+    cg.add(box.init().pid());
     // The working folder and the binds, cloned here where their paths mean
     // what the caller meant, then attached inside the box (which has long
     // left the host's mount namespace).
@@ -323,14 +323,13 @@ RunResult run_checked(const RunSpec& s) {
     trees.clear();
 
     monitor::Watch w;
-    w.init = box.init();
+    w.init = &box.init();
     w.report_fd = box.report_fd();
     w.go_fd = box.control_fd();
     w.cg = &cg;
     w.cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
     w.wall_limit_ns = w_limit_ms(s) * 1'000'000ull;
     w.cpus = std::min(online_cpus(), s.pids_max);
-    box.release();  // watch() reaps init
     monitor::Outcome o = monitor::watch(w);
     return account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
 }

@@ -1,16 +1,24 @@
 #include "sandbox/spawn.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "sandbox/fd_passing.hpp"
 #include "sandbox/init_protocol.hpp"
 #include "sandbox/sys_io.hpp"
 
@@ -20,64 +28,202 @@ namespace {
 
 constexpr std::size_t kStackSize = 64 * 1024;
 
-// Async-signal-safe failure record: no allocation, no formatting library.
-[[noreturn]] void child_fail(int report_fd, const char* step, int err) {
-    proto::Report r{};
-    r.kind = proto::ReportKind::setup_failed;
-    r.a = err;
-    for (std::size_t i = 0; step[i] && i + 1 < sizeof r.text; ++i) r.text[i] = step[i];
-    [[maybe_unused]] ssize_t n = ::write(report_fd, &r, sizeof r);
+struct FactoryArgs {
+    int init_fd;
+    int sock_fd;  // becomes fd 3
+    int null_fd;
+    int err_pipe;  // the errno of a failed execveat goes here
+};
+
+// The factory's child between clone and exec: async-signal-safe only (it
+// shares the host's memory, CLONE_VM | CLONE_VFORK).
+int factory_child(void* p) {
+    const auto& a = *static_cast<const FactoryArgs*>(p);
+    int err = 0;
+    const int src[4] = {a.null_fd, a.null_fd, a.null_fd, a.sock_fd};
+    int tmp[4];
+    for (int i = 0; i < 4 && !err; ++i)
+        if ((tmp[i] = ::fcntl(src[i], F_DUPFD, 16)) < 0) err = errno;
+    for (int i = 0; i < 4 && !err; ++i)
+        if (::dup2(tmp[i], i) != i) err = errno;
+    if (!err) {
+        // Not one host descriptor beyond these reaches the factory (and so
+        // no box): the init binary's O_PATH descriptor and the error pipe
+        // stay open only until the exec.
+        if (::syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+            for (int fd = 4; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        char arg0[] = "judge-sandbox-init";
+        char arg1[] = "--factory";
+        char* argv[] = {arg0, arg1, nullptr};
+        char* envp[] = {nullptr};
+        ::syscall(SYS_execveat, a.init_fd, "", argv, envp, AT_EMPTY_PATH);
+        err = errno;
+    }
+    [[maybe_unused]] ssize_t n = ::write(a.err_pipe, &err, sizeof err);
     ::_exit(127);
 }
 
-int child_main(void* p) {
-    const Args& a = *static_cast<const Args*>(p);
-    int report = a.report_fd;
-    // If the host dies, so does the box.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(report, "prctl(PR_SET_PDEATHSIG)", errno);
-    if (a.nice != 0 && ::setpriority(PRIO_PROCESS, 0, a.nice) != 0) child_fail(report, "setpriority()", errno);
+class Factory {
+public:
+    Init spawn(const Args& args) {
+        std::lock_guard lk(mu_);
+        for (int attempt = 0;; ++attempt) {
+            if (!sock_) start(args);
+            proto::FactoryRequest rq{};
+            rq.magic = proto::kMagic;
+            rq.op = proto::FactoryOp::spawn;
+            rq.nice = args.nice;
+            rq.new_netns = args.new_netns ? 1 : 0;
+            const int fds[2] = {args.control_fd, args.report_fd};
+            proto::FactoryReply reply{};
+            std::vector<int> got;
+            ssize_t n = fdpass::send(sock_.get(), &rq, sizeof rq, fds, 2);
+            if (n == static_cast<ssize_t>(sizeof rq)) n = fdpass::recv(sock_.get(), &reply, sizeof reply, got);
+            if (n != static_cast<ssize_t>(sizeof reply)) {
+                const int err = n < 0 ? errno : EPIPE;
+                for (int fd : got) ::close(fd);
+                stop();  // the factory died (or broke the protocol): a new one, once
+                if (attempt == 0) continue;
+                io::throw_errno("box factory: request", err);
+            }
+            if (reply.pid <= 0) {
+                for (int fd : got) ::close(fd);
+                reply.step[sizeof reply.step - 1] = '\0';
+                io::throw_errno(std::string("box factory: ") + reply.step, reply.err ? reply.err : EPROTO);
+            }
+            if (got.size() != 1) {
+                for (int fd : got) ::close(fd);
+                // A live init without a pidfd: the factory kills it on reap.
+                send_reap(reply.pid);
+                io::throw_errno("box factory: reply without a pidfd", EPROTO);
+            }
+            return Init(reply.pid, Fd(got[0]), generation_);
+        }
+    }
 
-    // Lay out fds 0..4 (null, null, null, control, report) without
-    // clobbering a source that already sits on a target number.
-    const int src[5] = {a.null_fd, a.null_fd, a.null_fd, a.control_fd, a.report_fd};
-    int tmp[5];
-    for (int i = 0; i < 5; ++i) {
-        tmp[i] = ::fcntl(src[i], F_DUPFD, 16);
-        if (tmp[i] < 0) child_fail(report, "fcntl(F_DUPFD)", errno);
+    void reap(pid_t pid, std::uint64_t generation) {
+        std::lock_guard lk(mu_);
+        // An init of an earlier factory died with it; whoever inherited the
+        // zombie reaps it.
+        if (generation == generation_ && sock_) send_reap(pid);
     }
-    for (int i = 0; i < 5; ++i)
-        if (::dup2(tmp[i], i) != i) child_fail(report, "dup2()", errno);
-    report = proto::kReportFd;
-    // Not one host descriptor beyond these crosses into the box. The init
-    // binary's O_PATH descriptor must stay open until execveat, so mark
-    // close-on-exec instead of closing.
-    if (::syscall(SYS_close_range, 5, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-        for (int fd = 5; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+private:
+    void send_reap(pid_t pid) {
+        proto::FactoryRequest rq{};
+        rq.magic = proto::kMagic;
+        rq.op = proto::FactoryOp::reap;
+        rq.pid = pid;
+        // No reply. If the factory is gone, the next spawn finds out.
+        [[maybe_unused]] ssize_t n = fdpass::send(sock_.get(), &rq, sizeof rq, nullptr, 0);
     }
-    char arg0[] = "judge-sandbox-init";
-    char* argv[] = {arg0, nullptr};
-    char* envp[] = {nullptr};
-    ::syscall(SYS_execveat, a.init_fd, "", argv, envp, AT_EMPTY_PATH);
-    child_fail(report, "execveat(judge-sandbox-init)", errno);
+
+    void start(const Args& args) {
+        int sv[2];
+        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) io::throw_errno("socketpair()", errno);
+        Fd mine(sv[0]), theirs(sv[1]);
+        int p[2];
+        if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
+        Fd err_read(p[0]), err_write(p[1]);
+        FactoryArgs a{args.init_fd, theirs.get(), args.null_fd, err_write.get()};
+        thread_local std::unique_ptr<char[]> stack(new char[kStackSize]);
+        sigset_t all, old;
+        sigfillset(&all);
+        // No signal handler may run in the child: it shares our memory.
+        ::pthread_sigmask(SIG_SETMASK, &all, &old);
+        // No PR_SET_PDEATHSIG: that fires when the *thread* that started the
+        // factory ends, and every thread of this process uses it. The factory
+        // ends when this process does, at EOF on its socket.
+        pid_t pid = ::clone(factory_child, stack.get() + kStackSize, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        const int clone_err = errno;
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        if (pid < 0) io::throw_errno("clone() for the box factory", clone_err);
+        // The vfork-style clone returns after the exec (or the child's
+        // _exit): a successful exec closed the pipe's write end in the child.
+        err_write.reset();
+        int err = 0;
+        if (::read(err_read.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err)) {
+            int st;
+            while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+            }
+            io::throw_errno("execveat(judge-sandbox-init --factory)", err);
+        }
+        pid_ = pid;
+        sock_ = std::move(mine);
+        ++generation_;
+    }
+
+    void stop() {
+        sock_.reset();  // EOF: a live factory exits
+        if (pid_ > 0) {
+            ::kill(pid_, SIGKILL);
+            int st;
+            while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+            }
+        }
+        pid_ = -1;
+    }
+
+    std::mutex mu_;  // one request at a time; guards everything below
+    Fd sock_;
+    pid_t pid_ = -1;
+    std::uint64_t generation_ = 0;
+};
+
+Factory& factory() {
+    static auto* f = new Factory();  // never destroyed: boxes may outlive main
+    return *f;
 }
 
 }  // namespace
 
-pid_t start_init(const Args& args) {
-    // One stack per thread, reused: the child lives on it only until exec,
-    // and the calling thread is suspended meanwhile.
-    thread_local std::unique_ptr<char[]> stack(new char[kStackSize]);
-    sigset_t all, old;
-    sigfillset(&all);
-    // No signal handler may run in the child: it shares our memory.
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    int flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
-    if (args.new_netns) flags |= CLONE_NEWNET;
-    pid_t pid = ::clone(child_main, stack.get() + kStackSize, flags, const_cast<Args*>(&args));
-    int err = errno;
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (pid < 0) io::throw_errno("clone(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|CLONE_NEWNET)", err);
-    return pid;
+Init::Init(Init&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), factory_(o.factory_) {}
+
+Init& Init::operator=(Init&& o) noexcept {
+    if (this != &o) {
+        kill();
+        reap();
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::move(o.pidfd_);
+        factory_ = o.factory_;
+    }
+    return *this;
 }
+
+Init::~Init() {
+    kill();
+    reap();
+}
+
+bool Init::alive() const {
+    if (pid_ <= 0) return false;
+    pollfd p{pidfd_.get(), POLLIN, 0};
+    int rc;
+    do rc = ::poll(&p, 1, 0);
+    while (rc < 0 && errno == EINTR);
+    return rc == 0;
+}
+
+void Init::kill() const {
+    if (pid_ > 0) ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+}
+
+void Init::reap() {
+    if (pid_ <= 0) return;
+    // Readable once init has exited; PID 1's exit waits for the rest of its
+    // namespace to die first.
+    pollfd p{pidfd_.get(), POLLIN, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    try {
+        factory().reap(pid_, factory_);
+    } catch (...) {  // a lock failure: the zombie waits for the factory's end
+    }
+    pid_ = -1;
+    pidfd_.reset();
+}
+
+Init start_init(const Args& args) { return factory().spawn(args); }
 
 }  // namespace sandbox::spawn

@@ -1039,6 +1039,101 @@ TEST_CASE("prepared boxes of a killed process are swept by the next one", "[root
     host.check();
 }
 
+// ---------------------------------------------------------------------------
+// The box factory: one per process, parent of every box's init.
+
+namespace {
+struct ProcInfo {
+    pid_t pid;
+    char state;
+    std::string cmdline;
+};
+
+// This process's children, from /proc/<pid>/stat (field 4 is the parent).
+std::vector<ProcInfo> children_of(pid_t parent) {
+    std::vector<ProcInfo> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        const std::string dir = std::string("/proc/") + e->d_name;
+        const std::string stat = read_file(dir + "/stat");
+        const std::size_t close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream in(stat.substr(close + 2));
+        char state = 0;
+        long ppid = 0;
+        in >> state >> ppid;
+        if (ppid != parent) continue;
+        std::string cmd = read_file(dir + "/cmdline");
+        std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+        out.push_back({static_cast<pid_t>(std::atol(e->d_name)), state, cmd});
+    }
+    ::closedir(d);
+    return out;
+}
+
+pid_t find_factory() {
+    for (const ProcInfo& p : children_of(::getpid()))
+        if (p.cmdline.find("--factory") != std::string::npos) return p.pid;
+    return -1;
+}
+
+sandbox::RunResult run_true() {
+    sandbox::RunSpec spec;
+    spec.argv = {"/bin/true"};
+    return sandbox::run(spec);
+}
+}  // namespace
+
+TEST_CASE("the box factory reaps every init the host is done with", "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    for (int i = 0; i < 5; ++i) {
+        const sandbox::RunResult r = run_true();
+        INFO("result: " << describe(r));
+        REQUIRE(r.status == Status::ok);
+    }
+    const pid_t factory = find_factory();
+    REQUIRE(factory > 0);
+    // What is left are the prepared boxes waiting for a run (the pool keeps
+    // 2): live, never a zombie of a finished box.
+    std::vector<ProcInfo> kids;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        kids = children_of(factory);
+        if (std::none_of(kids.begin(), kids.end(), [](const ProcInfo& p) { return p.state == 'Z'; })) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::string listing;
+    for (const ProcInfo& p : kids) listing += std::to_string(p.pid) + " " + p.state + " " + p.cmdline + "\n";
+    INFO("children of the factory:\n" << listing);
+    CHECK(std::none_of(kids.begin(), kids.end(), [](const ProcInfo& p) { return p.state == 'Z'; }));
+    CHECK(kids.size() <= 2);
+    host.check();
+}
+
+TEST_CASE("a killed box factory is replaced; boxes it had prepared are never handed out",
+          "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    REQUIRE(run_true().status == Status::ok);
+    const pid_t factory = find_factory();
+    REQUIRE(factory > 0);
+    REQUIRE(::kill(factory, SIGKILL) == 0);
+    // Its inits, the prepared ones included, die with it (PDEATHSIG).
+    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int i = 0; i < 4; ++i) {
+        const sandbox::RunResult r = run_true();
+        INFO("run " << i << " after the kill: " << describe(r));
+        CHECK(r.status == Status::ok);
+    }
+    const pid_t next = find_factory();
+    CHECK(next > 0);
+    CHECK(next != factory);
+    host.check();
+}
+
 // Runs the suite through prepared boxes, as the service does (the CLI covers
 // boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
 int main(int argc, char** argv) {
