@@ -8,8 +8,10 @@
 //   everything left (double-forked daemons included) and exit, which tears
 //   down the PID namespace.
 //
-// The host execs this binary from its clone child, so everything here runs
-// in a fresh single-threaded process and may allocate and throw freely.
+// Started with --factory, the binary is instead the box factory of one host
+// process (init_protocol.hpp): it forks each box's init, which then runs
+// box_main(). The factory is single-threaded, so its forked child may
+// allocate and throw freely.
 // PID 1 of a PID namespace gets no signal it has no handler for, and when it
 // exits the kernel kills every other process of the namespace.
 #include <fcntl.h>

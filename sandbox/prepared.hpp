@@ -2,7 +2,7 @@
 //
 // Most of a box's cost is the same for every run: cloning into fresh PID,
 // mount, IPC, UTS and network namespaces (the network namespace alone is
-// about a millisecond of kernel time), exec of init, the tmpfs root with its
+// about a millisecond of kernel time), the fork of init (spawn.hpp), the tmpfs root with its
 // read-only binds, /proc and /dev. A background thread does that on an idle
 // core and keeps a few such boxes waiting; a run takes one, sends its run
 // config and stdio, and the box finishes itself (tmp, working folder,
