@@ -1,5 +1,7 @@
 #include "server/callbacks.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -176,7 +178,10 @@ struct Callbacks::Impl {
     std::thread thread;
 
     Impl(int tries, std::chrono::milliseconds t, Metrics& m) : max_tries(tries), timeout(t), metrics(m) {
-        thread = std::thread([this] { io.run(); });
+        thread = std::thread([this] {
+            ::pthread_setname_np(::pthread_self(), "callbacks");  // for top -H, /proc/PID/task/*/comm
+            io.run();
+        });
     }
 };
 

@@ -238,6 +238,8 @@ const std::vector<Entry>& entries() {
                      "folder of judge.db, the compile cache and work folders; flag --data-dir"});
         t.push_back(integer("JUDGED_WORKERS", &Config::workers, 0, 256,
                             "judging threads, 0: one per CPU; flag --workers"));
+        t.push_back(integer("JUDGED_WORKER_NICE", &Config::worker_nice, 0, 19,
+                            "nice of the judging threads and their boxes (HTTP threads stay at 0)"));
         t.push_back(text("JUDGED_LANGUAGES_FILE", &Config::languages_file,
                          "language catalog file; empty: the built-in default path"));
         t.push_back(integer("JUDGED_MAX_BODY_BYTES", &Config::max_body_bytes, 1024, one_gib,

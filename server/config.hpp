@@ -33,6 +33,7 @@ struct Config {
     std::uint16_t port = 2358;
     std::string data_dir = "/var/lib/judge";  // judge.db, compile cache, work folders
     unsigned workers = 0;                     // 0: the number of CPUs
+    int worker_nice = 10;                     // 0..19: workers' threads and their boxes; HTTP stays at 0
     std::string languages_file;               // empty: judge::Catalog::default_path()
     std::size_t max_body_bytes = 32u << 20;   // request body cap (413 beyond)
     unsigned header_timeout_seconds = 10;     // a request's header must arrive within

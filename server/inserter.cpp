@@ -1,9 +1,14 @@
 #include "server/inserter.hpp"
 
+#include <pthread.h>
+
 namespace server {
 
 Inserter::Inserter(Store& store, std::size_t max_batch) : store_(store), max_batch_(max_batch) {
-    thread_ = std::thread([this] { loop(); });
+    thread_ = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "inserter");  // for top -H, /proc/PID/task/*/comm
+        loop();
+    });
 }
 
 Inserter::~Inserter() {

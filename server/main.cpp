@@ -1,12 +1,17 @@
 // judged: the Judge0-compatible judging service. See README.md and
 // server/config.hpp for the options.
+#include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <iostream>
+#include <system_error>
 #include <thread>
 
 #include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
@@ -64,7 +69,26 @@ int main(int argc, char** argv) {
         jo.cache_dir = cfg.data_dir + "/compile-cache";
         jo.excerpt_bytes = static_cast<std::size_t>(cfg.max_max_file_size) * 1024;
         judge::Judge judge(jo);
-        sandbox::prepared::set_pool_size(workers);
+        // Judging yields the CPU to HTTP: boxes (compilers, programs) run at
+        // the workers' nice value, and so does the thread that prepares boxes
+        // ahead: it is started here from a short-lived thread at that nice
+        // value and inherits it (Linux: nice is per thread and inherited by
+        // the threads and processes a thread creates). The HTTP threads, the
+        // inserter and the callbacks thread stay at 0; each worker thread
+        // lowers its own at its start (Workers::loop).
+        sandbox::prepared::set_box_nice(cfg.worker_nice);
+        std::exception_ptr pool_error;
+        std::thread([&] {
+            try {
+                ::pthread_setname_np(::pthread_self(), "box-pool");  // the pool's thread inherits the name
+                if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), cfg.worker_nice) != 0)
+                    throw std::system_error(errno, std::generic_category(), "setpriority(box-pool)");
+                sandbox::prepared::set_pool_size(workers);
+            } catch (...) {
+                pool_error = std::current_exception();
+            }
+        }).join();
+        if (pool_error) std::rethrow_exception(pool_error);
 
         asio::io_context io;
         server::App app(cfg, catalog, store, judge);
@@ -127,7 +151,11 @@ int main(int argc, char** argv) {
         // a box (the workers judge).
         const unsigned io_threads = std::max(2u, std::thread::hardware_concurrency());
         std::vector<std::thread> pool;
-        for (unsigned i = 1; i < io_threads; ++i) pool.emplace_back([&io] { io.run(); });
+        for (unsigned i = 1; i < io_threads; ++i)
+            pool.emplace_back([&io] {
+                ::pthread_setname_np(::pthread_self(), "http");
+                io.run();
+            });
         io.run();
         for (auto& t : pool) t.join();
         if (shutdown_thread.joinable()) shutdown_thread.join();

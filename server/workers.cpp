@@ -1,5 +1,11 @@
 #include "server/workers.hpp"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -32,6 +38,14 @@ void Workers::notify() {
 
 void Workers::loop(unsigned index) {
     const std::string name = "worker-" + std::to_string(index);
+    // Named for top -H and /proc/PID/task/*/comm (15 bytes at most).
+    ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+    // Judging yields the CPU to the HTTP threads: on Linux a nice value is
+    // per thread, so this lowers this thread alone (and whatever it starts:
+    // boxes made on the spot, an interactor's thread), not the process.
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), cfg_.worker_nice) != 0)
+        log_line("worker", name, "setpriority(" + std::to_string(cfg_.worker_nice) + ") failed: " +
+                                     std::strerror(errno) + "; judging at the process's priority");
     std::uint64_t seen = 0;
     for (;;) {
         {

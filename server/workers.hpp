@@ -2,6 +2,8 @@
 // (one transaction), judges it with the judge core, writes the result, then
 // calls on_finished (wakes wait=true requests, sends the callback). The HTTP
 // side never waits on a sandbox: it only inserts rows and calls notify().
+// Each worker thread is named worker-N and lowers its own nice value to
+// JUDGED_WORKER_NICE at its start, so judging yields the CPU to HTTP.
 //
 // Shutdown: stop() stops claiming, lets running submissions finish within
 // the grace period, and puts the ones still running back In Queue (they are

@@ -589,6 +589,51 @@ class Auth(unittest.TestCase):
             self.assertEqual(j.request("GET", "/submissions")[0], 200)
 
 
+def thread_nice(pid):
+    """{thread name: set of nice values} of a process, from /proc/PID/task/*/stat (field 19)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()  # from field 3 (state) on
+        out.setdefault(name, set()).add(int(fields[19 - 3]))
+    return out
+
+
+class Priorities(unittest.TestCase):
+    def test_worker_nice(self):
+        """JUDGED_WORKER_NICE: the worker threads, the box-preparing thread and the boxes run at it; the HTTP
+        threads, the inserter and the callbacks thread stay at 0. Verdicts are as at any nice value."""
+        with Judged(JUDGED, env={"JUDGED_WORKER_NICE": "7"}, workers=2) as j:
+            nice = thread_nice(j.proc.pid)
+            self.assertEqual(nice.get("worker-0"), {7}, nice)
+            self.assertEqual(nice.get("worker-1"), {7}, nice)
+            self.assertEqual(nice.get("box-pool"), {7}, nice)
+            for name in ("judged", "http", "inserter", "callbacks"):
+                self.assertEqual(nice.get(name), {0}, (name, nice))
+            s, r = j.submit({"source_code": "import os\nprint(os.nice(0))\n", "language_id": 71,
+                             "expected_output": "7"}, "?wait=true")
+            self.assertEqual(s, 201, r)
+            self.assertEqual(r["status"]["id"], 3, r)
+            s, r = j.submit({"source_code": C_APLUSB, "language_id": 50, "stdin": "2 3", "expected_output": "5"},
+                            "?wait=true")
+            self.assertEqual(s, 201, r)
+            self.assertEqual(r["status"]["id"], 3, r)
+
+    def test_worker_nice_out_of_range(self):
+        j = Judged(JUDGED, env={"JUDGED_WORKER_NICE": "20"}, workers=1)
+        try:
+            with self.assertRaises(RuntimeError) as e:
+                j.start()
+            self.assertIn('JUDGED_WORKER_NICE: "20" is out of range 0..19', str(e.exception))
+        finally:
+            j.close()
+
+
 class Lifecycle(unittest.TestCase):
     SLEEP = "import time; time.sleep({})\nprint('done')\n"
 

@@ -56,6 +56,7 @@ TEST_CASE("config defaults are Judge0's", "[config]") {
     CHECK(c.listen_address == "0.0.0.0");
     CHECK(c.port == 2358);
     CHECK(c.workers == 0);
+    CHECK(c.worker_nice == 10);
     CHECK(c.cpu_time_limit == 5);
     CHECK(c.max_cpu_time_limit == 15);
     CHECK(c.wall_time_limit == d.wall_time_limit);
@@ -81,6 +82,7 @@ TEST_CASE("config reads Judge0's environment names and ours", "[config]") {
         {"AUTHZ_TOKEN", "root"},
         {"ALLOWED_LANGUAGES_FOR_COMPILE_OPTIONS", "C C++  Java"},
         {"JUDGED_WORKERS", "4"},
+        {"JUDGED_WORKER_NICE", "0"},
         {"JUDGED_DATA_DIR", "/srv/judge"},
         {"JUDGED_LISTEN", "127.0.0.1:8080"},
         {"JUDGED_MAX_BODY_BYTES", "1048576"},
@@ -101,6 +103,7 @@ TEST_CASE("config reads Judge0's environment names and ours", "[config]") {
     CHECK(c.authz_tokens == std::vector<std::string>{"root"});
     CHECK(c.allowed_languages_for_compile_options == std::vector<std::string>{"C", "C++", "Java"});
     CHECK(c.workers == 4);
+    CHECK(c.worker_nice == 0);
     CHECK(c.data_dir == "/srv/judge");
     CHECK(c.listen_address == "127.0.0.1");
     CHECK(c.port == 8080);
@@ -190,12 +193,20 @@ TEST_CASE("config values are validated with the source and key", "[config]") {
           "environment MAX_CPU_TIME_LIMIT: \"inf\" is not a number");
     CHECK(error_of({"--workers", "257"}, {}) == "--workers: JUDGED_WORKERS: \"257\" is out of range 0..256");
     CHECK(error_of({"--workers", "-1"}, {}).find("out of range") != std::string::npos);
+    CHECK(error_of({}, {{"JUDGED_WORKER_NICE", "20"}}) ==
+          "environment JUDGED_WORKER_NICE: \"20\" is out of range 0..19");
+    CHECK(error_of({}, {{"JUDGED_WORKER_NICE", "-5"}}) ==
+          "environment JUDGED_WORKER_NICE: \"-5\" is out of range 0..19");
+    CHECK(error_of({}, {{"JUDGED_WORKER_NICE", "low"}}) == "environment JUDGED_WORKER_NICE: \"low\" is not an integer");
     CHECK(error_of({"--listen", "0.0.0.0:0"}, {}).find("--listen: JUDGED_LISTEN:") == 0);
     CHECK(error_of({"--listen", "0.0.0.0:65536"}, {}).find("port must be 1..65535") != std::string::npos);
     CHECK(error_of({"--listen", "localhost"}, {}).find("is not ADDR:PORT") != std::string::npos);
     CHECK(error_of({"--listen", "::1:80"}, {}).find("brackets") != std::string::npos);
     CHECK(error_of({}, {{"JUDGED_SQLITE_SYNCHRONOUS", "OFF"}}).find("is not FULL or NORMAL") != std::string::npos);
     CHECK(error_of({}, {{"AUTHN_HEADER", "X Auth"}}).find("is not an HTTP header name") != std::string::npos);
+    // The ends of the range are fine.
+    CHECK(load_config({}, {{"JUDGED_WORKER_NICE", "19"}}).worker_nice == 19);
+    CHECK(load_config({}, {{"JUDGED_WORKER_NICE", "0"}}).worker_nice == 0);
     // 65535 is fine.
     CHECK(load_config({"--listen", "10.0.0.1:65535"}, {}).port == 65535);
 }
@@ -294,9 +305,9 @@ TEST_CASE("config_info has exactly Judge0's keys with Judge0's types", "[config]
 
 TEST_CASE("config_help lists every key with its default", "[config]") {
     const std::string help = server::config_help();
-    for (const char* key : {"JUDGED_LISTEN", "JUDGED_WORKERS", "JUDGED_DATA_DIR", "JUDGED_MAX_BODY_BYTES", "AUTHN_TOKEN",
-                            "AUTHZ_HEADER", "CPU_TIME_LIMIT", "MAX_QUEUE_SIZE", "ALLOWED_LANGUAGES_FOR_COMPILE_OPTIONS",
-                            "MAINTENANCE_MODE", "WALL_TIME_LIMIT"}) {
+    for (const char* key : {"JUDGED_LISTEN", "JUDGED_WORKERS", "JUDGED_WORKER_NICE", "JUDGED_DATA_DIR",
+                            "JUDGED_MAX_BODY_BYTES", "AUTHN_TOKEN", "AUTHZ_HEADER", "CPU_TIME_LIMIT", "MAX_QUEUE_SIZE",
+                            "ALLOWED_LANGUAGES_FOR_COMPILE_OPTIONS", "MAINTENANCE_MODE", "WALL_TIME_LIMIT"}) {
         INFO(key);
         CHECK(help.find(std::string("\n") + key + " ") != std::string::npos);
     }
