@@ -1,14 +1,34 @@
 // loadgen: an HTTP/1.1 keep-alive load generator for the API benchmark
-// (bench/api/run.sh). N connections, each a closed loop: send one request,
-// wait for its response, send the next. Requests started during the warmup
-// are not counted; the latency of every counted response (steady_clock,
-// microseconds) is kept and the percentiles printed at the end.
+// (bench/api/run.sh). Two modes:
+//
+// - closed loop (the default): N connections, each sends one request, waits
+//   for its response, sends the next. It finds the most the server can
+//   answer (saturation), but its latency is queueing at that saturation:
+//   with N requests always in flight, mean latency = N / throughput.
+// - open loop (--rate R, requests per second in total, like wrk2): the k-th
+//   request is due at t0 + k/R whatever the server does. A free connection
+//   takes the next due slot, waits for its time if early, and sends; the
+//   latency is measured from the slot's due time, not from the send, so time
+//   a request spent queued behind a slow response counts (no coordinated
+//   omission). When no connection is free, slots fall behind and their
+//   latency grows; the achieved rate then drops below the offered one.
+//
+// Requests started (closed) or due (open) during the warmup are not counted;
+// the latency of every counted response (steady_clock, microseconds) is kept
+// and the percentiles printed at the end.
 //
 //   loadgen --url http://127.0.0.1:2358/submissions [--method POST]
 //           [--body STR | --body-file F] [--header "K: V"]...
 //           [--connections N] [--duration S | --requests N] [--warmup S]
-//           [--threads T] [--expect-status CODE] [--expect-body-contains STR]
-//           [--timeout S] [--json]
+//           [--rate R] [--threads T] [--expect-status CODE]
+//           [--expect-body-contains STR] [--timeout S] [--json]
+//
+// Text report (bench/api/run.sh reads it by the first word of each line):
+//   requests    N in S s  (RPS req/s; ok N, RPS/s)
+//   offered     R req/s  achieved A req/s (P%)            (open loop only)
+//   errors      N [(io N, body N, status C: N, ...)]
+//   latency ms  p50 X  p90 X  p99 X  p99.9 X  max X  (mean X)
+//   service ms  p50 X  p90 X  p99 X  p99.9 X  max X  (mean X)   (open loop: from the send)
 //
 // An error is an I/O error (connect, write, read, timeout; the connection is
 // opened again), a status other than --expect-status, or a body without
@@ -57,6 +77,7 @@ struct Options {
     std::int64_t requests = 0;  // > 0: a request count instead of a duration
     double warmup = 1;
     unsigned threads = 1;
+    double rate = 0;  // > 0: open loop at this many requests per second in total
     unsigned expect_status = 200;
     std::string expect_body;  // empty: not checked
     double timeout = 60;      // per request
@@ -69,7 +90,8 @@ struct Url {
 
 // What one connection measured; merged at the end (no sharing while running).
 struct Stats {
-    std::vector<std::int64_t> latency_us;  // every counted response
+    std::vector<std::int64_t> latency_us;  // every counted response (open loop: from its due time)
+    std::vector<std::int64_t> service_us;  // open loop: the same responses, from their send
     std::map<unsigned, std::uint64_t> bad_status;
     std::uint64_t io_errors = 0;
     std::uint64_t body_errors = 0;
@@ -81,8 +103,14 @@ struct Shared {
     const Options& opt;
     const Url& url;
     tcp::resolver::results_type endpoints;
-    Clock::time_point warmup_end, end;  // `end` only in duration mode
+    Clock::time_point t0, warmup_end, end;  // `end` only in duration mode
     std::atomic<std::int64_t> tickets{0};  // requests mode: counted requests left
+    std::atomic<std::int64_t> next_slot{0};  // open loop: the next slot a free connection takes
+
+    // Open loop: when slot k is due.
+    Clock::time_point due(std::int64_t k) const {
+        return t0 + std::chrono::nanoseconds(std::llround(static_cast<double>(k) * 1e9 / opt.rate));
+    }
     std::mutex first_error_mu;
     std::string first_error;  // for the report: what the first failure looked like
 
@@ -96,8 +124,11 @@ struct Shared {
     if (!why.empty()) std::cerr << "loadgen: " << why << "\n";
     (why.empty() ? std::cout : std::cerr) << "usage: loadgen --url http://HOST[:PORT]/PATH [--method M] [--body STR | --body-file F]\n"
                  "               [--header \"K: V\"]... [--connections N (32)] [--duration S (10) | --requests N]\n"
-                 "               [--warmup S (1)] [--threads T (1)] [--expect-status CODE (200)]\n"
+                 "               [--warmup S (1)] [--rate R] [--threads T (1)] [--expect-status CODE (200)]\n"
                  "               [--expect-body-contains STR] [--timeout S (60)] [--json]\n"
+                 "Without --rate: closed loop (each connection sends its next request when the previous\n"
+                 "answer arrives). --rate R: open loop, R requests/s in total on a fixed schedule, latency\n"
+                 "from each request's scheduled time.\n"
                  "A request with a body and no Content-Type header is sent as application/json.\n";
     std::exit(why.empty() ? 0 : 2);
 }
@@ -152,6 +183,10 @@ Options parse_args(int argc, char** argv) {
         else if (a == "--requests") o.requests = parse_int(a, v, 1);
         else if (a == "--warmup") o.warmup = parse_double(a, v);
         else if (a == "--threads") o.threads = static_cast<unsigned>(parse_int(a, v, 1));
+        else if (a == "--rate") {
+            o.rate = parse_double(a, v);
+            if (o.rate <= 0) usage("--rate must be > 0");
+        }
         else if (a == "--expect-status") o.expect_status = static_cast<unsigned>(parse_int(a, v, 100));
         else if (a == "--expect-body-contains") o.expect_body = v;
         else if (a == "--timeout") o.timeout = parse_double(a, v);
@@ -216,17 +251,22 @@ http::request<http::string_body> make_request(const Options& o, const Url& u) {
 
 std::int64_t micros(Clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 
-// One connection's closed loop.
+// One connection: a closed loop, or (opt.rate > 0) the open loop's slots
+// this connection takes whenever it is free.
 asio::awaitable<void> connection(Shared& sh, Stats& st) {
     const Options& opt = sh.opt;
+    const bool open_loop = opt.rate > 0;
     const auto req = make_request(opt, sh.url);
     const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opt.timeout));
     auto ex = co_await asio::this_coro::executor;
     std::optional<beast::tcp_stream> stream;
     beast::flat_buffer buf;
     asio::steady_timer backoff(ex);
+    asio::steady_timer pacer(ex);
     for (;;) {
-        const auto start = Clock::now();
+        // `start`: what the latency is measured from. Closed loop: now.
+        // Open loop: the due time of the next slot (perhaps already past).
+        const auto start = open_loop ? sh.due(sh.next_slot.fetch_add(1)) : Clock::now();
         bool counted = start >= sh.warmup_end;
         if (counted) {
             if (opt.requests > 0) {
@@ -234,6 +274,11 @@ asio::awaitable<void> connection(Shared& sh, Stats& st) {
             } else if (start >= sh.end) {
                 break;
             }
+        }
+        if (open_loop && Clock::now() < start) {
+            pacer.expires_at(start);
+            boost::system::error_code ec;
+            co_await pacer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
         std::string failure;
         try {
@@ -244,6 +289,7 @@ asio::awaitable<void> connection(Shared& sh, Stats& st) {
                 co_await stream->async_connect(sh.endpoints, asio::use_awaitable);
                 stream->socket().set_option(tcp::no_delay(true));
             }
+            const auto sent = Clock::now();
             stream->expires_after(timeout);
             co_await http::async_write(*stream, req, asio::use_awaitable);
             http::response<http::string_body> res;
@@ -256,6 +302,7 @@ asio::awaitable<void> connection(Shared& sh, Stats& st) {
             }
             if (!counted) continue;
             st.latency_us.push_back(micros(done - start));
+            if (open_loop) st.service_us.push_back(micros(done - sent));
             st.last_done = std::max(st.last_done, done);
             if (res.result_int() != opt.expect_status) {
                 ++st.bad_status[res.result_int()];
@@ -316,12 +363,15 @@ int main(int argc, char** argv) {
         return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
     };
     const auto t0 = Clock::now();
-    Shared sh{opt, url, endpoints, t0 + to_clock(opt.warmup), t0 + to_clock(opt.warmup + opt.duration), {}, {}, {}};
+    Shared sh{opt, url, endpoints, t0, t0 + to_clock(opt.warmup), t0 + to_clock(opt.warmup + opt.duration), {}, {}, {},
+              {}};
     sh.tickets = opt.requests;
+    const bool open_loop = opt.rate > 0;
 
     std::vector<Stats> stats(opt.connections);
     for (auto& st : stats) {
         st.latency_us.reserve(4096);
+        if (open_loop) st.service_us.reserve(4096);
         asio::co_spawn(io, connection(sh, st), asio::detached);
     }
     std::vector<std::thread> pool;
@@ -330,12 +380,13 @@ int main(int argc, char** argv) {
     for (auto& t : pool) t.join();
 
     // Merge.
-    std::vector<std::int64_t> lat;
+    std::vector<std::int64_t> lat, service;
     std::map<unsigned, std::uint64_t> bad_status;
     std::uint64_t io_errors = 0, body_errors = 0, ok = 0;
     Clock::time_point last = sh.warmup_end;
     for (auto& st : stats) {
         lat.insert(lat.end(), st.latency_us.begin(), st.latency_us.end());
+        service.insert(service.end(), st.service_us.begin(), st.service_us.end());
         for (const auto& [code, n] : st.bad_status) bad_status[code] += n;
         io_errors += st.io_errors;
         body_errors += st.body_errors;
@@ -344,6 +395,7 @@ int main(int argc, char** argv) {
     }
     if (opt.requests == 0) last = std::max(last, sh.end);
     std::sort(lat.begin(), lat.end());
+    std::sort(service.begin(), service.end());
     std::uint64_t status_errors = 0;
     for (const auto& [code, n] : bad_status) status_errors += n;
     const std::uint64_t errors = io_errors + body_errors + status_errors;
@@ -351,18 +403,34 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(last - sh.warmup_end).count();
     const double rps = secs > 0 ? static_cast<double>(lat.size()) / secs : 0;
     const double ok_rps = secs > 0 ? static_cast<double>(ok) / secs : 0;
-    double mean = 0;
-    for (const auto v : lat) mean += static_cast<double>(v);
-    mean = lat.empty() ? 0 : mean / static_cast<double>(lat.size()) / 1000.0;
-    const double p50 = percentile_ms(lat, 0.50), p90 = percentile_ms(lat, 0.90), p99 = percentile_ms(lat, 0.99),
-                 p999 = percentile_ms(lat, 0.999), mx = lat.empty() ? 0 : static_cast<double>(lat.back()) / 1000.0;
+    // Open loop: what was asked of the server and what it answered, both
+    // per second of the measured window.
+    const double offered = opt.rate, achieved = rps;
+    const auto summary = [](const std::vector<std::int64_t>& sorted) {
+        double mean = 0;
+        for (const auto v : sorted) mean += static_cast<double>(v);
+        mean = sorted.empty() ? 0 : mean / static_cast<double>(sorted.size()) / 1000.0;
+        return nlohmann::json{{"mean", mean},
+                              {"p50", percentile_ms(sorted, 0.50)},
+                              {"p90", percentile_ms(sorted, 0.90)},
+                              {"p99", percentile_ms(sorted, 0.99)},
+                              {"p99.9", percentile_ms(sorted, 0.999)},
+                              {"max", sorted.empty() ? 0 : static_cast<double>(sorted.back()) / 1000.0}};
+    };
+    const auto latency = summary(lat), service_latency = summary(service);
+    const auto print_summary = [](const char* label, const nlohmann::json& j) {
+        std::printf("%s  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (mean %.3f)", label,
+                    j["p50"].get<double>(), j["p90"].get<double>(), j["p99"].get<double>(), j["p99.9"].get<double>(),
+                    j["max"].get<double>(), j["mean"].get<double>());
+    };
 
     if (opt.json) {
         nlohmann::json status = nlohmann::json::object();
         for (const auto& [code, n] : bad_status) status[std::to_string(code)] = n;
-        const nlohmann::json j = {
+        nlohmann::json j = {
             {"url", opt.url},
             {"method", opt.method},
+            {"mode", open_loop ? "open" : "closed"},
             {"connections", opt.connections},
             {"threads", opt.threads},
             {"warmup_s", opt.warmup},
@@ -373,16 +441,27 @@ int main(int argc, char** argv) {
             {"errors", {{"total", errors}, {"io", io_errors}, {"body", body_errors}, {"status", status}}},
             {"requests_per_s", rps},
             {"ok_per_s", ok_rps},
-            {"latency_ms",
-             {{"mean", mean}, {"p50", p50}, {"p90", p90}, {"p99", p99}, {"p99.9", p999}, {"max", mx}}},
+            {"latency_ms", latency},
             {"first_error", sh.first_error},
         };
+        if (open_loop) {
+            j["offered_per_s"] = offered;
+            j["achieved_per_s"] = achieved;
+            j["service_ms"] = service_latency;
+        }
         std::cout << j.dump() << "\n";
     } else {
-        std::printf("%s %s  connections %u  threads %u  warmup %.1f s\n", opt.method.c_str(), opt.url.c_str(),
+        std::printf("%s %s  connections %u  threads %u  warmup %.1f s  ", opt.method.c_str(), opt.url.c_str(),
                     opt.connections, opt.threads, opt.warmup);
+        if (open_loop)
+            std::printf("open loop at %.1f req/s\n", opt.rate);
+        else
+            std::printf("closed loop\n");
         std::printf("requests    %llu in %.2f s  (%.1f req/s; ok %llu, %.1f/s)\n",
                     static_cast<unsigned long long>(requests), secs, rps, static_cast<unsigned long long>(ok), ok_rps);
+        if (open_loop)
+            std::printf("offered     %.1f req/s  achieved %.1f req/s (%.1f%%)\n", offered, achieved,
+                        offered > 0 ? 100.0 * achieved / offered : 0.0);
         std::printf("errors      %llu", static_cast<unsigned long long>(errors));
         if (errors) {
             std::printf("  (");
@@ -402,8 +481,12 @@ int main(int argc, char** argv) {
             std::printf(")");
         }
         std::printf("\n");
-        std::printf("latency ms  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (mean %.3f)\n", p50, p90, p99,
-                    p999, mx, mean);
+        print_summary("latency ms", latency);
+        std::printf(open_loop ? "  from each request's scheduled time\n" : "\n");
+        if (open_loop) {
+            print_summary("service ms", service_latency);
+            std::printf("  from each request's send\n");
+        }
         if (!sh.first_error.empty()) std::printf("first error %s\n", sh.first_error.c_str());
     }
     return errors ? 1 : 0;
