@@ -162,6 +162,23 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
         }
         // No controlling terminal: TIOCSTI into a host tty is impossible.
         if (::setsid() < 0) sandbox::box::fail("setsid()", errno);
+        // A new session is a new scheduling autogroup (where the kernel has
+        // them on), weighted at nice 0 whatever the process's own nice: give
+        // it the box's, or a box would compete with the whole service as an
+        // equal however low the service set the boxes' priority.
+        errno = 0;
+        if (const int nice = ::getpriority(PRIO_PROCESS, 0); errno == 0 && nice > 0) {
+            const int ag = ::open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+            if (ag < 0 && errno != ENOENT) sandbox::box::fail("open(/proc/self/autogroup)", errno);
+            if (ag >= 0) {
+                char text[8];
+                const int len = std::snprintf(text, sizeof text, "%d", nice);
+                const bool ok = ::write(ag, text, static_cast<std::size_t>(len)) == len;
+                const int err = errno;
+                ::close(ag);
+                if (!ok) sandbox::box::fail("write(/proc/self/autogroup)", err);
+            }
+        }
         sandbox::box::apply_rlimits(cfg);
         sandbox::box::drop_privileges(cfg);
 

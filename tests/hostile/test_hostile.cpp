@@ -1134,6 +1134,33 @@ TEST_CASE("a killed box factory is replaced; boxes it had prepared are never han
     host.check();
 }
 
+TEST_CASE("boxes run at the nice value set for them, their session's autogroup included",
+          "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    // Prepared boxes keep the nice they were made with: start from none.
+    const char* env = std::getenv("JUDGE_TEST_POOL");
+    const unsigned pool = env && *env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 2u;
+    sandbox::prepared::set_pool_size(0);
+    sandbox::prepared::set_box_nice(7);
+    Box box("");
+    box.spec.argv = {"/bin/sh", "-c", "nice; cat /proc/self/autogroup 2>/dev/null || echo none"};
+    box.capture_stdout();
+    RUN_BOX(r, box);
+    sandbox::prepared::set_box_nice(0);
+    sandbox::prepared::set_pool_size(pool);
+    CHECK(r.status == Status::ok);
+    const std::string out = box.out();
+    INFO("stdout: " << out);
+    CHECK(out.rfind("7\n", 0) == 0);
+    // "/autogroup-N nice 7" where the kernel schedules sessions as groups.
+    if (out.find("autogroup") != std::string::npos) CHECK(out.find(" nice 7") != std::string::npos);
+    CHECK_THROWS_AS(sandbox::prepared::set_box_nice(20), std::invalid_argument);
+    CHECK_THROWS_AS(sandbox::prepared::set_box_nice(-1), std::invalid_argument);
+    box.cleanup();
+    host.check();
+}
+
 // Runs the suite through prepared boxes, as the service does (the CLI covers
 // boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
 int main(int argc, char** argv) {
