@@ -35,6 +35,12 @@ struct FactoryArgs {
     int err_pipe;  // the errno of a failed execveat goes here
 };
 
+// The errno of a failed step, for the parent; then the child ends.
+[[noreturn]] void factory_child_fail(int err_pipe, int err) {
+    [[maybe_unused]] ssize_t n = ::write(err_pipe, &err, sizeof err);
+    ::_exit(127);
+}
+
 // The factory's child between clone and exec: async-signal-safe only (it
 // shares the host's memory, CLONE_VM | CLONE_VFORK).
 int factory_child(void* p) {
@@ -59,8 +65,7 @@ int factory_child(void* p) {
         ::syscall(SYS_execveat, a.init_fd, "", argv, envp, AT_EMPTY_PATH);
         err = errno;
     }
-    [[maybe_unused]] ssize_t n = ::write(a.err_pipe, &err, sizeof err);
-    ::_exit(127);
+    factory_child_fail(a.err_pipe, err);
 }
 
 class Factory {
