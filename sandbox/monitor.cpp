@@ -87,7 +87,9 @@ Outcome watch(const Watch& w) {
 namespace {
 
 Outcome watch_box(const Watch& w) {
+    bool went = false;  // "go" sent
     auto end_box = [&](Outcome o) {
+        o.program_started = went;
         w.init->kill();  // PID 1 gone: the kernel kills its namespace
         try {
             w.cg->kill();
@@ -109,6 +111,7 @@ Outcome watch_box(const Watch& w) {
     const std::uint64_t t0 = now_ns();
     if (::write(w.go_fd, "g", 1) != 1)
         return end_box(Outcome{Ending::init_lost, 0, errno, "write(go) to box init"});
+    went = true;
     const std::uint64_t wall_deadline = t0 + w.wall_limit_ns;
     const unsigned cpus = std::max(1u, w.cpus);
 

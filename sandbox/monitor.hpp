@@ -33,6 +33,7 @@ struct Outcome {
     std::string text;
     std::uint64_t cpu_ns = 0;   // the program's CPU time (set-up excluded)
     std::uint64_t wall_ns = 0;  // from "go" to the end
+    bool program_started = false;  // "go" was sent: the program may have run
 };
 
 struct Watch {

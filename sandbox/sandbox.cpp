@@ -296,8 +296,10 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
     return r;
 }
 
-RunResult run_checked(const RunSpec& s) {
-    prepared::Box box = prepared::take(s.network);
+// One try in `box`. `lost_early` is set when the box's init died before the
+// program was told to start: nothing of the program ran.
+RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
+    lost_early = false;
     Workdir workdir(s, box.slot());
 
     Fd in = s.stdin_fd >= 0 ? Fd(::fcntl(s.stdin_fd, F_DUPFD_CLOEXEC, 0)) : open_input(s);
@@ -310,6 +312,15 @@ RunResult run_checked(const RunSpec& s) {
     cg.set_limits(cgroup::Limits{s.memory_bytes, s.pids_max + 1});
     // Init joins before the program exists; the program inherits the cgroup
     // and never runs an instruction outside it.
+    // An init found dead here died with its factory (reparented, perhaps
+    // reaped by someone else already): its pid must not be written.
+    if (!box.init().alive()) {
+        lost_early = true;
+        RunResult r;
+        r.status = Status::internal_error;
+        r.message = "box init died before the run";
+        return r;
+    }
     cg.add(box.init().pid());
     // The working folder and the binds, cloned here where their paths mean
     // what the caller meant, then attached inside the box (which has long
@@ -319,7 +330,16 @@ RunResult run_checked(const RunSpec& s) {
     for (const auto& b : s.binds) trees.push_back(mount_tree(AT_FDCWD, b.host_path));
     std::vector<int> fds = {in.get(), out.get(), err.get()};
     for (const auto& t : trees) fds.push_back(t.get());
-    box.send_run(make_config(s, workdir.path()), fds);
+    try {
+        box.send_run(make_config(s, workdir.path()), fds);
+    } catch (const std::system_error& e) {
+        if (e.code().value() != EPIPE && e.code().value() != ECONNRESET) throw;
+        lost_early = true;  // init is gone: nobody reads the run config
+        RunResult r;
+        r.status = Status::internal_error;
+        r.message = e.what();
+        return r;
+    }
     trees.clear();
 
     monitor::Watch w;
@@ -331,7 +351,20 @@ RunResult run_checked(const RunSpec& s) {
     w.wall_limit_ns = w_limit_ms(s) * 1'000'000ull;
     w.cpus = std::min(online_cpus(), s.pids_max);
     monitor::Outcome o = monitor::watch(w);
-    return account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
+    RunResult r = account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
+    lost_early = o.ending == monitor::Ending::init_lost && !o.program_started &&
+                 r.status == Status::internal_error;
+    return r;
+}
+
+RunResult run_checked(const RunSpec& s) {
+    bool lost_early = false;
+    RunResult r = run_in(s, prepared::take(s.network), lost_early);
+    if (!lost_early) return r;
+    // The box's init died before the program started (a prepared box whose
+    // factory was killed while it waited, say): nothing of the program ran,
+    // so it runs once more, in a box made on the spot.
+    return run_in(s, prepared::Box::make(s.network), lost_early);
 }
 
 }  // namespace
