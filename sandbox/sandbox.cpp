@@ -321,7 +321,16 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
         r.message = "box init died before the run";
         return r;
     }
-    cg.add(box.init().pid());
+    try {
+        cg.add(box.init().pid());
+    } catch (const std::system_error& e) {
+        if (e.code().value() != ESRCH) throw;
+        lost_early = true;  // init died just now, before the program existed
+        RunResult r;
+        r.status = Status::internal_error;
+        r.message = e.what();
+        return r;
+    }
     // The working folder and the binds, cloned here where their paths mean
     // what the caller meant, then attached inside the box (which has long
     // left the host's mount namespace).
