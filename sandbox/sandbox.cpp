@@ -16,6 +16,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "sandbox/cgroup.hpp"
 #include "sandbox/fs_safe.hpp"
@@ -300,6 +301,13 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
 // program was told to start: nothing of the program ran.
 RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
     lost_early = false;
+    auto lost = [&](std::string why) {
+        lost_early = true;
+        RunResult r;
+        r.status = Status::internal_error;
+        r.message = std::move(why);
+        return r;
+    };
     Workdir workdir(s, box.slot());
 
     Fd in = s.stdin_fd >= 0 ? Fd(::fcntl(s.stdin_fd, F_DUPFD_CLOEXEC, 0)) : open_input(s);
@@ -314,22 +322,12 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
     // and never runs an instruction outside it.
     // An init found dead here died with its factory (reparented, perhaps
     // reaped by someone else already): its pid must not be written.
-    if (!box.init().alive()) {
-        lost_early = true;
-        RunResult r;
-        r.status = Status::internal_error;
-        r.message = "box init died before the run";
-        return r;
-    }
+    if (!box.init().alive()) return lost("box init died before the run");
     try {
         cg.add(box.init().pid());
     } catch (const std::system_error& e) {
         if (e.code().value() != ESRCH) throw;
-        lost_early = true;  // init died just now, before the program existed
-        RunResult r;
-        r.status = Status::internal_error;
-        r.message = e.what();
-        return r;
+        return lost(e.what());  // init died just now, before the program existed
     }
     // The working folder and the binds, cloned here where their paths mean
     // what the caller meant, then attached inside the box (which has long
@@ -343,11 +341,7 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
         box.send_run(make_config(s, workdir.path()), fds);
     } catch (const std::system_error& e) {
         if (e.code().value() != EPIPE && e.code().value() != ECONNRESET) throw;
-        lost_early = true;  // init is gone: nobody reads the run config
-        RunResult r;
-        r.status = Status::internal_error;
-        r.message = e.what();
-        return r;
+        return lost(e.what());  // init is gone: nobody reads the run config
     }
     trees.clear();
 

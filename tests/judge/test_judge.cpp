@@ -16,24 +16,12 @@
 
 #include "judge/languages.hpp"
 #include "sandbox/fs_safe.hpp"
+#include "test_util.hpp"
 #include "sandbox/prepared.hpp"
 
 namespace {
 
-#define SKIP_UNLESS_ROOT()                                             \
-    do {                                                               \
-        if (::geteuid() != 0) {                                        \
-            WARN("skipped: the judge runs programs in boxes: needs root"); \
-            return;                                                    \
-        }                                                              \
-    } while (0)
-
-std::string read_file(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using judge_test::read_file;
 
 struct Env {
     std::string dir;

@@ -24,25 +24,13 @@
 #include "judge/languages.hpp"
 #include "judge/problem.hpp"
 #include "sandbox/fs_safe.hpp"
+#include "test_util.hpp"
 
 namespace {
 
-#define SKIP_UNLESS_ROOT()                                                 \
-    do {                                                                   \
-        if (::geteuid() != 0) {                                            \
-            WARN("skipped: the judge runs programs in boxes: needs root"); \
-            return;                                                        \
-        }                                                                  \
-    } while (0)
-
 const std::string kProblems = std::string(JUDGE_SOURCE_DIR) + "/tests/problems";
 
-std::string read_file(const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using judge_test::read_file;
 
 void write_file(const std::string& path, const std::string& content) {
     for (std::size_t p = path.find('/', 1); p != std::string::npos; p = path.find('/', p + 1))
