@@ -73,7 +73,9 @@ Fd create_output(const std::string& path) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) io::throw_errno("fstat(\"" + path + "\")", errno);
     if (!S_ISREG(st.st_mode)) io::throw_errno("open(\"" + path + "\"): not a regular file", EINVAL);
-    if (::ftruncate(fd.get(), 0) != 0) io::throw_errno("ftruncate(\"" + path + "\")", errno);
+    // Not when already empty (a new file): truncating, even to the same
+    // size, makes ext4 write the file back when it is closed.
+    if (st.st_size != 0 && ::ftruncate(fd.get(), 0) != 0) io::throw_errno("ftruncate(\"" + path + "\")", errno);
     int fl = ::fcntl(fd.get(), F_GETFL);
     ::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
     return fd;
