@@ -32,13 +32,15 @@ void do_mount(const char* src, const std::string& dst, const char* type, unsigne
         fail(std::string("mount(") + (src ? src : "none") + " -> " + dst + ")", errno);
 }
 
-void mkdirs(const std::string& path, mode_t mode) {
-    std::string cur;
+// Creates each folder along `rel` ("/a/b", or empty for none) below `base`,
+// which exists: only the folders below it, each a system call, which in a
+// VM is worth counting.
+void mkdirs(const std::string& base, const std::string& rel, mode_t mode) {
     std::size_t pos = 0;
-    while (pos != std::string::npos) {
-        pos = path.find('/', pos + 1);
-        cur = path.substr(0, pos);
-        if (cur.empty()) continue;
+    while (pos < rel.size()) {
+        pos = rel.find('/', pos + 1);
+        if (pos == std::string::npos) pos = rel.size();
+        const std::string cur = base + rel.substr(0, pos);
         if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) fail("mkdir(" + cur + ")", errno);
     }
 }
@@ -73,9 +75,9 @@ void bind_one(const std::string& root, const proto::BindEntry& b) {
         if (b.optional && errno == ENOENT) return;
         fail("lstat(" + b.host + ")", errno);
     }
-    const std::string dst = root + (b.box.empty() ? b.host : b.box);
-    const std::string parent = dst.substr(0, dst.rfind('/'));
-    if (!parent.empty()) mkdirs(parent, 0755);
+    const std::string& rel = b.box.empty() ? b.host : b.box;
+    const std::string dst = root + rel;
+    mkdirs(root, rel.substr(0, rel.rfind('/')), 0755);
     if (S_ISLNK(st.st_mode) && b.optional) {
         char target[4096];
         ssize_t n = ::readlink(b.host.c_str(), target, sizeof target - 1);
@@ -95,18 +97,25 @@ void bind_one(const std::string& root, const proto::BindEntry& b) {
 
 void make_dev(const std::string& root) {
     const std::string dev = root + "/dev";
-    mkdirs(dev, 0755);
+    mkdirs(root, "/dev", 0755);
     do_mount("box-dev", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,nr_inodes=64,mode=0755");
     struct Node {
         const char* name;
         unsigned minor;
     };
+    // Mode 0666 exactly, whatever init's umask (restored after: the program
+    // inherits it).
+    const mode_t umask_was = ::umask(0);
     for (Node n : {Node{"null", 3}, Node{"zero", 5}, Node{"full", 7}, Node{"random", 8},
                    Node{"urandom", 9}}) {
         const std::string p = dev + "/" + n.name;
-        if (::mknod(p.c_str(), S_IFCHR | 0666, makedev(1, n.minor)) != 0) fail("mknod(" + p + ")", errno);
-        if (::chmod(p.c_str(), 0666) != 0) fail("chmod(" + p + ")", errno);  // past the umask
+        if (::mknod(p.c_str(), S_IFCHR | 0666, makedev(1, n.minor)) != 0) {
+            const int err = errno;
+            ::umask(umask_was);
+            fail("mknod(" + p + ")", err);
+        }
     }
+    ::umask(umask_was);
     struct Link {
         const char* name;
         const char* target;
@@ -116,7 +125,7 @@ void make_dev(const std::string& root) {
         const std::string p = dev + "/" + l.name;
         if (::symlink(l.target, p.c_str()) != 0) fail("symlink(" + p + ")", errno);
     }
-    mkdirs(dev + "/shm", 01777);
+    mkdirs(dev, "/shm", 01777);
 }
 
 void mount_tmpfs(const std::string& path, std::uint64_t bytes, unsigned long flags) {
@@ -136,24 +145,24 @@ void prepare_root(const proto::InitConfig& prep) {
     for (const auto& b : prep.binds) bind_one(root, b);
 
     const std::string proc = root + "/proc";
-    mkdirs(proc, 0555);
+    mkdirs(root, "/proc", 0555);
     do_mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
 
     make_dev(root);
     // Sized for the run later (a remount); until then they hold nothing.
-    mkdirs(root + "/tmp", 01777);
+    mkdirs(root, "/tmp", 01777);
     mount_tmpfs(root + "/tmp", 4096, MS_NOSUID | MS_NODEV);
     mount_tmpfs(root + "/dev/shm", 4096, MS_NOSUID | MS_NODEV | MS_NOEXEC);
 
     const std::string etc = root + "/etc";
-    mkdirs(etc, 0755);
+    mkdirs(root, "/etc", 0755);
     const std::string uid = std::to_string(prep.uid), gid = std::to_string(prep.gid);
     write_file(etc + "/passwd",
                "root:x:0:0:root:/:/usr/sbin/nologin\nbox:x:" + uid + ":" + gid + ":box:/box:/bin/sh\n",
                0644);
     write_file(etc + "/group", "root:x:0:\nbox:x:" + gid + ":\n", 0644);
     write_file(etc + "/hosts", "127.0.0.1 localhost box\n::1 localhost\n", 0644);
-    mkdirs(root + "/box", 0755);
+    mkdirs(root, "/box", 0755);
 
     // pivot_root(".", ".") stacks the old root on top of the new one; the
     // detach below then takes it away, leaving no path back to the host.
@@ -171,8 +180,7 @@ namespace {
 void attach(int tree, const std::string& dst, unsigned long flags) {
     struct stat st {};
     if (::fstat(tree, &st) != 0) fail("fstat(mount tree for " + dst + ")", errno);
-    const std::string parent = dst.substr(0, dst.rfind('/'));
-    if (!parent.empty()) mkdirs(parent, 0755);
+    mkdirs("", dst.substr(0, dst.rfind('/')), 0755);
     make_mountpoint(dst, S_ISDIR(st.st_mode));
     if (::move_mount(tree, "", AT_FDCWD, dst.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
         fail("move_mount(-> " + dst + ")", errno);
