@@ -1,6 +1,7 @@
-// What init does inside the box before the program starts, one concern per
-// function, in the order init_main.cpp calls them. These run in the fresh
-// box process (after exec of judge-sandbox-init), never in the host.
+// What the box factory and each box's init do before the program starts,
+// one concern per function, in the order init_main.cpp calls them. These
+// run in judge-sandbox-init (the factory, or an init it forked), never in
+// the host.
 //
 // Errors: each throws StepError naming the call, its argument and errno;
 // init turns it into a setup_failed report, which the host reports as an
@@ -8,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sandbox/init_protocol.hpp"
 
@@ -20,15 +22,20 @@ struct StepError {
 
 [[noreturn]] void fail(const std::string& step, int err);
 
-// mounts.cpp, in two halves so the first can run before the run is known:
-// prepare_root: the tmpfs root with the default read-only binds, /proc,
-// /dev, /tmp, /dev/shm, /etc/passwd and /etc/group; pivot_root with the old
-// root detached.
+// mounts.cpp. build_template: in the box factory, once: a mount namespace
+// of its own whose root becomes the read-only template every box starts
+// from (`root`, an empty host folder, gets the tmpfs; `binds` are the host's
+// toolchain paths, each bound read-only where it exists). Then, in each
+// box's copy of it, two halves, so that the first can run before the run is
+// known:
+// prepare_root: /proc, and /etc with the box user's passwd and group;
+// returns an O_PATH descriptor of that /etc, for finish_root.
 // finish_root: /tmp and /dev/shm sized for the run; the working folder
 // (trees[0]) and the run's extra binds (trees[1..]) attached from detached
-// mount trees the host cloned; the root made read-only.
-void prepare_root(const proto::InitConfig& prep);
-void finish_root(const proto::InitConfig& run, const int* trees);
+// mount trees the host cloned; /etc (`etc`, closed here) made read-only.
+void build_template(const std::string& root, const std::vector<std::string>& binds);
+int prepare_root(const proto::InitConfig& prep);
+void finish_root(const proto::InitConfig& run, const int* trees, int etc);
 
 // credentials.cpp. In init, while preparing: an empty capability bounding
 // set, which the program child inherits. In the program child, the last

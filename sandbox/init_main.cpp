@@ -1,17 +1,20 @@
-// judge-sandbox-init: PID 1 of every box. Reads as a checklist:
+// judge-sandbox-init: the box factory of one host process, and PID 1 of
+// every box it makes (init_protocol.hpp).
 //
-//   prepare config -> generic file system, hostname -> "prepared" ->
-//   run config + stdio -> rest of the file system, pivot_root -> cgroup
-//   namespace -> "ready" to the host -> wait for "go" -> fork the program child
-//   (rlimits, credentials, seccomp, exec) -> supervise: reap, forward
-//   signals, report a refused system call or the program's exit, then kill
-//   everything left (double-forked daemons included) and exit, which tears
-//   down the PID namespace.
+// The factory (--factory ROOT BIND...): builds the template file system in
+// a mount namespace of its own, then forks each box's init on request. It
+// is single-threaded, so its forked child may allocate and throw freely.
 //
-// Started with --factory, the binary is instead the box factory of one host
-// process (init_protocol.hpp): it forks each box's init, which then runs
-// box_main(). The factory is single-threaded, so its forked child may
-// allocate and throw freely.
+// Each init reads as a checklist:
+//   fresh namespaces (a copy of the template's mounts) -> prepare config ->
+//   /proc, /etc, hostname -> "prepared" -> run config + stdio -> /tmp,
+//   /dev/shm, /box and the run's binds -> cgroup namespace -> "ready" to the
+//   host -> wait for "go" -> fork the program child (rlimits, credentials,
+//   seccomp, exec) -> supervise: reap, forward signals, report a refused
+//   system call or the program's exit, then kill everything left
+//   (double-forked daemons included) and exit, which tears down the PID
+//   namespace.
+//
 // PID 1 of a PID namespace gets no signal it has no handler for, and when it
 // exits the kernel kills every other process of the namespace.
 #include <fcntl.h>
@@ -282,19 +285,18 @@ int program_child_main(void* p) {
     ::fcntl(sandbox::proto::kControlFd, F_SETFD, FD_CLOEXEC);
     ::fcntl(sandbox::proto::kReportFd, F_SETFD, FD_CLOEXEC);
     try {
+        // Phase 1, possibly long before the run: the generic box.
+        sandbox::proto::InitConfig prep;
+        std::vector<int> fds;
+        if (!read_config(prep, fds)) ::_exit(0);
+        if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
+        const int etc = sandbox::box::prepare_root(prep);
         // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
         // the box's verdict must not hinge on which process the kernel picks.
         if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
             g_oom_shielded = ::write(adj, "-1000", 5) == 5;
             ::close(adj);
         }
-
-        // Phase 1, possibly long before the run: the generic box.
-        sandbox::proto::InitConfig prep;
-        std::vector<int> fds;
-        if (!read_config(prep, fds)) ::_exit(0);
-        if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
-        sandbox::box::prepare_root(prep);
         if (!g_bounding_set_empty) sandbox::box::drop_bounding_set();
         if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
             sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
@@ -307,7 +309,7 @@ int program_child_main(void* p) {
         // stdin, stdout, stderr, the working folder, then one per bind.
         if (fds.size() != 4 + cfg.binds.size()) sandbox::box::fail("run config: descriptors missing", EPROTO);
         install_stdio(fds.data());
-        sandbox::box::finish_root(cfg, fds.data() + 3);
+        sandbox::box::finish_root(cfg, fds.data() + 3, etc);
         for (std::size_t i = 3; i < fds.size(); ++i) ::close(fds[i]);
         cfg.uid = prep.uid;
         cfg.gid = prep.gid;
@@ -439,11 +441,27 @@ void reap_box(pid_t pid) {
     }
 }
 
-[[noreturn]] void factory_main() {
+[[noreturn]] void factory_main(int argc, char** argv) {
     const int sock = sandbox::proto::kControlFd;
     ::fcntl(sock, F_SETFD, FD_CLOEXEC);
     const int own_pidns = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if (own_pidns < 0) ::_exit(1);
+    // The template every box starts from; once built, it is our root too.
+    // A failure is every spawn's answer (the host reports it as an internal
+    // error), so that it is seen, not just a factory that went away.
+    std::string template_error;
+    int template_errno = 0;
+    if (argc < 3) {
+        template_error = "judge-sandbox-init --factory ROOT [BIND...]: no ROOT";
+        template_errno = EINVAL;
+    } else {
+        try {
+            sandbox::box::build_template(argv[2], std::vector<std::string>(argv + 3, argv + argc));
+        } catch (const StepError& e) {
+            template_error = "template file system: " + e.step;
+            template_errno = e.err;
+        }
+    }
     // The factory never execs, so an empty bounding set costs it nothing;
     // should dropping fail, each init tries again and reports the failure.
     try {
@@ -458,7 +476,9 @@ void reap_box(pid_t pid) {
         if (n == 0) ::_exit(0);  // the host is gone; PDEATHSIG ends the boxes
         if (n < 0 && errno != EMSGSIZE) ::_exit(1);
         if (n == static_cast<ssize_t>(sizeof rq) && rq.magic == sandbox::proto::kMagic) {
-            if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, rq, fds);
+            if (rq.op == sandbox::proto::FactoryOp::spawn && template_errno != 0)
+                factory_reply(sock, -1, template_errno, template_error.c_str(), -1);
+            else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, rq, fds);
             else if (rq.op == sandbox::proto::FactoryOp::reap) reap_box(rq.pid);
             else factory_reply(sock, -1, EPROTO, "unknown factory request", -1);
         } else {
@@ -471,6 +491,7 @@ void reap_box(pid_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc > 1 && std::strcmp(argv[1], "--factory") == 0) factory_main();
-    box_main();
+    if (argc > 1 && std::strcmp(argv[1], "--factory") == 0) factory_main(argc, argv);
+    std::fprintf(stderr, "usage: judge-sandbox-init --factory ROOT [BIND...] (started by the sandbox, fd 3 its socket)\n");
+    return 2;
 }

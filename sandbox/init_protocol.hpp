@@ -2,9 +2,10 @@
 // (judge-sandbox-init, PID 1 inside the box).
 //
 // fd 3 is a SOCK_SEQPACKET control socket, host -> init, three messages:
-//   1. "prepare": an InitConfig with the uid/gid, root mountpoint and the
-//      default binds. Init builds the generic part of the box and reports
-//      `prepared`. This may happen well before the run (a prepared box).
+//   1. "prepare": an InitConfig with the uid/gid and hostname. Init, in a
+//      copy of the factory's template file system (below), adds the box's
+//      own /proc and /etc and reports `prepared`. This may happen well
+//      before the run (a prepared box).
 //   2. "run": an InitConfig with everything else, carrying as SCM_RIGHTS
 //      the program's stdin/stdout/stderr, then detached mount trees (open_tree
 //      OPEN_TREE_CLONE, made by the host in its own namespace) of the working
@@ -18,8 +19,13 @@
 // (judge-sandbox-init --factory, fd 3 a SOCK_SEQPACKET socket to the host),
 // and the factory forks every box's init. A fork of that small, already
 // started process costs a fraction of an exec (no loader, no libc start-up,
-// whose CPU feature probes trap to the hypervisor on a VM). Requests are
-// FactoryRequest datagrams:
+// whose CPU feature probes trap to the hypervisor on a VM). Its arguments
+// after --factory: the empty host folder that becomes the root of the
+// template file system every box starts from, then the host paths to bind
+// read-only into it (each skipped where the host lacks it). The factory
+// builds the template once, in a mount namespace of its own, before its
+// first request; should that fail, it answers every spawn with the error.
+// Requests are FactoryRequest datagrams:
 //   spawn: carries the box's control socket and report pipe (SCM_RIGHTS);
 //          the factory forks init into fresh namespaces and answers with a
 //          FactoryReply and, on success, a pidfd of the new init.
@@ -98,7 +104,6 @@ struct InitConfig {
     std::uint64_t rlimit_nofile = 0;
     std::uint64_t rlimit_stack = 0;
     std::uint64_t rlimit_nproc = 0;
-    std::string root_mountpoint;  // empty host folder the box root tmpfs covers
     std::string hostname;
     std::string workdir;          // host folder bound read-write at /box
     std::vector<std::string> argv;
@@ -193,7 +198,6 @@ inline std::vector<char> encode(const InitConfig& c) {
     w.u64(c.rlimit_nofile);
     w.u64(c.rlimit_stack);
     w.u64(c.rlimit_nproc);
-    w.str(c.root_mountpoint);
     w.str(c.hostname);
     w.str(c.workdir);
     w.strs(c.argv);
@@ -220,7 +224,6 @@ inline bool decode(const char* p, std::size_t n, InitConfig& c) {
     c.rlimit_nofile = r.u64();
     c.rlimit_stack = r.u64();
     c.rlimit_nproc = r.u64();
-    c.root_mountpoint = r.str();
     c.hostname = r.str();
     c.workdir = r.str();
     c.argv = r.strs();

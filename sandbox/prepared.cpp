@@ -138,12 +138,7 @@ Box Box::make(bool network) {
 
     proto::InitConfig prep;
     prep.uid = prep.gid = box.slot_.uid();
-    prep.root_mountpoint = pools::state_dir() + "/root";
     prep.hostname = "box";
-    // The toolchain folders, and the loader's cache: without it every
-    // dynamically linked program probes a dozen folders per library.
-    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache"})
-        prep.binds.push_back(proto::BindEntry{d, d, false, true});
     send_message(box.control_.get(), proto::encode(prep), nullptr, 0);
 
     pollfd pfd{box.report_.get(), POLLIN, 0};

@@ -20,6 +20,7 @@
 
 #include "sandbox/fd_passing.hpp"
 #include "sandbox/init_protocol.hpp"
+#include "sandbox/pools.hpp"
 #include "sandbox/sys_io.hpp"
 
 namespace sandbox::spawn {
@@ -33,7 +34,19 @@ struct FactoryArgs {
     int sock_fd;  // becomes fd 3
     int null_fd;
     int err_pipe;  // the errno of a failed execveat goes here
+    char* const* argv;
 };
+
+// judge-sandbox-init --factory ROOT BIND...: the folder the template root
+// covers, and the toolchain folders bound read-only into it, with the
+// loader's cache (without it every dynamically linked program probes a
+// dozen folders per library). Those the host lacks are skipped.
+std::vector<std::string> factory_argv() {
+    std::vector<std::string> v{"judge-sandbox-init", "--factory", pools::state_dir() + "/root"};
+    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache"})
+        v.emplace_back(d);
+    return v;
+}
 
 // The errno of a failed step, for the parent; then the child ends.
 [[noreturn]] void factory_child_fail(int err_pipe, int err) {
@@ -58,11 +71,8 @@ int factory_child(void* p) {
         // stay open only until the exec.
         if (::syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
             for (int fd = 4; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-        char arg0[] = "judge-sandbox-init";
-        char arg1[] = "--factory";
-        char* argv[] = {arg0, arg1, nullptr};
         char* envp[] = {nullptr};
-        ::syscall(SYS_execveat, a.init_fd, "", argv, envp, AT_EMPTY_PATH);
+        ::syscall(SYS_execveat, a.init_fd, "", a.argv, envp, AT_EMPTY_PATH);
         err = errno;
     }
     factory_child_fail(a.err_pipe, err);
@@ -130,7 +140,12 @@ private:
         int p[2];
         if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
         Fd err_read(p[0]), err_write(p[1]);
-        FactoryArgs a{args.init_fd, theirs.get(), args.null_fd, err_write.get()};
+        // Made before the clone: the child may not allocate.
+        std::vector<std::string> arg_text = factory_argv();
+        std::vector<char*> argv;
+        for (auto& t : arg_text) argv.push_back(t.data());
+        argv.push_back(nullptr);
+        FactoryArgs a{args.init_fd, theirs.get(), args.null_fd, err_write.get(), argv.data()};
         thread_local std::unique_ptr<char[]> stack(new char[kStackSize]);
         sigset_t all, old;
         sigfillset(&all);

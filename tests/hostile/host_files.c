@@ -2,7 +2,7 @@
 // host_files HOST_PID1_CMDLINE (the host's /proc/1/cmdline, NULs as spaces).
 // Tries to read host secrets and folders, to see host processes through
 // /proc, to reach /sys and host devices, and to write to the read-only
-// root and toolchain folders.
+// root, toolchain folders, /etc and /dev.
 // The box must answer: all refused. Exit 0 when nothing leaked, otherwise 1
 // with one "LEAK: ..." line on stderr per leak.
 #define _GNU_SOURCE
@@ -97,10 +97,15 @@ int main(int argc, char** argv) {
         closedir(d);
     }
 
-    // The root and the toolchain folders are read-only.
+    // The root, the toolchain folders, /etc and /dev are read-only.
     must_not_open("/usr/x", O_WRONLY | O_CREAT | O_EXCL);
     must_not_open("/x", O_WRONLY | O_CREAT | O_EXCL);
     if (mkdir("/y", 0755) == 0) leak("/y", "created");
     must_not_open("/bin/sh", O_WRONLY);
+    must_not_open("/etc/passwd", O_WRONLY);
+    must_not_open("/etc/x", O_WRONLY | O_CREAT | O_EXCL);
+    must_not_open("/etc/ld.so.cache", O_WRONLY);
+    must_not_open("/dev/x", O_WRONLY | O_CREAT | O_EXCL);
+    if (mkdir("/proc/y", 0755) == 0) leak("/proc/y", "created");
     return leaks ? 1 : 0;
 }

@@ -681,6 +681,32 @@ TEST_CASE("the box's /dev nodes work for its user", "[root][hostile][isolation]"
     expect_ok({}, "devnodes");
 }
 
+TEST_CASE("binds attach where the template has no mount point and inside /etc; both stay read-only",
+          "[root][hostile][isolation]") {
+    SKIP_UNLESS_ROOT();
+    TempDir ro("hostile-bind-ro", 0755), rw("hostile-bind-rw", 0777);
+    {
+        std::ofstream(ro / "in.txt") << "bind-ok\n";
+    }
+    // Twice: the first run adds the mount points to the template, the
+    // second finds them there.
+    for (int round = 0; round < 2; ++round) {
+        INFO("round " << round);
+        HostSnapshot host;
+        Box box("binds");
+        box.spec.binds = {sandbox::Bind{ro.path(), "/opt/judge-test/ro", false},
+                          sandbox::Bind{rw.path(), "/etc/judge-test", true}};
+        box.capture_stderr();
+        RUN_BOX(r, box);
+        CHECK(r.status == Status::ok);
+        CHECK(r.exit_code == 0);
+        CHECK(read_file(rw / "out.txt") == "written\n");
+        ::unlink((rw / "out.txt").c_str());
+        box.cleanup();
+        host.check();
+    }
+}
+
 TEST_CASE("the program runs as a box uid without groups, capabilities or a host name",
           "[root][hostile][isolation]") {
     SKIP_UNLESS_ROOT();

@@ -62,7 +62,7 @@ TEST_CASE("init config survives the wire and malformed buffers are refused", "[r
     c.gid = 200007;
     c.tmp_bytes = 1 << 20;
     c.rlimit_stack = 123;
-    c.root_mountpoint = "/run/x/root";
+    c.hostname = "box";
     c.workdir = "/w";
     c.argv = {"./a", "b c", ""};
     c.env = {"A=1"};
@@ -72,6 +72,7 @@ TEST_CASE("init config survives the wire and malformed buffers are refused", "[r
     sandbox::proto::InitConfig d;
     REQUIRE(sandbox::proto::decode(wire.data(), wire.size(), d));
     CHECK(d.uid == 200007);
+    CHECK(d.hostname == "box");
     CHECK(d.argv == c.argv);
     CHECK(d.env == c.env);
     REQUIRE(d.binds.size() == 2);
