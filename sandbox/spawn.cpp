@@ -58,7 +58,14 @@ std::vector<std::string> factory_argv() {
 // shares the host's memory, CLONE_VM | CLONE_VFORK).
 int factory_child(void* p) {
     const auto& a = *static_cast<const FactoryArgs*>(p);
-    int err = 0;
+    // Every descriptor we still need after the dup2s below is first moved
+    // above them: any of them may sit on 0..3 (whatever number open()
+    // returned in the host), and would be clobbered. (An init binary on fd
+    // 3 became the socket, and execveat failed with EACCES.)
+    int err_pipe = ::fcntl(a.err_pipe, F_DUPFD_CLOEXEC, 16);
+    if (err_pipe < 0) ::_exit(127);  // the parent then reads EOF and sees the child's exit
+    const int exe = ::fcntl(a.init_fd, F_DUPFD_CLOEXEC, 16);
+    int err = exe < 0 ? errno : 0;
     const int src[4] = {a.null_fd, a.null_fd, a.null_fd, a.sock_fd};
     int tmp[4];
     for (int i = 0; i < 4 && !err; ++i)
@@ -72,10 +79,10 @@ int factory_child(void* p) {
         if (::syscall(SYS_close_range, 4, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
             for (int fd = 4; fd < 65536; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
         char* envp[] = {nullptr};
-        ::syscall(SYS_execveat, a.init_fd, "", a.argv, envp, AT_EMPTY_PATH);
+        ::syscall(SYS_execveat, exe, "", a.argv, envp, AT_EMPTY_PATH);
         err = errno;
     }
-    factory_child_fail(a.err_pipe, err);
+    factory_child_fail(err_pipe, err);
 }
 
 class Factory {

@@ -13,6 +13,7 @@
 #include "sandbox/prepared.hpp"
 
 #include "sandbox/fs_safe.hpp"
+#include "sandbox/spawn.hpp"
 
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
@@ -1157,6 +1158,54 @@ TEST_CASE("a killed box factory is replaced; boxes it had prepared are never han
     const pid_t next = find_factory();
     CHECK(next > 0);
     CHECK(next != factory);
+    host.check();
+}
+
+TEST_CASE("a box factory starts whichever descriptor numbers its inputs have", "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    REQUIRE(run_true().status == Status::ok);
+    const pid_t factory = find_factory();
+    REQUIRE(factory > 0);
+    char exe_path[PATH_MAX] = {};
+    REQUIRE(::readlink(("/proc/" + std::to_string(factory) + "/exe").c_str(), exe_path, sizeof exe_path - 1) > 0);
+    REQUIRE(::kill(factory, SIGKILL) == 0);
+    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // The next factory starts from an init binary on fd 3, a number the
+    // factory's own socket must take: a process whose first open() after
+    // its standard streams is that binary has it there.
+    const int saved3 = ::fcntl(3, F_DUPFD_CLOEXEC, 100);  // -1: fd 3 was free
+    const int exe = ::open(exe_path, O_PATH | O_CLOEXEC);
+    REQUIRE(exe >= 0);
+    REQUIRE(::dup2(exe, 3) == 3);
+    ::close(exe);
+    int control[2], report[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) == 0);
+    REQUIRE(::pipe2(report, O_CLOEXEC) == 0);
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    sandbox::spawn::Args a;
+    a.init_fd = 3;
+    a.control_fd = control[1];
+    a.report_fd = report[1];
+    a.null_fd = null_fd;
+    std::string error;
+    try {
+        sandbox::spawn::Init init = sandbox::spawn::start_init(a);
+        CHECK(init.alive());
+    } catch (const std::exception& e) {  // the Init, if made, is killed and reaped above
+        error = e.what();
+    }
+    if (saved3 >= 0) {
+        ::dup2(saved3, 3);
+        ::close(saved3);
+    } else {
+        ::close(3);
+    }
+    for (int fd : {control[0], control[1], report[0], report[1], null_fd}) ::close(fd);
+    INFO(error);
+    CHECK(error.empty());
+    CHECK(run_true().status == Status::ok);
     host.check();
 }
 
