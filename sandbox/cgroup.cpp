@@ -230,6 +230,8 @@ BoxCgroup::BoxCgroup(const Layout& layout, const std::string& name) {
         mem_ = find_or_add(layout.memory, name);
         pids_ = find_or_add(layout.pids, name);
         cpu_ = find_or_add(layout.cpu, name);
+        const Dir& c = dirs_[cpu_];
+        cpu_usage_ = c.version == Version::v1 ? v1::open_cpu_usage(c.fd.get()) : v2::open_cpu_usage(c.fd.get());
         const Dir& m = dirs_[mem_];
         sample_current_ = m.version == Version::v2 && ::faccessat(m.fd.get(), "memory.peak", F_OK, 0) != 0;
         oom_event_ = m.version == Version::v1 ? v1::oom_eventfd(m.fd.get()) : v2::events_fd(m.fd.get());
@@ -259,8 +261,7 @@ void BoxCgroup::add(pid_t pid) const {
 }
 
 std::uint64_t BoxCgroup::cpu_usage_ns() const {
-    const Dir& d = dirs_[cpu_];
-    return d.version == Version::v1 ? v1::cpu_usage_ns(d.fd.get()) : v2::cpu_usage_ns(d.fd.get());
+    return dirs_[cpu_].version == Version::v1 ? v1::cpu_usage_ns(cpu_usage_.get()) : v2::cpu_usage_ns(cpu_usage_.get());
 }
 
 void BoxCgroup::sample() {
@@ -311,18 +312,24 @@ void BoxCgroup::kill() {
 void BoxCgroup::destroy() {
     if (dirs_.empty()) return;
     oom_event_.reset();
-    try {
-        kill();
-    } catch (...) {  // destructors never throw; rmdir below reports nothing either
-    }
+    cpu_usage_.reset();
+    // Normally every process is gone (the sandbox waits for the box's
+    // init, the last of them): rmdir at once. Only a busy cgroup (a
+    // crashed owner's, or one whose tasks have not left yet) is swept, and
+    // again every 100 ms while it stays busy.
+    const auto sweep = [this] {
+        try {
+            kill();
+        } catch (...) {  // destructors never throw; rmdir reports nothing either
+        }
+    };
     for (auto& d : dirs_) {
         d.procs.reset();
-        d.fd.reset();
         // Tasks leave a cgroup asynchronously after their last reap.
         for (int i = 0; i < 500; ++i) {
             if (::rmdir(d.path.c_str()) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) break;
-            if (i % 50 == 49) kill();
+            if (i % 50 == 0) sweep();
             std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }
     }

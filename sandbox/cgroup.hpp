@@ -58,16 +58,20 @@ struct Limits {
 };
 
 // Per-version backends on an open cgroup folder (cgroup_v1.cpp, cgroup_v2.cpp).
+// open_cpu_usage: the CPU usage file, kept open and re-read with pread (a
+// kernfs file shows fresh values from offset 0); cpu_usage_ns reads it.
 namespace v1 {
 void set_limits(int dirfd, const Limits& l, bool memory, bool pids);
-std::uint64_t cpu_usage_ns(int dirfd);
+Fd open_cpu_usage(int dirfd);
+std::uint64_t cpu_usage_ns(int usage_fd);
 std::uint64_t memory_peak(int dirfd);
 std::uint64_t oom_kills(int dirfd);
 Fd oom_eventfd(int dirfd);  // eventfd that becomes readable on OOM
 }  // namespace v1
 namespace v2 {
 void set_limits(int dirfd, const Limits& l, bool memory, bool pids);
-std::uint64_t cpu_usage_ns(int dirfd);
+Fd open_cpu_usage(int dirfd);
+std::uint64_t cpu_usage_ns(int usage_fd);
 std::optional<std::uint64_t> memory_peak(int dirfd);  // nullopt before 5.19
 std::uint64_t memory_current(int dirfd);
 std::uint64_t oom_kills(int dirfd);
@@ -114,6 +118,7 @@ private:
     std::size_t find_or_add(const Placement& p, const std::string& name);
     std::vector<Dir> dirs_;
     std::size_t mem_ = 0, pids_ = 0, cpu_ = 0;
+    Fd cpu_usage_;  // read at the start, end and checkpoints of every run
     Fd oom_event_;
     std::uint64_t sampled_peak_ = 0;
     bool sample_current_ = false;  // v2 before 5.19: no memory.peak

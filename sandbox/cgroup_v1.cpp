@@ -32,7 +32,13 @@ void set_limits(int dirfd, const Limits& l, bool memory, bool pids) {
     if (pids) io::write_at(dirfd, "pids.max", std::to_string(l.pids_max));
 }
 
-std::uint64_t cpu_usage_ns(int dirfd) { return read_number(dirfd, "cpuacct.usage"); }
+Fd open_cpu_usage(int dirfd) {
+    Fd fd(::openat(dirfd, "cpuacct.usage", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) io::throw_errno("openat(\"cpuacct.usage\")", errno);
+    return fd;
+}
+
+std::uint64_t cpu_usage_ns(int usage_fd) { return std::stoull(io::pread_all(usage_fd)); }
 
 std::uint64_t memory_peak(int dirfd) {
     // memsw's peak includes swap; without swap the two are equal.

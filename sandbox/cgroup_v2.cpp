@@ -22,10 +22,14 @@ void set_limits(int dirfd, const Limits& l, bool memory, bool pids) {
     if (pids) io::write_at(dirfd, "pids.max", std::to_string(l.pids_max));
 }
 
-std::uint64_t cpu_usage_ns(int dirfd) {
-    auto text = io::read_at(dirfd, "cpu.stat");
-    if (!text) io::throw_errno("openat(\"cpu.stat\")", ENOENT);
-    return parse_key(*text, "usage_usec").value_or(0) * 1000;
+Fd open_cpu_usage(int dirfd) {
+    Fd fd(::openat(dirfd, "cpu.stat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) io::throw_errno("openat(\"cpu.stat\")", errno);
+    return fd;
+}
+
+std::uint64_t cpu_usage_ns(int usage_fd) {
+    return parse_key(io::pread_all(usage_fd), "usage_usec").value_or(0) * 1000;
 }
 
 std::optional<std::uint64_t> memory_peak(int dirfd) {

@@ -117,7 +117,10 @@ TEST_CASE("v1 backend writes limits and reads stats from a fake tree", "[cgroup]
     CHECK(d.get("memory.limit_in_bytes") == "67108864");
     CHECK(d.get("memory.memsw.limit_in_bytes") == "67108864");
     CHECK(d.get("pids.max") == "17");
-    CHECK(v1::cpu_usage_ns(fd.get()) == 123456789u);
+    sandbox::Fd usage = v1::open_cpu_usage(fd.get());
+    CHECK(v1::cpu_usage_ns(usage.get()) == 123456789u);
+    d.put("cpuacct.usage", "987\n");  // the open file is re-read from its start
+    CHECK(v1::cpu_usage_ns(usage.get()) == 987u);
     CHECK(v1::memory_peak(fd.get()) == 4096000u);
     CHECK(v1::oom_kills(fd.get()) == 2u);
 }
@@ -149,7 +152,10 @@ TEST_CASE("v2 backend writes limits and reads stats from a fake tree", "[cgroup]
     CHECK(d.get("memory.swap.max") == "0");
     CHECK(d.get("memory.oom.group") == "1");
     CHECK(d.get("pids.max") == "9");
-    CHECK(v2::cpu_usage_ns(fd.get()) == 1'500'000u);
+    sandbox::Fd usage = v2::open_cpu_usage(fd.get());
+    CHECK(v2::cpu_usage_ns(usage.get()) == 1'500'000u);
+    d.put("cpu.stat", "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n");
+    CHECK(v2::cpu_usage_ns(usage.get()) == 2'500'000u);
     CHECK(v2::memory_peak(fd.get()) == std::optional<std::uint64_t>(1048576));
     CHECK(v2::memory_current(fd.get()) == 4096u);
     CHECK(v2::oom_kills(fd.get()) == 1u);
