@@ -309,6 +309,11 @@ void BoxCgroup::kill() {
     }
 }
 
+void BoxCgroup::kill_if_cheap() {
+    for (const auto& d : dirs_)
+        if (d.version == Version::v2) v2::kill(d.fd.get());
+}
+
 void BoxCgroup::destroy() {
     if (dirs_.empty()) return;
     oom_event_.reset();

@@ -105,7 +105,12 @@ public:
     int oom_event_fd() const { return oom_event_.get(); }
     short oom_event_mask() const;
     void consume_oom_event();
+    // Kills every process in the cgroup: cgroup.kill on v2; on v1, which has
+    // none, each pid listed in cgroup.procs (for a crashed owner's cgroup).
     void kill();
+    // cgroup.kill where there is one (v2); nothing on v1, where a box's
+    // processes die with its PID namespace's init.
+    void kill_if_cheap();
     void destroy();
 
 private:

@@ -232,6 +232,17 @@ int program_child_main(void* p) {
     ::_exit(0);
 }
 
+// Kills every other process of the namespace and reaps it, until none is
+// left (kill(-1) finds no one): orphans come to us, PID 1, and reparenting
+// may still be under way when one round of waitpid runs dry.
+void empty_namespace() {
+    while (::kill(-1, SIGKILL) == 0) {
+        int status;
+        while (::waitpid(-1, &status, __WALL) > 0 || errno == EINTR) {
+        }
+    }
+}
+
 [[noreturn]] void supervise(pid_t child, int sock) {
     int listener = recv_fd(sock);
     ::close(sock);
@@ -266,8 +277,13 @@ int program_child_main(void* p) {
             pid_t p;
             while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
                 if (p == child) {
+                    // The box is emptied before the report: the host may
+                    // take it as saying that no process of the box is left
+                    // to write a byte or spend a cycle, and go on while our
+                    // own exit (memory, namespaces) completes.
+                    empty_namespace();
                     report(ReportKind::exited, status);
-                    finish();
+                    ::_exit(0);
                 }
             }
         }

@@ -55,7 +55,8 @@ inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
 
 enum class ReportKind : std::uint32_t {
     ready = 1,         // the box is set up; waiting for "go"
-    exited = 2,        // a = wait status of the program
+    exited = 2,        // a = wait status of the program; every other
+                       // process of the box is already killed and reaped
     violation = 3,     // a = syscall number the seccomp filter refused
     exec_failed = 4,   // a = errno of execve; text = the path tried
     setup_failed = 5,  // a = errno; text = the step that failed

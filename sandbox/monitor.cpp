@@ -91,8 +91,15 @@ Outcome watch_box(const Watch& w) {
     auto end_box = [&](Outcome o) {
         o.program_started = went;
         w.init->kill();  // PID 1 gone: the kernel kills its namespace
+        // After "exited", init has killed and reaped everything else: its
+        // own exit (its memory, the namespaces' teardown: a millisecond or
+        // more) need not hold up the run's result.
+        if (o.ending == Ending::exited) {
+            o.init_pending = true;
+            return o;
+        }
         try {
-            w.cg->kill();
+            w.cg->kill_if_cheap();
         } catch (...) {  // v2 cgroup.kill is belt and braces; reaping is what counts
         }
         w.init->reap();

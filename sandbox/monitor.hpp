@@ -34,6 +34,10 @@ struct Outcome {
     std::uint64_t cpu_ns = 0;   // the program's CPU time (set-up excluded)
     std::uint64_t wall_ns = 0;  // from "go" to the end
     bool program_started = false;  // "go" was sent: the program may have run
+    // Ending::exited: init had emptied the box before reporting, and is
+    // left to exit (killed, not yet reaped: the caller's to reap, perhaps
+    // later). Otherwise init has been reaped.
+    bool init_pending = false;
 };
 
 struct Watch {

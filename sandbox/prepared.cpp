@@ -14,9 +14,11 @@
 #include <set>
 #include <climits>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -230,9 +232,69 @@ Pool& pool() {
     return *p;
 }
 
+// Used boxes whose init is yet to exit: torn down in order by one thread,
+// so that a run's result need not wait for its init's exit (its memory and
+// namespaces' teardown take a millisecond or more).
+class Retirer {
+public:
+    void retire(Box box) {
+        std::unique_lock lk(mu_);
+        if (pending_.size() >= kMaxPending) {
+            lk.unlock();
+            return;  // `box` is destroyed on return: a teardown in line
+        }
+        pending_.push_back(std::move(box));
+        if (!started_) {
+            started_ = true;
+            std::atexit([] { prepared::settle(); });
+            std::thread([this] { run(); }).detach();
+        }
+        lk.unlock();
+        cv_.notify_all();
+    }
+    void settle() {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [this] { return pending_.empty() && busy_ == 0; });
+    }
+
+private:
+    static constexpr std::size_t kMaxPending = 8;
+    void run() {
+        for (;;) {
+            std::optional<Box> b;
+            {
+                std::unique_lock lk(mu_);
+                cv_.wait(lk, [this] { return !pending_.empty(); });
+                b.emplace(std::move(pending_.front()));
+                pending_.pop_front();
+                ++busy_;
+            }
+            b.reset();  // init reaped, then the cgroup removed, the slot freed
+            {
+                std::lock_guard lk(mu_);
+                --busy_;
+            }
+            cv_.notify_all();
+        }
+    }
+    std::mutex mu_;  // guards everything below
+    std::condition_variable cv_;
+    std::deque<Box> pending_;
+    unsigned busy_ = 0;
+    bool started_ = false;
+};
+
+Retirer& retirer() {
+    static auto* r = new Retirer();  // never destroyed: its thread outlives main
+    return *r;
+}
+
 }  // namespace
 
 Box take(bool network) { return network ? Box::make(true) : pool().take(); }
+void retire(Box box) { retirer().retire(std::move(box)); }
+void settle() { retirer().settle(); }
+
 void set_pool_size(unsigned n) { pool().set_target(n); }
 
 void set_box_nice(int nice) {

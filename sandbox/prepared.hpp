@@ -82,4 +82,15 @@ void set_box_nice(int nice);
 // use). Setting a size starts the background thread.
 void set_pool_size(unsigned n);
 
+// Tears a used box down on a background thread: waits for its init to exit
+// and has the factory reap it, removes its cgroup, frees its slot. Only for
+// a box whose processes are all gone but init, which has been killed (init
+// reports "exited" only then). With a few boxes already waiting, the caller
+// does the teardown itself. Boxes retired are torn down at exit too.
+void retire(Box box);
+
+// Returns once every box retired so far is torn down (a test that checks
+// the host for leftovers calls it first).
+void settle();
+
 }  // namespace sandbox::prepared

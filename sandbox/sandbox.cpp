@@ -357,6 +357,9 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
     RunResult r = account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
     lost_early = o.ending == monitor::Ending::init_lost && !o.program_started &&
                  r.status == Status::internal_error;
+    // Nothing of the box runs any more but its init, killed, on its way
+    // out: the rest of the teardown happens in the background.
+    if (o.init_pending) prepared::retire(std::move(box));
     return r;
 }
 
