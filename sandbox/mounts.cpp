@@ -212,15 +212,25 @@ namespace {
 // as it takes to add it. Other boxes then see that empty folder or file.
 void make_mount_path(const std::string& dst, bool dir) {
     const std::string parent = dst.substr(0, dst.rfind('/'));
-    try {
+    const auto make = [&] {
         mkdirs("", parent, 0755);
         make_mountpoint(dst, dir);
+    };
+    try {
+        make();
     } catch (const StepError& e) {
         if (e.err != EROFS) throw;
-        do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, nullptr);
-        mkdirs("", parent, 0755);
-        make_mountpoint(dst, dir);
-        do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr);
+        const auto root_flags = [](unsigned long ro) {
+            do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro, nullptr);
+        };
+        root_flags(0);
+        try {
+            make();  // may still fail: EROFS from another read-only mount on the way, say
+        } catch (const StepError&) {
+            root_flags(MS_RDONLY);
+            throw;
+        }
+        root_flags(MS_RDONLY);
     }
 }
 
