@@ -294,11 +294,9 @@ void BoxCgroup::consume_oom_event() {
 }
 
 void BoxCgroup::kill() {
+    kill_if_cheap();
     for (const auto& d : dirs_) {
-        if (d.version == Version::v2) {
-            v2::kill(d.fd.get());
-            continue;
-        }
+        if (d.version == Version::v2) continue;
         // v1 has no cgroup.kill. The sandbox kills boxes through their PID
         // namespace's init; this sweeps what a crashed owner left behind.
         if (auto procs = io::read_at(d.fd.get(), "cgroup.procs")) {

@@ -141,6 +141,12 @@ void make_dev(const std::string& root) {
     mkdirs(dev, "/shm", 01777);
 }
 
+// The root's own mount (the template's tmpfs) read-only, or writable.
+void remount_root(bool read_only) {
+    const unsigned long ro = read_only ? MS_RDONLY : 0;
+    do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro, nullptr);
+}
+
 void mount_tmpfs(const std::string& path, std::uint64_t bytes, unsigned long flags) {
     // mount(2) copies a whole page from the options' address on, faulting
     // (twice, at the end of a mapping such as the stack) wherever that runs
@@ -173,7 +179,7 @@ void build_template(const std::string& root, const std::vector<std::string>& bin
     if (::syscall(SYS_pivot_root, ".", ".") != 0) fail("pivot_root(" + root + ")", errno);
     if (::umount2(".", MNT_DETACH) != 0) fail("umount2(old root)", errno);
     if (::chdir("/") != 0) fail("chdir(/)", errno);
-    do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr);
+    remount_root(true);
 }
 
 int prepare_root(const proto::InitConfig& prep) {
@@ -220,17 +226,14 @@ void make_mount_path(const std::string& dst, bool dir) {
         make();
     } catch (const StepError& e) {
         if (e.err != EROFS) throw;
-        const auto root_flags = [](unsigned long ro) {
-            do_mount(nullptr, "/", nullptr, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | ro, nullptr);
-        };
-        root_flags(0);
+        remount_root(false);
         try {
             make();  // may still fail: EROFS from another read-only mount on the way, say
         } catch (const StepError&) {
-            root_flags(MS_RDONLY);
+            remount_root(true);
             throw;
         }
-        root_flags(MS_RDONLY);
+        remount_root(true);
     }
 }
 

@@ -1117,6 +1117,17 @@ pid_t find_factory() {
     return -1;
 }
 
+// Kills this process's box factory and waits (up to 2 s) until its inits,
+// the prepared ones included, have died with it (PDEATHSIG). Returns the
+// factory's pid, or -1 when there was none to kill.
+pid_t kill_factory() {
+    const pid_t factory = find_factory();
+    if (factory <= 0 || ::kill(factory, SIGKILL) != 0) return -1;
+    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return factory;
+}
+
 sandbox::RunResult run_true() {
     sandbox::RunSpec spec;
     spec.argv = {"/bin/true"};
@@ -1156,12 +1167,8 @@ TEST_CASE("a killed box factory is replaced; boxes it had prepared are never han
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     REQUIRE(run_true().status == Status::ok);
-    const pid_t factory = find_factory();
+    const pid_t factory = kill_factory();
     REQUIRE(factory > 0);
-    REQUIRE(::kill(factory, SIGKILL) == 0);
-    // Its inits, the prepared ones included, die with it (PDEATHSIG).
-    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     for (int i = 0; i < 4; ++i) {
         const sandbox::RunResult r = run_true();
         INFO("run " << i << " after the kill: " << describe(r));
@@ -1177,11 +1184,7 @@ TEST_CASE("a box factory starts whichever descriptor numbers its inputs have", "
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     REQUIRE(run_true().status == Status::ok);
-    const pid_t factory = find_factory();
-    REQUIRE(factory > 0);
-    REQUIRE(::kill(factory, SIGKILL) == 0);
-    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    REQUIRE(kill_factory() > 0);
     // The next factory starts from an init binary on fd 3, a number the
     // factory's own socket must take: a process whose first open() after
     // its standard streams is that binary has it there.
