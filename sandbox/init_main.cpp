@@ -1,8 +1,9 @@
 // judge-sandbox-init: the box factory of one host process, and PID 1 of
 // every box it makes (init_protocol.hpp).
 //
-// The factory (--factory ROOT BIND...): builds the template file system in
-// a mount namespace of its own, then forks each box's init on request. It
+// The factory (--factory ROOT BIND...): makes itself a session with no
+// controlling terminal, builds the template file system in a mount
+// namespace of its own, then forks each box's init on request. It
 // is single-threaded, so its forked child may allocate and throw freely.
 //
 // Each init reads as a checklist:
@@ -35,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -69,12 +71,20 @@ std::int64_t cpu_ns(clockid_t clock) {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// `src`, cut to fit, into the zeroed `dst`. (Not snprintf: its work
+// buffer reaches a page further down the stack, and in a freshly forked
+// process every page touched is a fault.)
+template <std::size_t N>
+void copy_text(char (&dst)[N], const char* src) {
+    std::memcpy(dst, src, std::min(std::strlen(src), N - 1));
+}
+
 void report(ReportKind kind, int a, const std::string& text = {}, std::int64_t b = 0) {
     Report r{};
     r.kind = kind;
     r.a = a;
     r.b = b;
-    std::snprintf(r.text, sizeof r.text, "%s", text.c_str());
+    copy_text(r.text, text.c_str());
     // A failed write means the host is gone; PDEATHSIG will end us.
     [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
 }
@@ -173,25 +183,10 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
             if (adj < 0 || ::write(adj, "0", 1) != 1) sandbox::box::fail("write(/proc/self/oom_score_adj)", errno);
             ::close(adj);
         }
-        // No controlling terminal: TIOCSTI into a host tty is impossible.
-        if (::setsid() < 0) sandbox::box::fail("setsid()", errno);
-        // A new session is a new scheduling autogroup (where the kernel has
-        // them on), weighted at nice 0 whatever the process's own nice: give
-        // it the box's, or a box would compete with the whole service as an
-        // equal however low the service set the boxes' priority.
-        errno = 0;
-        if (const int nice = ::getpriority(PRIO_PROCESS, 0); errno == 0 && nice > 0) {
-            const int ag = ::open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
-            if (ag < 0 && errno != ENOENT) sandbox::box::fail("open(/proc/self/autogroup)", errno);
-            if (ag >= 0) {
-                char text[8];
-                const int len = std::snprintf(text, sizeof text, "%d", nice);
-                const bool ok = ::write(ag, text, static_cast<std::size_t>(len)) == len;
-                const int err = errno;
-                ::close(ag);
-                if (!ok) sandbox::box::fail("write(/proc/self/autogroup)", err);
-            }
-        }
+        // A process group of its own, in the factory's session, which has
+        // no controlling terminal (factory_main): no TIOCSTI into a host
+        // tty, and as no session leader the program cannot acquire one.
+        if (::setpgid(0, 0) != 0) sandbox::box::fail("setpgid(0, 0)", errno);
         sandbox::box::apply_rlimits(cfg);
         sandbox::box::drop_privileges(cfg);
 
@@ -367,7 +362,7 @@ void factory_reply(int sock, pid_t pid, int err, const char* step, int pidfd) {
     sandbox::proto::FactoryReply r{};
     r.pid = pid;
     r.err = err;
-    std::snprintf(r.step, sizeof r.step, "%s", step);
+    copy_text(r.step, step);
     // A failed send means the host is gone; the next recv sees EOF.
     [[maybe_unused]] ssize_t n = sandbox::fdpass::send(sock, &r, sizeof r, &pidfd, pidfd >= 0 ? 1 : 0);
 }
@@ -420,16 +415,40 @@ void map_text() {
 
 // One spawn request: fork a new init into a fresh PID namespace. The
 // request's descriptors are closed here, in the factory, afterwards.
-void spawn_box(int sock, int own_pidns, const sandbox::proto::FactoryRequest& rq, const std::vector<int>& fds) {
-    if (fds.size() != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
+// The factory's session: its scheduling autogroup (where the kernel has
+// them on), which every box of the factory shares, and its nice value.
+struct Session {
+    int autogroup_fd = -1;  // /proc/self/autogroup, or -1 without autogroups
+    int nice = 0;           // the autogroup's
+};
+
+void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::FactoryRequest& rq, const int* fds,
+               std::size_t nfds) {
+    if (nfds != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
     if (rq.nice < 0 || rq.nice > 19) return factory_reply(sock, -1, EINVAL, "nice out of 0..19", -1);
+    // An autogroup is weighted at nice 0 whatever its processes' own nice:
+    // give it the boxes', or the boxes would compete with the whole service
+    // as an equal however low the service set their priority.
+    if (session.autogroup_fd >= 0 && rq.nice != session.nice) {
+        // Decimal without a leading zero: the kernel reads "08" as octal.
+        char text[2];
+        std::size_t len = 0;
+        if (rq.nice >= 10) text[len++] = '1';
+        text[len++] = static_cast<char>('0' + rq.nice % 10);
+        if (::write(session.autogroup_fd, text, len) != static_cast<ssize_t>(len))
+            return factory_reply(sock, -1, errno, "write(/proc/self/autogroup)", -1);
+        session.nice = rq.nice;
+    }
     // unshare(CLONE_NEWPID) works once per PID namespace for children:
     // return to our own first, then ask for a new one for the next child.
     if (::setns(own_pidns, CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "setns(own PID namespace)", -1);
     if (::unshare(CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "unshare(CLONE_NEWPID)", -1);
-    const pid_t pid = ::fork();
+    // _Fork: without fork()'s atfork handlers, which lock and unlock
+    // malloc's and stdio's state around the fork (we are single-threaded)
+    // and so copy-on-write a few more pages in both processes per box.
+    const pid_t pid = ::_Fork();
     if (pid < 0) return factory_reply(sock, -1, errno, "fork()", -1);
-    if (pid == 0) become_init(fds.data(), rq);
+    if (pid == 0) become_init(fds, rq);
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         const int err = errno;
@@ -462,20 +481,30 @@ void reap_box(pid_t pid) {
     ::fcntl(sock, F_SETFD, FD_CLOEXEC);
     const int own_pidns = ::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
     if (own_pidns < 0) ::_exit(1);
+    // A failure to set up is every spawn's answer (the host reports it as
+    // an internal error), so that it is seen, not just a factory that went
+    // away.
+    std::string setup_error;
+    int setup_errno = 0;
+    auto failed = [&](std::string step, int err) {
+        setup_error = std::move(step);
+        setup_errno = err;
+    };
+    // A session of our own, with no controlling terminal: every box lives
+    // in it. (A new session per box would cost a scheduling autogroup made
+    // and torn down per box.) The autogroup file is opened now: the
+    // template root has no /proc of its own.
+    Session session;
+    if (::setsid() < 0) failed("setsid()", errno);
+    session.autogroup_fd = ::open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+    if (session.autogroup_fd < 0 && errno != ENOENT && setup_errno == 0) failed("open(/proc/self/autogroup)", errno);
     // The template every box starts from; once built, it is our root too.
-    // A failure is every spawn's answer (the host reports it as an internal
-    // error), so that it is seen, not just a factory that went away.
-    std::string template_error;
-    int template_errno = 0;
-    if (argc < 3) {
-        template_error = "judge-sandbox-init --factory ROOT [BIND...]: no ROOT";
-        template_errno = EINVAL;
-    } else {
+    if (setup_errno == 0 && argc < 3) failed("judge-sandbox-init --factory ROOT [BIND...]: no ROOT", EINVAL);
+    if (setup_errno == 0) {
         try {
             sandbox::box::build_template(argv[2], std::vector<std::string>(argv + 3, argv + argc));
         } catch (const StepError& e) {
-            template_error = "template file system: " + e.step;
-            template_errno = e.err;
+            failed("template file system: " + e.step, e.err);
         }
     }
     // The factory never execs, so an empty bounding set costs it nothing;
@@ -487,20 +516,21 @@ void reap_box(pid_t pid) {
     }
     for (;;) {
         sandbox::proto::FactoryRequest rq{};
-        std::vector<int> fds;
-        const ssize_t n = sandbox::fdpass::recv(sock, &rq, sizeof rq, fds);
+        int fds[sandbox::fdpass::kMaxFds];
+        std::size_t nfds = 0;
+        const ssize_t n = sandbox::fdpass::recv(sock, &rq, sizeof rq, fds, nfds);
         if (n == 0) ::_exit(0);  // the host is gone; PDEATHSIG ends the boxes
         if (n < 0 && errno != EMSGSIZE) ::_exit(1);
         if (n == static_cast<ssize_t>(sizeof rq) && rq.magic == sandbox::proto::kMagic) {
-            if (rq.op == sandbox::proto::FactoryOp::spawn && template_errno != 0)
-                factory_reply(sock, -1, template_errno, template_error.c_str(), -1);
-            else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, rq, fds);
+            if (rq.op == sandbox::proto::FactoryOp::spawn && setup_errno != 0)
+                factory_reply(sock, -1, setup_errno, setup_error.c_str(), -1);
+            else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, session, rq, fds, nfds);
             else if (rq.op == sandbox::proto::FactoryOp::reap) reap_box(rq.pid);
             else factory_reply(sock, -1, EPROTO, "unknown factory request", -1);
         } else {
             factory_reply(sock, -1, EPROTO, "malformed factory request", -1);
         }
-        for (int fd : fds) ::close(fd);
+        for (std::size_t i = 0; i < nfds; ++i) ::close(fds[i]);
     }
 }
 

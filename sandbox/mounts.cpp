@@ -24,8 +24,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -153,7 +156,11 @@ void mount_tmpfs(const std::string& path, std::uint64_t bytes, unsigned long fla
     // into a page not mapped in yet; page faults are costly in a VM. From
     // the start of a page of its own, the copy stays within that page.
     alignas(4096) static char opts[4096];
-    std::snprintf(opts, sizeof opts, "size=%llu,mode=1777", static_cast<unsigned long long>(bytes));
+    // Not snprintf either: its work buffer reaches a stack page further down.
+    static constexpr char kSize[] = "size=", kMode[] = ",mode=1777";
+    char* p = std::copy(kSize, kSize + sizeof kSize - 1, opts);
+    p = std::to_chars(p, opts + sizeof opts - sizeof kMode, bytes).ptr;
+    std::memcpy(p, kMode, sizeof kMode);
     do_mount("box-tmp", path, "tmpfs", flags, opts);
 }
 

@@ -1,9 +1,13 @@
 // Attacks: privilege. Usage: identity HOST_HOSTNAME. Checks who the program
 // runs as: a box uid (200000 + slot) for real, effective and saved ids, no
 // supplementary groups, no capabilities in any set, no_new_privs, a seccomp
-// filter in force, and a hostname that is not the host's.
+// filter in force, a hostname that is not the host's, and no terminal: a
+// process group of its own, no controlling terminal, not a session leader
+// (so it cannot acquire one), /dev/tty not there.
 // The box must answer: ok (exit 0); otherwise each finding is on stderr.
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,5 +69,21 @@ int main(int argc, char** argv) {
     char host[256] = {0};
     if (gethostname(host, sizeof host - 1) != 0) finding("hostname", "gethostname failed");
     else if (strcmp(host, argv[1]) == 0) finding("hostname", "is the host's");
+
+    // Field 7 of /proc/self/stat is the controlling terminal (0: none).
+    int pgrp = 0, session = 0, tty = -1;
+    f = fopen("/proc/self/stat", "r");
+    if (!f || fscanf(f, "%*d (%*[^)]) %*c %*d %d %d %d", &pgrp, &session, &tty) != 3) {
+        finding("/proc/self/stat", "unreadable");
+    } else {
+        snprintf(buf, sizeof buf, "pid %d pgrp %d session %d tty %d", (int)getpid(), pgrp, session, tty);
+        if (pgrp != getpid() || getpgrp() != getpid()) finding("process group", buf);
+        if (tty != 0) finding("controlling terminal", buf);
+        if (session == getpid() || getsid(0) == getpid()) finding("session leader", buf);
+    }
+    if (f) fclose(f);
+    int t = open("/dev/tty", O_RDWR | O_NOCTTY);
+    if (t >= 0) finding("/dev/tty", "opens");
+    else if (errno != ENOENT && errno != ENXIO) finding("/dev/tty", strerror(errno));
     return bad ? 1 : 0;
 }

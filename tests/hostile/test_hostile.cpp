@@ -719,7 +719,7 @@ TEST_CASE("binds attach where the template has no mount point and inside /etc; b
     }
 }
 
-TEST_CASE("the program runs as a box uid without groups, capabilities or a host name",
+TEST_CASE("the program runs as a box uid without groups, capabilities, host name or terminal",
           "[root][hostile][isolation]") {
     SKIP_UNLESS_ROOT();
     char name[256] = {};
