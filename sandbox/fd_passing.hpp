@@ -1,7 +1,8 @@
 // Passing descriptors over a Unix socket (SCM_RIGHTS), used on both sides:
-// the host sends the run's stdio and mount trees to init, the program child
-// sends its seccomp listener to init. Header-only: init links nothing of the
-// host library. Both return -1 with errno set on failure.
+// the host sends the run's stdio and mount trees to init, and a spawn
+// request's sockets to the box factory, which answers with the new init's
+// pidfd. Header-only: init links nothing of the host library. Both return
+// -1 with errno set on failure.
 #pragma once
 
 #include <sys/socket.h>

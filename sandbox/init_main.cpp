@@ -64,6 +64,9 @@ bool g_bounding_set_empty = false;
 // Shared with the program child until its exec (CLONE_VM | CLONE_VFORK).
 bool g_oom_shielded = false;
 std::int64_t g_child_cpu_ns = 0;
+// The seccomp listener the child made, in the descriptor table it shares
+// with init until its exec (CLONE_FILES); -1 if it failed before.
+int g_listener = -1;
 
 std::int64_t cpu_ns(clockid_t clock) {
     timespec ts{};
@@ -121,22 +124,6 @@ void install_stdio(const int* fds) {
     }
 }
 
-void send_fd(int sock, int fd) {
-    const char tag = 'L';
-    if (sandbox::fdpass::send(sock, &tag, 1, &fd, 1) != 1) sandbox::box::fail("sendmsg(seccomp listener)", errno);
-}
-
-int recv_fd(int sock) {
-    char tag;
-    std::vector<int> fds;
-    ssize_t n = sandbox::fdpass::recv(sock, &tag, 1, fds);
-    if (n != 1 || fds.size() != 1) {  // the child failed before loading its filter
-        for (int fd : fds) ::close(fd);
-        return -1;
-    }
-    return fds[0];
-}
-
 // execvp with the PATH of the program's own environment, not init's.
 int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
     std::vector<char*> argv, envp;
@@ -172,7 +159,7 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
 }
 
 // The program child. Never returns.
-[[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg, int sock) {
+[[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg) {
     try {
         sigset_t none;
         sigemptyset(&none);
@@ -197,9 +184,8 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
                                   SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
         if (listener < 0) sandbox::box::fail("seccomp(SECCOMP_SET_MODE_FILTER)", errno);
         // From here on the filter is in force: only allowed calls follow.
-        send_fd(sock, static_cast<int>(listener));
-        ::close(static_cast<int>(listener));
-        ::close(sock);
+        // The listener (close-on-exec) stays in init's table, not the program's.
+        g_listener = static_cast<int>(listener);
         std::string tried;
         g_child_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
         int err = exec_program(cfg, tried);
@@ -210,14 +196,8 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
     ::_exit(127);
 }
 
-struct ChildArgs {
-    const sandbox::proto::InitConfig* cfg;
-    int sock;
-};
-
-int program_child_main(void* p) {
-    auto* a = static_cast<ChildArgs*>(p);
-    program_child(*a->cfg, a->sock);
+int program_child_main(void* cfg) {
+    program_child(*static_cast<const sandbox::proto::InitConfig*>(cfg));
 }
 
 [[noreturn]] void finish() {
@@ -238,9 +218,7 @@ void empty_namespace() {
     }
 }
 
-[[noreturn]] void supervise(pid_t child, int sock) {
-    int listener = recv_fd(sock);
-    ::close(sock);
+[[noreturn]] void supervise(pid_t child, int listener) {
 
     sigset_t set;
     sigfillset(&set);
@@ -327,10 +305,6 @@ void empty_namespace() {
         // The box's cgroup becomes the root of its cgroup view.
         if (::unshare(CLONE_NEWCGROUP) != 0) sandbox::box::fail("unshare(CLONE_NEWCGROUP)", errno);
 
-        int sv[2];
-        if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-            sandbox::box::fail("socketpair()", errno);
-
         report(ReportKind::ready, 0);
         char go = 0;
         ssize_t n;
@@ -339,17 +313,17 @@ void empty_namespace() {
         if (n != 1) ::_exit(0);  // the host gave up on this box
         ::close(sandbox::proto::kControlFd);
 
-        // The program child shares init's memory and init waits until its
-        // exec, as with vfork: nothing is copied, and no one else runs in
-        // this address space meanwhile.
+        // The program child shares init's memory and descriptor table, and
+        // init waits until its exec, as with vfork: nothing is copied, no
+        // one else runs meanwhile, and the exec gives the program a table
+        // of its own without init's close-on-exec descriptors.
         const std::int64_t cpu_at_go = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
-        ChildArgs args{&cfg, sv[1]};
         static char stack[256 * 1024];
-        pid_t child = ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-        if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK)", errno);
-        ::close(sv[1]);
+        pid_t child = ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
+                              &cfg);
+        if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK|CLONE_FILES)", errno);
         report(ReportKind::started, 0, {}, cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
-        supervise(child, sv[0]);
+        supervise(child, g_listener);
     } catch (const StepError& e) {
         report(ReportKind::setup_failed, e.err, e.step);
         finish();
