@@ -3,14 +3,20 @@
 //
 // The factory (--factory ROOT BIND...): makes itself a session with no
 // controlling terminal, builds the template file system in a mount
-// namespace of its own, then forks each box's init on request. It
-// is single-threaded, so its forked child may allocate and throw freely.
+// namespace of its own, then clones one box's init at a time on request.
+// The init shares the factory's memory, and the factory waits in clone
+// until that init has exited (CLONE_VM | CLONE_VFORK): one of them runs at
+// a time, so the init may allocate and throw freely (the factory is
+// single-threaded), and frees what it allocated before the program starts.
+// A host runs one factory per box it holds at once.
 //
 // Each init reads as a checklist:
+//   answer the host with its pidfd -> a descriptor table of its own ->
 //   fresh namespaces (a copy of the template's mounts) -> prepare config ->
 //   /proc, /etc, hostname -> "prepared" -> run config + stdio -> /tmp,
 //   /dev/shm, /box and the run's binds -> cgroup namespace -> "ready" to the
-//   host -> wait for "go" -> fork the program child (rlimits, credentials,
+//   host -> wait for "go" -> the program child (sharing init's memory and
+//   descriptors until its exec: process group, rlimits, credentials,
 //   seccomp, exec) -> supervise: reap, forward signals, report a refused
 //   system call or the program's exit, then kill everything left
 //   (double-forked daemons included) and exit, which tears down the PID
@@ -20,6 +26,7 @@
 // exits the kernel kills every other process of the namespace.
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <malloc.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
@@ -48,8 +55,6 @@
 #include "sandbox/fd_passing.hpp"
 #include "sandbox/init_protocol.hpp"
 
-// The linker's bounds of this static binary's text and read-only data.
-extern "C" char __executable_start[], __data_start[];
 
 namespace {
 
@@ -82,12 +87,12 @@ void copy_text(char (&dst)[N], const char* src) {
     std::memcpy(dst, src, std::min(std::strlen(src), N - 1));
 }
 
-void report(ReportKind kind, int a, const std::string& text = {}, std::int64_t b = 0) {
+void report(ReportKind kind, int a, const char* text = "", std::int64_t b = 0) {
     Report r{};
     r.kind = kind;
     r.a = a;
     r.b = b;
-    copy_text(r.text, text.c_str());
+    copy_text(r.text, text);
     // A failed write means the host is gone; PDEATHSIG will end us.
     [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
 }
@@ -124,42 +129,63 @@ void install_stdio(const int* fds) {
     }
 }
 
-// execvp with the PATH of the program's own environment, not init's.
-int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
+// What the program child execs: execvp's search with the PATH of the
+// program's own environment, not init's. Made by init before the clone:
+// the child shares init's memory (the factory's, for many boxes) and
+// whatever it allocated would be lost at its exec.
+struct ExecPlan {
+    bool direct = false;                  // argv[0] has a '/': no search
+    std::vector<std::string> candidates;  // argv[0], or it in each PATH entry
     std::vector<char*> argv, envp;
-    for (const auto& a : cfg.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
+};
+
+void plan_exec(const sandbox::proto::InitConfig& cfg, ExecPlan& plan) {
+    for (const auto& a : cfg.argv) plan.argv.push_back(const_cast<char*>(a.c_str()));
+    plan.argv.push_back(nullptr);
     std::string path = "/usr/local/bin:/usr/bin:/bin";
     for (const auto& e : cfg.env) {
-        envp.push_back(const_cast<char*>(e.c_str()));
+        plan.envp.push_back(const_cast<char*>(e.c_str()));
         if (e.rfind("PATH=", 0) == 0) path = e.substr(5);
     }
-    envp.push_back(nullptr);
+    plan.envp.push_back(nullptr);
     const std::string& prog = cfg.argv[0];
-    tried = prog;
     if (prog.find('/') != std::string::npos) {
-        ::execve(prog.c_str(), argv.data(), envp.data());
-        return errno;
+        plan.direct = true;
+        plan.candidates.push_back(prog);
+        return;
     }
-    int err = ENOENT;
     std::size_t start = 0;
     while (start <= path.size()) {
         std::size_t end = path.find(':', start);
         if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        std::string full = (dir.empty() ? "." : dir) + "/" + prog;
-        ::execve(full.c_str(), argv.data(), envp.data());
-        if (errno != ENOENT && errno != ENOTDIR) {
-            err = errno;
-            tried = full;
-        }
+        const std::string dir = path.substr(start, end - start);
+        plan.candidates.push_back((dir.empty() ? "." : dir) + "/" + prog);
         start = end + 1;
+    }
+}
+
+// Returns the errno that matters (ENOENT unless some candidate failed
+// otherwise) and in `tried` the candidate it is about.
+int exec_program(const ExecPlan& plan, const char*& tried) {
+    tried = plan.argv[0];
+    int err = ENOENT;
+    for (const auto& c : plan.candidates) {
+        ::execve(c.c_str(), plan.argv.data(), plan.envp.data());
+        if (plan.direct || (errno != ENOENT && errno != ENOTDIR)) {
+            err = errno;
+            tried = c.c_str();
+        }
     }
     return err;
 }
 
 // The program child. Never returns.
-[[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg) {
+struct ChildArgs {
+    const sandbox::proto::InitConfig* cfg;
+    const ExecPlan* plan;
+};
+
+[[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg, const ExecPlan& plan) {
     try {
         sigset_t none;
         sigemptyset(&none);
@@ -186,18 +212,19 @@ int exec_program(const sandbox::proto::InitConfig& cfg, std::string& tried) {
         // From here on the filter is in force: only allowed calls follow.
         // The listener (close-on-exec) stays in init's table, not the program's.
         g_listener = static_cast<int>(listener);
-        std::string tried;
+        const char* tried = "";
         g_child_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
-        int err = exec_program(cfg, tried);
+        const int err = exec_program(plan, tried);
         report(ReportKind::exec_failed, err, tried);
     } catch (const StepError& e) {
-        report(ReportKind::setup_failed, e.err, e.step);
+        report(ReportKind::setup_failed, e.err, e.step.c_str());
     }
     ::_exit(127);
 }
 
-int program_child_main(void* cfg) {
-    program_child(*static_cast<const sandbox::proto::InitConfig*>(cfg));
+int program_child_main(void* p) {
+    const auto* a = static_cast<const ChildArgs*>(p);
+    program_child(*a->cfg, *a->plan);
 }
 
 [[noreturn]] void finish() {
@@ -264,6 +291,67 @@ void empty_namespace() {
 }
 
 
+// The box up to the program's start: both configs, the file system, the
+// program child. Returns the child's pid; what it allocated is freed by
+// then (the memory is the factory's, reused by box after box).
+pid_t start_program() {
+    // Phase 1, possibly long before the run: the generic box.
+    sandbox::proto::InitConfig prep;
+    std::vector<int> fds;
+    if (!read_config(prep, fds)) ::_exit(0);
+    if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
+    const int etc = sandbox::box::prepare_root(prep);
+    // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
+    // the box's verdict must not hinge on which process the kernel picks.
+    g_oom_shielded = false;
+    if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
+        g_oom_shielded = ::write(adj, "-1000", 5) == 5;
+        ::close(adj);
+    }
+    if (!g_bounding_set_empty) sandbox::box::drop_bounding_set();
+    if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
+        sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
+    report(ReportKind::prepared, 0);
+
+    // Phase 2: the run. By now the host has put us into the box's cgroup.
+    sandbox::proto::InitConfig cfg;
+    if (!read_config(cfg, fds)) ::_exit(0);  // the host dropped this box
+    if (cfg.argv.empty()) sandbox::box::fail("config: empty argv", EINVAL);
+    // stdin, stdout, stderr, the working folder, then one per bind.
+    if (fds.size() != 4 + cfg.binds.size()) sandbox::box::fail("run config: descriptors missing", EPROTO);
+    install_stdio(fds.data());
+    sandbox::box::finish_root(cfg, fds.data() + 3, etc);
+    for (std::size_t i = 3; i < fds.size(); ++i) ::close(fds[i]);
+    cfg.uid = prep.uid;
+    cfg.gid = prep.gid;
+    // The box's cgroup becomes the root of its cgroup view.
+    if (::unshare(CLONE_NEWCGROUP) != 0) sandbox::box::fail("unshare(CLONE_NEWCGROUP)", errno);
+    ExecPlan plan;
+    plan_exec(cfg, plan);
+
+    report(ReportKind::ready, 0);
+    char go = 0;
+    ssize_t n;
+    do n = ::read(sandbox::proto::kControlFd, &go, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(0);  // the host gave up on this box
+    ::close(sandbox::proto::kControlFd);
+
+    // The program child shares init's memory and descriptor table, and
+    // init waits until its exec, as with vfork: nothing is copied, no one
+    // else runs meanwhile, and the exec gives the program a table of its
+    // own without init's close-on-exec descriptors.
+    const std::int64_t cpu_at_go = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    static char stack[256 * 1024];
+    g_listener = -1;
+    ChildArgs args{&cfg, &plan};
+    const pid_t child =
+        ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
+    if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK|CLONE_FILES)", errno);
+    report(ReportKind::started, 0, "", cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
+    return child;
+}
+
 // The box: everything init does from its first instruction in the box's
 // namespaces. Never returns.
 [[noreturn]] void box_main() {
@@ -273,61 +361,14 @@ void empty_namespace() {
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     ::fcntl(sandbox::proto::kControlFd, F_SETFD, FD_CLOEXEC);
     ::fcntl(sandbox::proto::kReportFd, F_SETFD, FD_CLOEXEC);
+    pid_t child = -1;
     try {
-        // Phase 1, possibly long before the run: the generic box.
-        sandbox::proto::InitConfig prep;
-        std::vector<int> fds;
-        if (!read_config(prep, fds)) ::_exit(0);
-        if (!fds.empty()) sandbox::box::fail("prepare config: unexpected descriptors", EPROTO);
-        const int etc = sandbox::box::prepare_root(prep);
-        // Shield init from the OOM killer where we may (CAP_SYS_RESOURCE):
-        // the box's verdict must not hinge on which process the kernel picks.
-        if (int adj = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC); adj >= 0) {
-            g_oom_shielded = ::write(adj, "-1000", 5) == 5;
-            ::close(adj);
-        }
-        if (!g_bounding_set_empty) sandbox::box::drop_bounding_set();
-        if (::sethostname(prep.hostname.data(), prep.hostname.size()) != 0)
-            sandbox::box::fail("sethostname(" + prep.hostname + ")", errno);
-        report(ReportKind::prepared, 0);
-
-        // Phase 2: the run. By now the host has put us into the box's cgroup.
-        sandbox::proto::InitConfig cfg;
-        if (!read_config(cfg, fds)) ::_exit(0);  // the host dropped this box
-        if (cfg.argv.empty()) sandbox::box::fail("config: empty argv", EINVAL);
-        // stdin, stdout, stderr, the working folder, then one per bind.
-        if (fds.size() != 4 + cfg.binds.size()) sandbox::box::fail("run config: descriptors missing", EPROTO);
-        install_stdio(fds.data());
-        sandbox::box::finish_root(cfg, fds.data() + 3, etc);
-        for (std::size_t i = 3; i < fds.size(); ++i) ::close(fds[i]);
-        cfg.uid = prep.uid;
-        cfg.gid = prep.gid;
-        // The box's cgroup becomes the root of its cgroup view.
-        if (::unshare(CLONE_NEWCGROUP) != 0) sandbox::box::fail("unshare(CLONE_NEWCGROUP)", errno);
-
-        report(ReportKind::ready, 0);
-        char go = 0;
-        ssize_t n;
-        do n = ::read(sandbox::proto::kControlFd, &go, 1);
-        while (n < 0 && errno == EINTR);
-        if (n != 1) ::_exit(0);  // the host gave up on this box
-        ::close(sandbox::proto::kControlFd);
-
-        // The program child shares init's memory and descriptor table, and
-        // init waits until its exec, as with vfork: nothing is copied, no
-        // one else runs meanwhile, and the exec gives the program a table
-        // of its own without init's close-on-exec descriptors.
-        const std::int64_t cpu_at_go = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
-        static char stack[256 * 1024];
-        pid_t child = ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD,
-                              &cfg);
-        if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK|CLONE_FILES)", errno);
-        report(ReportKind::started, 0, {}, cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
-        supervise(child, g_listener);
+        child = start_program();
     } catch (const StepError& e) {
-        report(ReportKind::setup_failed, e.err, e.step);
+        report(ReportKind::setup_failed, e.err, e.step.c_str());
         finish();
     }
+    supervise(child, g_listener);
 }
 
 // ---- The box factory ------------------------------------------------------
@@ -341,24 +382,9 @@ void factory_reply(int sock, pid_t pid, int err, const char* step, int pidfd) {
     [[maybe_unused]] ssize_t n = sandbox::fdpass::send(sock, &r, sizeof r, &pidfd, pidfd >= 0 ? 1 : 0);
 }
 
-// Page faults are what a VM makes costly: on the 2-vCPU VM this was written
-// on, a fault costs about 12 us, against under 1 us a page when the same
-// pages are asked for in one madvise(MADV_POPULATE_*) call. fork copies no
-// page table entries of the binary's text and read-only data (only of pages
-// written), so a freshly forked init would fault a dozen times on code the
-// factory already has in memory, 64 KiB at a time. It maps it all at once
-// instead. (The same for the pages the factory has written, copy-on-write,
-// measured no faster: those stay faults.)
-void map_text() {
-    const auto lo = reinterpret_cast<std::uintptr_t>(__executable_start) & ~std::uintptr_t{4095};
-    const auto hi = reinterpret_cast<std::uintptr_t>(__data_start) & ~std::uintptr_t{4095};
-    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_READ);  // a hint: failing costs faults
-}
-
-// In the forked child: become the box's init. fds: the box's control socket
-// and report pipe. Never returns.
+// In the cloned child: become the box's init. fds: the box's control
+// socket and report pipe. Never returns.
 [[noreturn]] void become_init(const int* fds, const sandbox::proto::FactoryRequest& rq) {
-    map_text();
     // fds 3 and 4 as the protocol has them, without clobbering a source
     // that already sits on a target number; nothing else of the factory's.
     int tmp[2];
@@ -381,20 +407,52 @@ void map_text() {
         if (rq.new_netns) flags |= CLONE_NEWNET;
         if (::unshare(flags) != 0) sandbox::box::fail("unshare(CLONE_NEWNS|CLONE_NEWIPC|CLONE_NEWUTS|CLONE_NEWNET)", errno);
     } catch (const StepError& e) {
-        report(ReportKind::setup_failed, e.err, e.step);
+        report(ReportKind::setup_failed, e.err, e.step.c_str());
         ::_exit(127);
     }
     box_main();
 }
 
-// One spawn request: fork a new init into a fresh PID namespace. The
-// request's descriptors are closed here, in the factory, afterwards.
 // The factory's session: its scheduling autogroup (where the kernel has
 // them on), which every box of the factory shares, and its nice value.
 struct Session {
     int autogroup_fd = -1;  // /proc/self/autogroup, or -1 without autogroups
     int nice = 0;           // the autogroup's
 };
+
+// One spawn, as the factory hands it to the init it clones (shared memory:
+// the factory waits in clone until that init has exited).
+struct Spawn {
+    int sock;               // the factory's socket to the host
+    const int* fds;         // the box's control socket and report pipe
+    sandbox::proto::FactoryRequest rq;
+    int pidfd;              // CLONE_PIDFD puts the init's pidfd here
+    bool replying;          // the init is answering the host
+    bool replied;           // it has
+};
+Spawn g_spawn;
+
+// The inits' stack, one init at a time. Its lowest page is a guard: an
+// overflow faults rather than run into the factory's other data. Returns
+// its top, or nullptr when the guard cannot be set.
+char* init_stack() {
+    constexpr std::size_t kPage = 4096;
+    alignas(kPage) static char area[kPage + 1024 * 1024];
+    static const bool guarded = ::mprotect(area, kPage, PROT_NONE) == 0;
+    return guarded ? area + sizeof area : nullptr;
+}
+
+int init_entry(void*) {
+    // Still in the factory's descriptor table: answer the host with our
+    // pidfd, then take a table of our own (the factory's keeps the box's
+    // two descriptors until we exit; it closes them then).
+    g_spawn.replying = true;
+    factory_reply(g_spawn.sock, 0, 0, "", g_spawn.pidfd);
+    g_spawn.replied = true;
+    ::close(g_spawn.pidfd);
+    if (::unshare(CLONE_FILES) != 0) ::_exit(127);  // the host sees init's exit without a report
+    become_init(g_spawn.fds, g_spawn.rq);
+}
 
 void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::FactoryRequest& rq, const int* fds,
                std::size_t nfds) {
@@ -417,24 +475,33 @@ void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::
     // return to our own first, then ask for a new one for the next child.
     if (::setns(own_pidns, CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "setns(own PID namespace)", -1);
     if (::unshare(CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "unshare(CLONE_NEWPID)", -1);
-    // _Fork: without fork()'s atfork handlers, which lock and unlock
-    // malloc's and stdio's state around the fork (we are single-threaded)
-    // and so copy-on-write a few more pages in both processes per box.
-    const pid_t pid = ::_Fork();
-    if (pid < 0) return factory_reply(sock, -1, errno, "fork()", -1);
-    if (pid == 0) become_init(fds, rq);
-    int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {
-        const int err = errno;
-        ::kill(pid, SIGKILL);
+    // The init shares our memory (CLONE_VM) and we wait in clone until it
+    // has exited (CLONE_VFORK): no copy of the factory per box, no page
+    // faults on it, no address space to tear down at the box's end. It
+    // answers the host itself, with the pidfd that CLONE_PIDFD puts in the
+    // descriptor table it shares with us at first (CLONE_FILES).
+    char* const stack = init_stack();
+    if (!stack) return factory_reply(sock, -1, ENOMEM, "mprotect(init stack guard)", -1);
+    g_spawn = Spawn{sock, fds, rq, -1, false, false};
+    const pid_t pid = ::clone(init_entry, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | SIGCHLD, nullptr,
+                              &g_spawn.pidfd);
+    if (pid < 0) return factory_reply(sock, -1, errno, "clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)", -1);
+    // Here again once that init has exited. It waits, a zombie, for the
+    // host's reap request, unless it died (killed) before it had answered.
+    if (!g_spawn.replied) {
+        if (g_spawn.pidfd >= 0) ::close(g_spawn.pidfd);
         int st;
         while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
-        return factory_reply(sock, -1, err, "pidfd_open()", -1);
+        // Killed while answering, the answer may or may not be on its way:
+        // a second one could be taken for the next request's. The host
+        // sees EOF instead and starts another factory.
+        if (g_spawn.replying) ::_exit(1);
+        factory_reply(sock, -1, ECHILD, "box init died before it started", -1);
     }
-    factory_reply(sock, pid, 0, "", pidfd);
-    ::close(pidfd);
 }
+
+constexpr std::size_t kHeapBound = 64u << 20;
 
 // An init the host has seen exit: reap it (never one that is not ours, and
 // never block on one still running: kill it first).
@@ -444,10 +511,15 @@ void reap_box(pid_t pid) {
     pid_t r;
     do r = ::waitpid(pid, &st, WNOHANG);
     while (r < 0 && errno == EINTR);
-    if (r != 0) return;  // reaped now, or not our child
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    if (r == 0) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
     }
+    // What inits leave in our heap (on paths that end a box before its
+    // program starts, or a failed exec) adds up over many boxes: past a
+    // bound, this factory ends, and the host starts a fresh one.
+    if (::mallinfo2().uordblks > kHeapBound) ::_exit(0);
 }
 
 [[noreturn]] void factory_main(int argc, char** argv) {

@@ -15,11 +15,12 @@
 // fd 4 is a pipe, init -> host: fixed-size Report records (each smaller than
 // PIPE_BUF, so writes from init and the program child never interleave).
 //
-// Inits are not exec'd one by one: each host process starts one box factory
-// (judge-sandbox-init --factory, fd 3 a SOCK_SEQPACKET socket to the host),
-// and the factory forks every box's init. A fork of that small, already
-// started process costs a fraction of an exec (no loader, no libc start-up,
-// whose CPU feature probes trap to the hypervisor on a VM). Its arguments
+// Inits are neither exec'd nor forked one by one: a host process starts a
+// box factory per box it holds at once (judge-sandbox-init --factory, fd 3
+// a SOCK_SEQPACKET socket to the host), and the factory clones one init at
+// a time sharing its memory, waiting until that init has exited
+// (CLONE_VM | CLONE_VFORK): no exec (no loader, no libc start-up, whose CPU
+// feature probes trap to the hypervisor on a VM), no copy. Its arguments
 // after --factory: the empty host folder that becomes the root of the
 // template file system every box starts from, then the host paths to bind
 // read-only into it (each skipped where the host lacks it). The factory
@@ -27,8 +28,11 @@
 // first request; should that fail, it answers every spawn with the error.
 // Requests are FactoryRequest datagrams:
 //   spawn: carries the box's control socket and report pipe (SCM_RIGHTS);
-//          the factory forks init into fresh namespaces and answers with a
-//          FactoryReply and, on success, a pidfd of the new init.
+//          the factory clones init into a fresh PID namespace; the answer,
+//          a FactoryReply, is the factory's on failure and the new init's
+//          own on success, with its pidfd (its pid is in the pidfd's
+//          fdinfo). A factory whose init was killed while answering ends
+//          (EOF) rather than answer twice.
 //   reap:  the host has seen init exit (through its pidfd); the factory
 //          reaps it. Until then init stays unreaped, so its pid cannot be
 //          reused while the host may still write it into a cgroup.

@@ -113,7 +113,7 @@ Outcome watch_box(const Watch& w) {
         return end_box(Outcome{Ending::init_lost, 0, ETIMEDOUT, "box init did not report ready"});
     if (r.kind != proto::ReportKind::ready) return end_box(from_report(r));
 
-    // The clock starts here; set-up CPU (fork of init, mounts) is excluded.
+    // The clock starts here; set-up CPU (init's clone, mounts) is excluded.
     const std::uint64_t cpu_base = w.cg->cpu_usage_ns();
     const std::uint64_t t0 = now_ns();
     if (::write(w.go_fd, "g", 1) != 1)

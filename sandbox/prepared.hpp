@@ -2,11 +2,11 @@
 //
 // Most of a box's cost is the same for every run: cloning into fresh PID,
 // mount, IPC, UTS and network namespaces (the network namespace alone is
-// about a millisecond of kernel time), the fork of init (spawn.hpp), the tmpfs root with its
-// read-only binds, /proc and /dev. A background thread does that on an idle
+// about half a millisecond of kernel time here), the clone of init
+// (spawn.hpp), its /proc and /etc. A background thread does that on an idle
 // core and keeps a few such boxes waiting; a run takes one, sends its run
-// config and stdio, and the box finishes itself (tmp, working folder,
-// pivot_root). Every box is still used once: nothing of a finished run is
+// config and stdio, and the box finishes itself (/tmp, working folder,
+// binds). Every box is still used once: nothing of a finished run is
 // ever reused.
 //
 // Thread-safety: take() and set_pool_size() are safe from many threads.

@@ -85,6 +85,20 @@ int factory_child(void* p) {
     factory_child_fail(err_pipe, err);
 }
 
+// The pid a pidfd refers to, in our PID namespace (its fdinfo's "Pid:"
+// line); -1 once it has been reaped, 0 if not visible to us.
+pid_t pid_of(int pidfd) {
+    const auto text = io::read_file("/proc/self/fdinfo/" + std::to_string(pidfd));
+    if (!text) io::throw_errno("read(/proc/self/fdinfo of a pidfd)", ENOENT);
+    const std::size_t at = text->find("\nPid:");
+    if (at == std::string::npos) io::throw_errno("/proc/self/fdinfo of a pidfd: no Pid line", EPROTO);
+    return static_cast<pid_t>(std::strtol(text->c_str() + at + 5, nullptr, 10));
+}
+
+}  // namespace
+
+// One factory process: one box at a time (it waits in clone while its
+// init lives), so a host holds as many as it has boxes at once.
 class Factory {
 public:
     Init spawn(const Args& args) {
@@ -108,18 +122,29 @@ public:
                 if (attempt == 0) continue;
                 io::throw_errno("box factory: request", err);
             }
-            if (reply.pid <= 0) {
+            if (reply.err != 0 || got.size() != 1) {
                 for (int fd : got) ::close(fd);
                 reply.step[sizeof reply.step - 1] = '\0';
-                io::throw_errno(std::string("box factory: ") + reply.step, reply.err ? reply.err : EPROTO);
+                if (reply.err == 0) {
+                    // An init that answered without a pidfd: a broken factory.
+                    stop();
+                    io::throw_errno("box factory: reply without a pidfd", EPROTO);
+                }
+                io::throw_errno(std::string("box factory: ") + reply.step, reply.err);
             }
-            if (got.size() != 1) {
-                for (int fd : got) ::close(fd);
-                // A live init without a pidfd: the factory kills it on reap.
-                send_reap(reply.pid);
-                io::throw_errno("box factory: reply without a pidfd", EPROTO);
+            // The init answered itself; its pid comes from its pidfd. It
+            // cannot have been reaped yet: the factory reaps it only when
+            // asked (and were the factory killed, the pidfd would say so).
+            Fd pidfd(got[0]);
+            pid_t pid = -1;
+            try {
+                pid = pid_of(pidfd.get());
+            } catch (...) {
+                ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+                throw;
             }
-            return Init(reply.pid, Fd(got[0]), generation_);
+            if (pid <= 0) io::throw_errno("box factory: the new init is gone", ESRCH);
+            return Init(pid, std::move(pidfd), this, generation_);
         }
     }
 
@@ -197,15 +222,57 @@ private:
     std::uint64_t generation_ = 0;
 };
 
-Factory& factory() {
-    static auto* f = new Factory();  // never destroyed: boxes may outlive main
+namespace {
+
+// The factories: each either idle or holding one box's init. Never
+// destroyed (boxes may outlive main), nor shrunk: a host needs as many as
+// it ever held boxes at once.
+class Factories {
+public:
+    Init spawn(const Args& args) {
+        Factory* f = take();
+        try {
+            return f->spawn(args);
+        } catch (...) {
+            give_back(f);
+            throw;
+        }
+    }
+
+    void give_back(Factory* f) {
+        std::lock_guard lk(mu_);
+        idle_.push_back(f);
+    }
+
+private:
+    Factory* take() {
+        std::lock_guard lk(mu_);
+        if (idle_.empty()) {
+            all_.push_back(std::make_unique<Factory>());
+            return all_.back().get();
+        }
+        Factory* f = idle_.back();
+        idle_.pop_back();
+        return f;
+    }
+
+    std::mutex mu_;  // guards all_ and idle_
+    std::vector<std::unique_ptr<Factory>> all_;
+    std::vector<Factory*> idle_;
+};
+
+Factories& factories() {
+    static auto* f = new Factories();
     return *f;
 }
 
 }  // namespace
 
 Init::Init(Init&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)), factory_(o.factory_) {}
+    : pid_(std::exchange(o.pid_, -1)),
+      pidfd_(std::move(o.pidfd_)),
+      factory_(std::exchange(o.factory_, nullptr)),
+      generation_(o.generation_) {}
 
 Init& Init::operator=(Init&& o) noexcept {
     if (this != &o) {
@@ -213,7 +280,8 @@ Init& Init::operator=(Init&& o) noexcept {
         reap();
         pid_ = std::exchange(o.pid_, -1);
         pidfd_ = std::move(o.pidfd_);
-        factory_ = o.factory_;
+        factory_ = std::exchange(o.factory_, nullptr);
+        generation_ = o.generation_;
     }
     return *this;
 }
@@ -244,13 +312,16 @@ void Init::reap() {
     while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
     }
     try {
-        factory().reap(pid_, factory_);
+        factory_->reap(pid_, generation_);
     } catch (...) {  // a lock failure: the zombie waits for the factory's end
     }
+    // Its init gone, the factory is free for the next box.
+    factories().give_back(factory_);
+    factory_ = nullptr;
     pid_ = -1;
     pidfd_.reset();
 }
 
-Init start_init(const Args& args) { return factory().spawn(args); }
+Init start_init(const Args& args) { return factories().spawn(args); }
 
 }  // namespace sandbox::spawn

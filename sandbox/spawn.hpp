@@ -1,18 +1,24 @@
-// Starting a box's init. Each host process runs one box factory: a
-// judge-sandbox-init started with --factory (clone + execveat, once), which
-// forks every box's init into fresh PID, mount, IPC, UTS and (unless the box
-// shares the host's network) network namespaces. A fork of that small,
-// already started process costs a fraction of an exec of a fresh one. (The
-// host puts init into the box's cgroup later, before the program exists.)
+// Starting a box's init. A host process runs a box factory per box it
+// holds at once: a judge-sandbox-init started with --factory (clone +
+// execveat, once per factory), idle between boxes. For a box the factory
+// clones its init into a fresh PID namespace, sharing the factory's memory
+// (CLONE_VM), and waits in clone until that init has exited (CLONE_VFORK);
+// the init makes its other namespaces itself: mount, IPC, UTS and (unless
+// the box shares the host's network) network. Nothing of the factory is
+// copied per box and no address space is made or torn down for init: on a
+// VM that is most of what a fork and an exit cost. The init answers the
+// host with its pidfd (CLONE_PIDFD). (The host puts init into the box's
+// cgroup later, before the program exists.)
 //
 // The factory is the init's parent and reaps it only when the host says so,
 // after the host has seen it exit: until then the pid cannot be reused, so
-// writing it into a cgroup can never move a stranger. If the factory dies,
-// its inits die with it (PR_SET_PDEATHSIG) and the next start makes a new
-// one; when the host process ends, the factory sees EOF and exits.
+// writing it into a cgroup can never move a stranger; the factory is then
+// free for the next box. If a factory dies, its init dies with it
+// (PR_SET_PDEATHSIG) and its next box restarts it; when the host process
+// ends, the factories see EOF and exit.
 //
 // Thread-safety: start_init and every Init member may be called from many
-// threads (one request at a time goes to the factory).
+// threads (one request at a time goes to a factory).
 #pragma once
 
 #include <sys/types.h>
@@ -34,13 +40,16 @@ struct Args {
     int nice = 0;           // init's (and so the program's) nice value
 };
 
+class Factory;
+
 // A box's init as the host holds it.
 class Init {
 public:
     Init() = default;
-    // What start_init returns: a live init, its pidfd, the factory's
-    // generation.
-    Init(pid_t pid, Fd pidfd, std::uint64_t factory) : pid_(pid), pidfd_(std::move(pidfd)), factory_(factory) {}
+    // What start_init returns: a live init, its pidfd, its factory and
+    // that factory's generation (it is restarted after a death).
+    Init(pid_t pid, Fd pidfd, Factory* factory, std::uint64_t generation)
+        : pid_(pid), pidfd_(std::move(pidfd)), factory_(factory), generation_(generation) {}
     Init(Init&& o) noexcept;
     Init& operator=(Init&& o) noexcept;
     Init(const Init&) = delete;
@@ -61,7 +70,8 @@ public:
 private:
     pid_t pid_ = -1;
     Fd pidfd_;
-    std::uint64_t factory_ = 0;  // generation of the factory that made it
+    Factory* factory_ = nullptr;  // the factory that made it, busy until reap()
+    std::uint64_t generation_ = 0;
 };
 
 // Throws std::system_error (naming the step) when the factory cannot be

@@ -1078,7 +1078,8 @@ TEST_CASE("prepared boxes of a killed process are swept by the next one", "[root
 }
 
 // ---------------------------------------------------------------------------
-// The box factory: one per process, parent of every box's init.
+// The box factories: one per box a process holds at once, each the parent
+// of its box's init (one at a time).
 
 namespace {
 struct ProcInfo {
@@ -1111,21 +1112,23 @@ std::vector<ProcInfo> children_of(pid_t parent) {
     return out;
 }
 
-pid_t find_factory() {
+std::vector<pid_t> find_factories() {
+    std::vector<pid_t> out;
     for (const ProcInfo& p : children_of(::getpid()))
-        if (p.cmdline.find("--factory") != std::string::npos) return p.pid;
-    return -1;
+        if (p.cmdline.find("--factory") != std::string::npos) out.push_back(p.pid);
+    return out;
 }
 
-// Kills this process's box factory and waits (up to 2 s) until its inits,
-// the prepared ones included, have died with it (PDEATHSIG). Returns the
-// factory's pid, or -1 when there was none to kill.
-pid_t kill_factory() {
-    const pid_t factory = find_factory();
-    if (factory <= 0 || ::kill(factory, SIGKILL) != 0) return -1;
-    for (int attempt = 0; attempt < 100 && !children_of(factory).empty(); ++attempt)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    return factory;
+// Kills every box factory of this process and waits (up to 2 s each) until
+// their inits, the prepared ones included, have died with them
+// (PDEATHSIG). Returns the factories' pids, none when there was none.
+std::vector<pid_t> kill_factories() {
+    const std::vector<pid_t> factories = find_factories();
+    for (pid_t f : factories) REQUIRE(::kill(f, SIGKILL) == 0);
+    for (pid_t f : factories)
+        for (int attempt = 0; attempt < 100 && !children_of(f).empty(); ++attempt)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return factories;
 }
 
 sandbox::RunResult run_true() {
@@ -1144,19 +1147,29 @@ TEST_CASE("the box factory reaps every init the host is done with", "[root][host
         REQUIRE(r.status == Status::ok);
     }
     sandbox::prepared::settle();  // the host is done with every box it ran
-    const pid_t factory = find_factory();
-    REQUIRE(factory > 0);
+    const std::vector<pid_t> factories = find_factories();
+    REQUIRE(!factories.empty());
     // What is left are the prepared boxes waiting for a run (the pool keeps
-    // 2): live, never a zombie of a finished box.
+    // 2): live, never a zombie of a finished box; and a factory holds one
+    // init at most.
+    auto inits = [&] {
+        std::vector<ProcInfo> all;
+        for (pid_t f : factories) {
+            const std::vector<ProcInfo> kids = children_of(f);
+            CHECK(kids.size() <= 1);
+            all.insert(all.end(), kids.begin(), kids.end());
+        }
+        return all;
+    };
     std::vector<ProcInfo> kids;
     for (int attempt = 0; attempt < 50; ++attempt) {
-        kids = children_of(factory);
+        kids = inits();
         if (std::none_of(kids.begin(), kids.end(), [](const ProcInfo& p) { return p.state == 'Z'; })) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     std::string listing;
     for (const ProcInfo& p : kids) listing += std::to_string(p.pid) + " " + p.state + " " + p.cmdline + "\n";
-    INFO("children of the factory:\n" << listing);
+    INFO("inits of the factories:\n" << listing);
     CHECK(std::none_of(kids.begin(), kids.end(), [](const ProcInfo& p) { return p.state == 'Z'; }));
     CHECK(kids.size() <= 2);
     host.check();
@@ -1167,16 +1180,16 @@ TEST_CASE("a killed box factory is replaced; boxes it had prepared are never han
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     REQUIRE(run_true().status == Status::ok);
-    const pid_t factory = kill_factory();
-    REQUIRE(factory > 0);
+    const std::vector<pid_t> killed = kill_factories();
+    REQUIRE(!killed.empty());
     for (int i = 0; i < 4; ++i) {
         const sandbox::RunResult r = run_true();
         INFO("run " << i << " after the kill: " << describe(r));
         CHECK(r.status == Status::ok);
     }
-    const pid_t next = find_factory();
-    CHECK(next > 0);
-    CHECK(next != factory);
+    const std::vector<pid_t> next = find_factories();
+    CHECK(!next.empty());
+    for (pid_t f : next) CHECK(std::find(killed.begin(), killed.end(), f) == killed.end());
     host.check();
 }
 
@@ -1184,7 +1197,7 @@ TEST_CASE("a box factory starts whichever descriptor numbers its inputs have", "
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     REQUIRE(run_true().status == Status::ok);
-    REQUIRE(kill_factory() > 0);
+    REQUIRE(!kill_factories().empty());
     // The next factory starts from an init binary on fd 3, a number the
     // factory's own socket must take: a process whose first open() after
     // its standard streams is that binary has it there.
