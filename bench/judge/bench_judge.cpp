@@ -82,6 +82,17 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
+// A temporary folder, removed when this goes out of scope.
+struct RemoveAtEnd {
+    std::string path;
+    ~RemoveAtEnd() {
+        try {
+            sandbox::remove_tree(path);
+        } catch (...) {  // best effort
+        }
+    }
+};
+
 int latency(int reps) {
     std::printf("command: bench_judge --latency --reps %d\n", reps);
     const judge::Catalog catalog = judge::Catalog::load(JUDGE_SOURCE_DIR "/schema/languages.json");
@@ -102,7 +113,12 @@ int latency(int reps) {
         std::string verdicts;
         for (int r = 0; r < reps; ++r) {
             char t[] = "/tmp/bench-latency-XXXXXX";
-            const std::string dir = ::mkdtemp(t);
+            if (!::mkdtemp(t)) {
+                std::perror("bench_judge: mkdtemp");
+                return 2;
+            }
+            const std::string dir = t;
+            const RemoveAtEnd remove_at_end{dir};
             judge::JudgeOptions opts;
             opts.work_dir = dir + "/work";
             opts.cache_dir = dir + "/cache";
@@ -116,7 +132,6 @@ int latency(int reps) {
                 verdicts += ' ';
                 if (res.verdict != judge::Verdict::accepted) ++failures;
             }
-            sandbox::remove_tree(dir);
         }
         std::printf("%-28s %12.1f %12.1f  %s\n", l->name.c_str(), median(cold), median(hit), verdicts.c_str());
         std::fflush(stdout);
@@ -142,8 +157,9 @@ int main(int argc, char** argv) {
     int pool = -1;
     std::string lang = "c";
     std::string work;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         std::string a = argv[i];
+        if (i + 1 == argc) a = "";  // an option without its value
         if (a == "--tests") tests = std::atoi(argv[i + 1]);
         else if (a == "--workers") workers = static_cast<unsigned>(std::atoi(argv[i + 1]));
         else if (a == "--pool") pool = std::atoi(argv[i + 1]);
@@ -164,7 +180,12 @@ int main(int argc, char** argv) {
     std::printf("\n");
 
     char t[] = "/tmp/bench-judge-XXXXXX";
-    const std::string dir = ::mkdtemp(t);
+    if (!::mkdtemp(t)) {
+        std::perror("bench_judge: mkdtemp");
+        return 2;
+    }
+    const std::string dir = t;
+    const RemoveAtEnd remove_at_end{dir};  // however the bench ends (a failed compile included)
     std::vector<judge::TestCase> cases;
     for (int i = 0; i < tests; ++i) {
         const std::string base = dir + "/" + std::to_string(i + 1);
@@ -247,6 +268,5 @@ int main(int argc, char** argv) {
     std::printf("elapsed %.2f s  ->  %.1f tests/s  (target >= 200/s)\n", elapsed, tests / elapsed);
     std::printf("busy CPU of the machine per test: %.2f ms  (200/s on 2 cores needs <= 10 ms)\n", cpu_ms_per_test);
     std::printf("per-test latency in a worker: median %.2f ms, p90 %.2f ms, p99 %.2f ms\n", pct(0.5), pct(0.9), pct(0.99));
-    sandbox::remove_tree(dir);
     return other == 0 ? 0 : 1;
 }
