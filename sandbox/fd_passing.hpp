@@ -44,8 +44,7 @@ inline ssize_t send(int sock, const void* data, std::size_t len, const int* fds,
 
 // One datagram into `buf`; received descriptors (close-on-exec) into
 // `fds[0..n)`, at most kMaxFds of them. A truncated datagram or descriptor
-// list is an error (EMSGSIZE). No allocation: the box factory receives with
-// this between forks, where every page it writes is a copy-on-write fault.
+// list is an error (EMSGSIZE). No allocation (the box factory's loop).
 inline ssize_t recv(int sock, void* buf, std::size_t len, int (&fds)[kMaxFds], std::size_t& n) {
     iovec iov{buf, len};
     alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * kMaxFds)];

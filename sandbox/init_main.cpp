@@ -80,8 +80,7 @@ std::int64_t cpu_ns(clockid_t clock) {
 }
 
 // `src`, cut to fit, into the zeroed `dst`. (Not snprintf: its work
-// buffer reaches a page further down the stack, and in a freshly forked
-// process every page touched is a fault.)
+// buffer reaches further down the stack, a page fault where that is new.)
 template <std::size_t N>
 void copy_text(char (&dst)[N], const char* src) {
     std::memcpy(dst, src, std::min(std::strlen(src), N - 1));

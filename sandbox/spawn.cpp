@@ -135,15 +135,17 @@ public:
             // The init answered itself; its pid comes from its pidfd. It
             // cannot have been reaped yet: the factory reaps it only when
             // asked (and were the factory killed, the pidfd would say so).
+            // Should that fail, the init is killed: the factory waits in
+            // clone until it has exited.
             Fd pidfd(got[0]);
             pid_t pid = -1;
             try {
                 pid = pid_of(pidfd.get());
+                if (pid <= 0) io::throw_errno("box factory: the new init's pid", ESRCH);
             } catch (...) {
                 ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
                 throw;
             }
-            if (pid <= 0) io::throw_errno("box factory: the new init is gone", ESRCH);
             return Init(pid, std::move(pidfd), this, generation_);
         }
     }
