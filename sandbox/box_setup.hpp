@@ -1,6 +1,6 @@
 // What the box factory and each box's init do before the program starts,
 // one concern per function, in the order init_main.cpp calls them. These
-// run in judge-sandbox-init (the factory, or an init it forked), never in
+// run in judge-sandbox-init (the factory, or an init it cloned), never in
 // the host.
 //
 // Errors: each throws StepError naming the call, its argument and errno;

@@ -42,12 +42,11 @@ inline ssize_t send(int sock, const void* data, std::size_t len, const int* fds,
     return r;
 }
 
-// One datagram into `buf`; received descriptors (close-on-exec) into
-// `fds[0..n)`, at most kMaxFds of them. A truncated datagram or descriptor
-// list is an error (EMSGSIZE). No allocation (the box factory's loop).
-inline ssize_t recv(int sock, void* buf, std::size_t len, int (&fds)[kMaxFds], std::size_t& n) {
+// One datagram into `buf`; received descriptors (close-on-exec) into `fds`.
+// A truncated datagram or descriptor list is an error (EMSGSIZE).
+inline ssize_t recv(int sock, void* buf, std::size_t len, std::vector<int>& fds) {
     iovec iov{buf, len};
-    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * kMaxFds)];
+    alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -56,33 +55,19 @@ inline ssize_t recv(int sock, void* buf, std::size_t len, int (&fds)[kMaxFds], s
     ssize_t r;
     do r = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     while (r < 0 && errno == EINTR);
-    n = 0;
+    fds.clear();
     if (r < 0) return r;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
         const std::size_t got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        if (got > kMaxFds - n) {  // cannot happen: ctrl holds kMaxFds at most
-            msg.msg_flags |= MSG_CTRUNC;
-            break;
-        }
-        std::memcpy(fds + n, CMSG_DATA(c), sizeof(int) * got);
-        n += got;
+        const std::size_t at = fds.size();
+        fds.resize(at + got);
+        std::memcpy(fds.data() + at, CMSG_DATA(c), sizeof(int) * got);
     }
     if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
         errno = EMSGSIZE;
         return -1;
     }
-    return r;
-}
-
-// The same into a vector.
-inline ssize_t recv(int sock, void* buf, std::size_t len, std::vector<int>& fds) {
-    int got[kMaxFds];
-    std::size_t n = 0;
-    const ssize_t r = recv(sock, buf, len, got, n);
-    const int err = errno;
-    fds.assign(got, got + n);
-    errno = err;
     return r;
 }
 

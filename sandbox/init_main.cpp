@@ -43,7 +43,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -79,19 +78,12 @@ std::int64_t cpu_ns(clockid_t clock) {
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-// `src`, cut to fit, into the zeroed `dst`. (Not snprintf: its work
-// buffer reaches further down the stack, a page fault where that is new.)
-template <std::size_t N>
-void copy_text(char (&dst)[N], const char* src) {
-    std::memcpy(dst, src, std::min(std::strlen(src), N - 1));
-}
-
 void report(ReportKind kind, int a, const char* text = "", std::int64_t b = 0) {
     Report r{};
     r.kind = kind;
     r.a = a;
     r.b = b;
-    copy_text(r.text, text);
+    std::snprintf(r.text, sizeof r.text, "%s", text);
     // A failed write means the host is gone; PDEATHSIG will end us.
     [[maybe_unused]] ssize_t n = ::write(sandbox::proto::kReportFd, &r, sizeof r);
 }
@@ -376,7 +368,7 @@ void factory_reply(int sock, pid_t pid, int err, const char* step, int pidfd) {
     sandbox::proto::FactoryReply r{};
     r.pid = pid;
     r.err = err;
-    copy_text(r.step, step);
+    std::snprintf(r.step, sizeof r.step, "%s", step);
     // A failed send means the host is gone; the next recv sees EOF.
     [[maybe_unused]] ssize_t n = sandbox::fdpass::send(sock, &r, sizeof r, &pidfd, pidfd >= 0 ? 1 : 0);
 }
@@ -453,9 +445,9 @@ int init_entry(void*) {
     become_init(g_spawn.fds, g_spawn.rq);
 }
 
-void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::FactoryRequest& rq, const int* fds,
-               std::size_t nfds) {
-    if (nfds != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
+void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::FactoryRequest& rq,
+               const std::vector<int>& fds) {
+    if (fds.size() != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
     if (rq.nice < 0 || rq.nice > 19) return factory_reply(sock, -1, EINVAL, "nice out of 0..19", -1);
     // An autogroup is weighted at nice 0 whatever its processes' own nice:
     // give it the boxes', or the boxes would compete with the whole service
@@ -481,7 +473,7 @@ void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::
     // descriptor table it shares with us at first (CLONE_FILES).
     char* const stack = init_stack();
     if (!stack) return factory_reply(sock, -1, ENOMEM, "mprotect(init stack guard)", -1);
-    g_spawn = Spawn{sock, fds, rq, -1, false, false};
+    g_spawn = Spawn{sock, fds.data(), rq, -1, false, false};
     const pid_t pid = ::clone(init_entry, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | SIGCHLD, nullptr,
                               &g_spawn.pidfd);
     if (pid < 0) return factory_reply(sock, -1, errno, "clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)", -1);
@@ -561,21 +553,20 @@ void reap_box(pid_t pid) {
     }
     for (;;) {
         sandbox::proto::FactoryRequest rq{};
-        int fds[sandbox::fdpass::kMaxFds];
-        std::size_t nfds = 0;
-        const ssize_t n = sandbox::fdpass::recv(sock, &rq, sizeof rq, fds, nfds);
+        std::vector<int> fds;
+        const ssize_t n = sandbox::fdpass::recv(sock, &rq, sizeof rq, fds);
         if (n == 0) ::_exit(0);  // the host is gone; PDEATHSIG ends the boxes
         if (n < 0 && errno != EMSGSIZE) ::_exit(1);
         if (n == static_cast<ssize_t>(sizeof rq) && rq.magic == sandbox::proto::kMagic) {
             if (rq.op == sandbox::proto::FactoryOp::spawn && setup_errno != 0)
                 factory_reply(sock, -1, setup_errno, setup_error.c_str(), -1);
-            else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, session, rq, fds, nfds);
+            else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, session, rq, fds);
             else if (rq.op == sandbox::proto::FactoryOp::reap) reap_box(rq.pid);
             else factory_reply(sock, -1, EPROTO, "unknown factory request", -1);
         } else {
             factory_reply(sock, -1, EPROTO, "malformed factory request", -1);
         }
-        for (std::size_t i = 0; i < nfds; ++i) ::close(fds[i]);
+        for (int fd : fds) ::close(fd);
     }
 }
 

@@ -94,10 +94,7 @@ Outcome watch_box(const Watch& w) {
         // After "exited", init has killed and reaped everything else: its
         // own exit (its memory, the namespaces' teardown: a millisecond or
         // more) need not hold up the run's result.
-        if (o.ending == Ending::exited) {
-            o.init_pending = true;
-            return o;
-        }
+        if (o.ending == Ending::exited) return o;
         try {
             w.cg->kill_if_cheap();
         } catch (...) {  // v2 cgroup.kill is belt and braces; reaping is what counts

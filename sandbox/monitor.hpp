@@ -16,7 +16,10 @@
 namespace sandbox::monitor {
 
 enum class Ending {
-    exited,        // the program ended; `wait_status` says how
+    exited,        // the program ended; `wait_status` says how. init had
+                   // killed and reaped every other process of the box; it is
+                   // killed but left unreaped (the caller's to reap, perhaps
+                   // later). After any other ending, init has been reaped.
     violation,     // a refused system call; `value` = its number
     exec_failed,   // `value` = errno, `text` = the path
     setup_failed,  // `value` = errno, `text` = the step
@@ -34,10 +37,6 @@ struct Outcome {
     std::uint64_t cpu_ns = 0;   // the program's CPU time (set-up excluded)
     std::uint64_t wall_ns = 0;  // from "go" to the end
     bool program_started = false;  // "go" was sent: the program may have run
-    // Ending::exited: init had emptied the box before reporting, and is
-    // left to exit (killed, not yet reaped: the caller's to reap, perhaps
-    // later). Otherwise init has been reaped.
-    bool init_pending = false;
 };
 
 struct Watch {
@@ -51,7 +50,8 @@ struct Watch {
 };
 
 // Runs the box to its end and kills whatever is left. When this returns,
-// init has been reaped, and with it every process of the box.
+// no process of the box is left but init, which is killed, and reaped too
+// unless the ending is Ending::exited (see there).
 Outcome watch(const Watch& w);
 
 }  // namespace sandbox::monitor

@@ -24,11 +24,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -151,17 +147,8 @@ void remount_root(bool read_only) {
 }
 
 void mount_tmpfs(const std::string& path, std::uint64_t bytes, unsigned long flags) {
-    // mount(2) copies a whole page from the options' address on, faulting
-    // (twice, at the end of a mapping such as the stack) wherever that runs
-    // into a page not mapped in yet; page faults are costly in a VM. From
-    // the start of a page of its own, the copy stays within that page.
-    alignas(4096) static char opts[4096];
-    // Not snprintf either: its work buffer reaches a stack page further down.
-    static constexpr char kSize[] = "size=", kMode[] = ",mode=1777";
-    char* p = std::copy(kSize, kSize + sizeof kSize - 1, opts);
-    p = std::to_chars(p, opts + sizeof opts - sizeof kMode, bytes).ptr;
-    std::memcpy(p, kMode, sizeof kMode);
-    do_mount("box-tmp", path, "tmpfs", flags, opts);
+    const std::string opts = "size=" + std::to_string(bytes) + ",mode=1777";
+    do_mount("box-tmp", path, "tmpfs", flags, opts.c_str());
 }
 
 }  // namespace

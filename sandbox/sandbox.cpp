@@ -359,7 +359,7 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
                  r.status == Status::internal_error;
     // Nothing of the box runs any more but its init, killed, on its way
     // out: the rest of the teardown happens in the background.
-    if (o.init_pending) prepared::retire(std::move(box));
+    if (o.ending == monitor::Ending::exited) prepared::retire(std::move(box));
     return r;
 }
 
