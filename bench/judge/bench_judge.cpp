@@ -36,7 +36,6 @@
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
 #include "judge/verdict.hpp"
-#include "sandbox/fs_safe.hpp"
 #include "sandbox/prepared.hpp"
 
 namespace {
@@ -82,16 +81,12 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// A temporary folder, removed when this goes out of scope.
-struct RemoveAtEnd {
-    std::string path;
-    ~RemoveAtEnd() {
-        try {
-            sandbox::remove_tree(path);
-        } catch (...) {  // best effort
-        }
-    }
-};
+int usage() {
+    std::fprintf(stderr,
+                 "usage: bench_judge [--tests N] [--workers W] [--pool P] [--lang KEY] [--work DIR]\n"
+                 "       bench_judge --latency [--reps R]\n");
+    return 2;
+}
 
 int latency(int reps) {
     std::printf("command: bench_judge --latency --reps %d\n", reps);
@@ -112,16 +107,10 @@ int latency(int reps) {
         std::vector<double> cold, hit;
         std::string verdicts;
         for (int r = 0; r < reps; ++r) {
-            char t[] = "/tmp/bench-latency-XXXXXX";
-            if (!::mkdtemp(t)) {
-                std::perror("bench_judge: mkdtemp");
-                return 2;
-            }
-            const std::string dir = t;
-            const RemoveAtEnd remove_at_end{dir};
+            const judge::TempDir dir("/tmp", "bench-latency");  // removed however this ends
             judge::JudgeOptions opts;
-            opts.work_dir = dir + "/work";
-            opts.cache_dir = dir + "/cache";
+            opts.work_dir = dir.path() + "/work";
+            opts.cache_dir = dir.path() + "/cache";
             judge::Judge judge(opts);
             for (int round = 0; round < 2; ++round) {
                 const double t0 = now_s();
@@ -146,10 +135,7 @@ int main(int argc, char** argv) {
         int reps = 3;
         if (argc == 4 && std::string(argv[2]) == "--reps") reps = std::atoi(argv[3]);
         else if (argc != 2) reps = 0;
-        if (reps < 1) {
-            std::fprintf(stderr, "usage: bench_judge --latency [--reps R]\n");
-            return 2;
-        }
+        if (reps < 1) return usage();
         return latency(reps);
     }
     int tests = 1000;
@@ -165,12 +151,7 @@ int main(int argc, char** argv) {
         else if (a == "--pool") pool = std::atoi(argv[i + 1]);
         else if (a == "--lang") lang = argv[i + 1];
         else if (a == "--work") work = argv[i + 1];
-        else {
-            std::fprintf(stderr,
-                         "usage: bench_judge [--tests N] [--workers W] [--pool P] [--lang KEY] [--work DIR]\n"
-                         "       bench_judge --latency [--reps R]\n");
-            return 2;
-        }
+        else return usage();
     }
     if (tests < 1 || workers < 1) return 2;
     sandbox::prepared::set_pool_size(pool >= 0 ? static_cast<unsigned>(pool) : workers);
@@ -179,13 +160,8 @@ int main(int argc, char** argv) {
     for (int i = 0; i < argc; ++i) std::printf(" %s", argv[i]);
     std::printf("\n");
 
-    char t[] = "/tmp/bench-judge-XXXXXX";
-    if (!::mkdtemp(t)) {
-        std::perror("bench_judge: mkdtemp");
-        return 2;
-    }
-    const std::string dir = t;
-    const RemoveAtEnd remove_at_end{dir};  // however the bench ends (a failed compile included)
+    const judge::TempDir temp("/tmp", "bench-judge");  // removed however the bench ends
+    const std::string& dir = temp.path();
     std::vector<judge::TestCase> cases;
     for (int i = 0; i < tests; ++i) {
         const std::string base = dir + "/" + std::to_string(i + 1);
