@@ -202,6 +202,11 @@ public:
         }
         cv_.notify_one();
     }
+    // Returns once the thread is not making a box.
+    void wait_idle() {
+        std::unique_lock lk(mu_);
+        idle_cv_.wait(lk, [this] { return !making_; });
+    }
 
 private:
     void fill() {
@@ -209,22 +214,38 @@ private:
             {
                 std::unique_lock lk(mu_);
                 cv_.wait(lk, [this] { return ready_.size() < target_; });
+                making_ = true;
             }
+            std::optional<Box> b;
             try {
-                Box b = Box::make(false);
-                std::lock_guard lk(mu_);
-                if (ready_.size() < target_) ready_.push_back(std::move(b));
+                b.emplace(Box::make(false));
             } catch (const std::exception&) {
                 // take() makes boxes itself and reports the failure there.
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
+            const bool failed = !b;
+            {
+                std::lock_guard lk(mu_);
+                if (b && ready_.size() < target_) {
+                    ready_.push_back(std::move(*b));
+                    b.reset();
+                }
+            }
+            b.reset();  // a surplus box (the target went down meanwhile)
+            {
+                std::lock_guard lk(mu_);
+                making_ = false;
+            }
+            idle_cv_.notify_all();
+            if (failed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
     }
-    std::mutex mu_;  // guards ready_, target_, started_
+    std::mutex mu_;  // guards ready_, target_, started_, making_
     std::condition_variable cv_;
+    std::condition_variable idle_cv_;  // making_ went false
     std::deque<Box> ready_;
     unsigned target_ = 0;
     bool started_ = false;
+    bool making_ = false;  // the thread is making a box
 };
 
 Pool& pool() {
@@ -293,7 +314,10 @@ Retirer& retirer() {
 
 Box take(bool network) { return network ? Box::make(true) : pool().take(); }
 void retire(Box box) { retirer().retire(std::move(box)); }
-void settle() { retirer().settle(); }
+void settle() {
+    pool().wait_idle();
+    retirer().settle();
+}
 
 void set_pool_size(unsigned n) { pool().set_target(n); }
 

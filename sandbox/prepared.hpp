@@ -89,8 +89,10 @@ void set_pool_size(unsigned n);
 // does the teardown itself. Boxes retired are torn down at exit too.
 void retire(Box box);
 
-// Returns once every box retired so far is torn down (a test that checks
-// the host for leftovers calls it first).
+// Returns once every box retired so far is torn down and the pool's thread
+// is not in the middle of making a box (a test that checks the host for
+// leftovers calls it first; with the pool off, no thread of this library
+// opens or closes a descriptor after it returns, until the next run).
 void settle();
 
 }  // namespace sandbox::prepared

@@ -71,6 +71,12 @@ constexpr std::uint64_t MiB = 1ull << 20;
         }                                                                               \
     } while (0)
 
+// How many prepared boxes the suite keeps: JUDGE_TEST_POOL, else 2.
+unsigned test_pool_size() {
+    const char* env = std::getenv("JUDGE_TEST_POOL");
+    return env && *env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 2u;
+}
+
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream s;
@@ -1197,6 +1203,12 @@ TEST_CASE("a box factory starts whichever descriptor numbers its inputs have", "
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     REQUIRE(run_true().status == Status::ok);
+    // While this test moves fd 3 about, no other thread may open or close a
+    // descriptor: the pool's thread stops making boxes, the used ones are
+    // torn down. (Otherwise a descriptor of the pool's, on 3, is replaced
+    // here, or ours closed there: execveat then failed with EACCES.)
+    sandbox::prepared::set_pool_size(0);
+    sandbox::prepared::settle();
     REQUIRE(!kill_factories().empty());
     // The next factory starts from an init binary on fd 3, a number the
     // factory's own socket must take: a process whose first open() after
@@ -1231,6 +1243,7 @@ TEST_CASE("a box factory starts whichever descriptor numbers its inputs have", "
         ::close(3);
     }
     for (int fd : {control[0], control[1], report[0], report[1], null_fd}) ::close(fd);
+    sandbox::prepared::set_pool_size(test_pool_size());
     INFO(error);
     CHECK(error.empty());
     CHECK(run_true().status == Status::ok);
@@ -1242,8 +1255,6 @@ TEST_CASE("boxes run at the nice value set for them, their session's autogroup i
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     // Prepared boxes keep the nice they were made with: start from none.
-    const char* env = std::getenv("JUDGE_TEST_POOL");
-    const unsigned pool = env && *env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 2u;
     sandbox::prepared::set_pool_size(0);
     sandbox::prepared::set_box_nice(7);
     Box box("");
@@ -1253,7 +1264,7 @@ TEST_CASE("boxes run at the nice value set for them, their session's autogroup i
     box.capture_stdout();
     RUN_BOX(r, box);
     sandbox::prepared::set_box_nice(0);
-    sandbox::prepared::set_pool_size(pool);
+    sandbox::prepared::set_pool_size(test_pool_size());
     CHECK(r.status == Status::ok);
     const std::string out = box.out();
     INFO("stdout: " << out);
@@ -1269,8 +1280,6 @@ TEST_CASE("boxes run at the nice value set for them, their session's autogroup i
 // Runs the suite through prepared boxes, as the service does (the CLI covers
 // boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
 int main(int argc, char** argv) {
-    const char* env = std::getenv("JUDGE_TEST_POOL");
-    unsigned pool = env && *env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : 2u;
-    if (::geteuid() == 0) sandbox::prepared::set_pool_size(pool);
+    if (::geteuid() == 0) sandbox::prepared::set_pool_size(test_pool_size());
     return Catch::Session().run(argc, argv);
 }
