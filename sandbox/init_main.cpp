@@ -26,8 +26,8 @@
 // exits the kernel kills every other process of the namespace.
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <malloc.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -53,7 +53,6 @@
 #include "sandbox/box_setup.hpp"
 #include "sandbox/fd_passing.hpp"
 #include "sandbox/init_protocol.hpp"
-
 
 namespace {
 
@@ -170,12 +169,12 @@ int exec_program(const ExecPlan& plan, const char*& tried) {
     return err;
 }
 
-// The program child. Never returns.
 struct ChildArgs {
     const sandbox::proto::InitConfig* cfg;
     const ExecPlan* plan;
 };
 
+// The program child. Never returns.
 [[noreturn]] void program_child(const sandbox::proto::InitConfig& cfg, const ExecPlan& plan) {
     try {
         sigset_t none;
@@ -237,7 +236,6 @@ void empty_namespace() {
 }
 
 [[noreturn]] void supervise(pid_t child, int listener) {
-
     sigset_t set;
     sigfillset(&set);
     int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -364,9 +362,8 @@ pid_t start_program() {
 
 // ---- The box factory ------------------------------------------------------
 
-void factory_reply(int sock, pid_t pid, int err, const char* step, int pidfd) {
+void factory_reply(int sock, int err, const char* step, int pidfd) {
     sandbox::proto::FactoryReply r{};
-    r.pid = pid;
     r.err = err;
     std::snprintf(r.step, sizeof r.step, "%s", step);
     // A failed send means the host is gone; the next recv sees EOF.
@@ -438,7 +435,7 @@ int init_entry(void*) {
     // pidfd, then take a table of our own (the factory's keeps the box's
     // two descriptors until we exit; it closes them then).
     g_spawn.replying = true;
-    factory_reply(g_spawn.sock, 0, 0, "", g_spawn.pidfd);
+    factory_reply(g_spawn.sock, 0, "", g_spawn.pidfd);
     g_spawn.replied = true;
     ::close(g_spawn.pidfd);
     if (::unshare(CLONE_FILES) != 0) ::_exit(127);  // the host sees init's exit without a report
@@ -447,8 +444,8 @@ int init_entry(void*) {
 
 void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::FactoryRequest& rq,
                const std::vector<int>& fds) {
-    if (fds.size() != 2) return factory_reply(sock, -1, EPROTO, "spawn request without its two descriptors", -1);
-    if (rq.nice < 0 || rq.nice > 19) return factory_reply(sock, -1, EINVAL, "nice out of 0..19", -1);
+    if (fds.size() != 2) return factory_reply(sock, EPROTO, "spawn request without its two descriptors", -1);
+    if (rq.nice < 0 || rq.nice > 19) return factory_reply(sock, EINVAL, "nice out of 0..19", -1);
     // An autogroup is weighted at nice 0 whatever its processes' own nice:
     // give it the boxes', or the boxes would compete with the whole service
     // as an equal however low the service set their priority.
@@ -459,24 +456,24 @@ void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::
         if (rq.nice >= 10) text[len++] = '1';
         text[len++] = static_cast<char>('0' + rq.nice % 10);
         if (::write(session.autogroup_fd, text, len) != static_cast<ssize_t>(len))
-            return factory_reply(sock, -1, errno, "write(/proc/self/autogroup)", -1);
+            return factory_reply(sock, errno, "write(/proc/self/autogroup)", -1);
         session.nice = rq.nice;
     }
     // unshare(CLONE_NEWPID) works once per PID namespace for children:
     // return to our own first, then ask for a new one for the next child.
-    if (::setns(own_pidns, CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "setns(own PID namespace)", -1);
-    if (::unshare(CLONE_NEWPID) != 0) return factory_reply(sock, -1, errno, "unshare(CLONE_NEWPID)", -1);
+    if (::setns(own_pidns, CLONE_NEWPID) != 0) return factory_reply(sock, errno, "setns(own PID namespace)", -1);
+    if (::unshare(CLONE_NEWPID) != 0) return factory_reply(sock, errno, "unshare(CLONE_NEWPID)", -1);
     // The init shares our memory (CLONE_VM) and we wait in clone until it
     // has exited (CLONE_VFORK): no copy of the factory per box, no page
     // faults on it, no address space to tear down at the box's end. It
     // answers the host itself, with the pidfd that CLONE_PIDFD puts in the
     // descriptor table it shares with us at first (CLONE_FILES).
     char* const stack = init_stack();
-    if (!stack) return factory_reply(sock, -1, ENOMEM, "mprotect(init stack guard)", -1);
+    if (!stack) return factory_reply(sock, ENOMEM, "mprotect(init stack guard)", -1);
     g_spawn = Spawn{sock, fds.data(), rq, -1, false, false};
     const pid_t pid = ::clone(init_entry, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | SIGCHLD, nullptr,
                               &g_spawn.pidfd);
-    if (pid < 0) return factory_reply(sock, -1, errno, "clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)", -1);
+    if (pid < 0) return factory_reply(sock, errno, "clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD)", -1);
     // Here again once that init has exited. It waits, a zombie, for the
     // host's reap request, unless it died (killed) before it had answered.
     if (!g_spawn.replied) {
@@ -488,7 +485,7 @@ void spawn_box(int sock, int own_pidns, Session& session, const sandbox::proto::
         // a second one could be taken for the next request's. The host
         // sees EOF instead and starts another factory.
         if (g_spawn.replying) ::_exit(1);
-        factory_reply(sock, -1, ECHILD, "box init died before it started", -1);
+        factory_reply(sock, ECHILD, "box init died before it started", -1);
     }
 }
 
@@ -559,12 +556,12 @@ void reap_box(pid_t pid) {
         if (n < 0 && errno != EMSGSIZE) ::_exit(1);
         if (n == static_cast<ssize_t>(sizeof rq) && rq.magic == sandbox::proto::kMagic) {
             if (rq.op == sandbox::proto::FactoryOp::spawn && setup_errno != 0)
-                factory_reply(sock, -1, setup_errno, setup_error.c_str(), -1);
+                factory_reply(sock, setup_errno, setup_error.c_str(), -1);
             else if (rq.op == sandbox::proto::FactoryOp::spawn) spawn_box(sock, own_pidns, session, rq, fds);
             else if (rq.op == sandbox::proto::FactoryOp::reap) reap_box(rq.pid);
-            else factory_reply(sock, -1, EPROTO, "unknown factory request", -1);
+            else factory_reply(sock, EPROTO, "unknown factory request", -1);
         } else {
-            factory_reply(sock, -1, EPROTO, "malformed factory request", -1);
+            factory_reply(sock, EPROTO, "malformed factory request", -1);
         }
         for (int fd : fds) ::close(fd);
     }

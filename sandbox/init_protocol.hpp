@@ -87,10 +87,11 @@ struct FactoryRequest {
     std::uint32_t new_netns; // spawn: 1 for a fresh network namespace
 };
 
+// The new init's pid is not in the reply: the host reads it from the
+// pidfd that comes with a successful one.
 struct FactoryReply {
-    std::int32_t pid;  // > 0: the new init (in the host's PID namespace)
-    std::int32_t err;  // pid <= 0: errno of the failed step
-    char step[64];     // pid <= 0: the failed step
+    std::int32_t err;  // 0: the new init's own answer, with its pidfd; else the failed step's errno
+    char step[64];     // err != 0: the failed step
 };
 
 struct BindEntry {
