@@ -244,16 +244,21 @@ void empty_namespace() {
         finish();
     }
     for (;;) {
-        pollfd pfd[2] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}};
-        int n = ::poll(pfd, listener >= 0 ? 2 : 1, -1);
+        // The control socket's other end lives only in the host process,
+        // which sends nothing after "go": a hang-up there means the host has
+        // ended (however it ended), and no one enforces the box's limits any
+        // more. Our factory cannot tell: it waits in clone until we exit.
+        pollfd pfd[3] = {{sfd, POLLIN, 0}, {sandbox::proto::kControlFd, POLLIN, 0}, {listener, POLLIN, 0}};
+        int n = ::poll(pfd, listener >= 0 ? 3 : 2, -1);
         if (n < 0) continue;
-        if (listener >= 0 && (pfd[1].revents & POLLIN)) {
+        if (pfd[1].revents != 0) finish();
+        if (listener >= 0 && (pfd[2].revents & POLLIN)) {
             seccomp_notif req{};
             if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
                 report(ReportKind::violation, static_cast<int>(req.data.nr));
                 finish();
             }
-        } else if (listener >= 0 && (pfd[1].revents & (POLLHUP | POLLERR))) {
+        } else if (listener >= 0 && (pfd[2].revents & (POLLHUP | POLLERR))) {
             ::close(listener);  // no filtered task is left
             listener = -1;
         }
@@ -324,7 +329,8 @@ pid_t start_program() {
     do n = ::read(sandbox::proto::kControlFd, &go, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1) ::_exit(0);  // the host gave up on this box
-    ::close(sandbox::proto::kControlFd);
+    // The control socket stays open (close-on-exec: not the program's):
+    // supervise() watches it for the host's end.
 
     // The program child shares init's memory and descriptor table, and
     // init waits until its exec, as with vfork: nothing is copied, no one

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "sandbox/fd_passing.hpp"
@@ -132,7 +133,11 @@ Box Box::make(bool network) {
     a.null_fd = dev_null();
     a.new_netns = !network;
     a.nice = g_box_nice.load(std::memory_order_relaxed);
-    box.init_ = spawn::start_init(a);
+    try {
+        box.init_ = spawn::start_init(a);
+    } catch (const std::system_error& e) {
+        throw SetupError(e.what());
+    }
     // Only init holds these ends now: EOF on the report pipe means init and
     // everything it started are gone.
     child_control.reset();
@@ -149,10 +154,10 @@ Box Box::make(bool network) {
     while (rc < 0 && errno == EINTR);
     proto::Report r{};
     if (rc <= 0 || ::read(box.report_.get(), &r, sizeof r) != static_cast<ssize_t>(sizeof r))
-        throw std::runtime_error("box init did not report prepared");
+        throw SetupError("box init did not report prepared");
     if (r.kind != proto::ReportKind::prepared) {
         std::string text(r.text, strnlen(r.text, sizeof r.text));
-        throw std::runtime_error("box set-up failed: " + text + ": " + io::errno_text(r.a));
+        throw SetupError("box set-up failed: " + text + ": " + io::errno_text(r.a));
     }
     return box;
 }
@@ -177,8 +182,9 @@ public:
             lk.unlock();
             cv_.notify_one();
             // A box whose init died while it waited (its factory was killed,
-            // say) is dropped, never handed to a run.
-            if (b.init().alive()) return b;
+            // say) is dropped, never handed to a run; so is one whose
+            // template binds host files since replaced.
+            if (b.init().alive() && b.init().template_current()) return b;
         }
     }
     void set_target(unsigned n) {

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -27,10 +28,18 @@
 
 namespace sandbox::prepared {
 
+// A box that could not be made or set up: its init failed a step or died
+// before it said so, or its factory could not start it. Nothing of any
+// program ran in it.
+struct SetupError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
 class Box {
 public:
     // Spawns init in fresh namespaces (sharing the host's network when
     // `network`), sends the prepare config and waits for "prepared".
+    // Throws SetupError when that fails.
     static Box make(bool network);
 
     Box(Box&& o) noexcept
@@ -67,7 +76,8 @@ private:
 };
 
 // A prepared box: from the pool when one is waiting (never for `network`
-// boxes), else made on the spot.
+// boxes) whose init is alive and whose template is current, else made on
+// the spot.
 Box take(bool network);
 
 // The nice value (0..19) every box started from now on runs at: its init

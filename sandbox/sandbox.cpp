@@ -355,8 +355,12 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
     w.cpus = std::min(online_cpus(), s.pids_max);
     monitor::Outcome o = monitor::watch(w);
     RunResult r = account(s, o, cg, out.get(), err.get(), workdir.path(), box.slot().uid());
-    lost_early = o.ending == monitor::Ending::init_lost && !o.program_started &&
-                 r.status == Status::internal_error;
+    // A failed set-up step ran nothing of the program either (it fails
+    // before the exec): a host file the box needed may have been replaced
+    // just then.
+    lost_early = (o.ending == monitor::Ending::init_lost && !o.program_started &&
+                  r.status == Status::internal_error) ||
+                 o.ending == monitor::Ending::setup_failed;
     // Nothing of the box runs any more but its init, killed, on its way
     // out: the rest of the teardown happens in the background.
     if (o.ending == monitor::Ending::exited) prepared::retire(std::move(box));
@@ -365,11 +369,17 @@ RunResult run_in(const RunSpec& s, prepared::Box box, bool& lost_early) {
 
 RunResult run_checked(const RunSpec& s) {
     bool lost_early = false;
-    RunResult r = run_in(s, prepared::take(s.network), lost_early);
-    if (!lost_early) return r;
-    // The box's init died before the program started (a prepared box whose
-    // factory was killed while it waited, say): nothing of the program ran,
-    // so it runs once more, in a box made on the spot.
+    try {
+        RunResult r = run_in(s, prepared::take(s.network), lost_early);
+        if (!lost_early) return r;
+    } catch (const prepared::SetupError&) {
+    }
+    // The box could not be made or set up, or its init died before the
+    // program started (a prepared box whose factory was killed while it
+    // waited, say): nothing of the program ran, so it runs once more, in a
+    // box made on the spot, from a fresh template should a host file the
+    // last one binds have been replaced meanwhile.
+    spawn::check_template_sources();
     return run_in(s, prepared::Box::make(s.network), lost_early);
 }
 

@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,11 +44,70 @@ struct FactoryArgs {
 // covers, and the toolchain folders bound read-only into it, with the
 // loader's cache (without it every dynamically linked program probes a
 // dozen folders per library). Those the host lacks are skipped.
+constexpr const char* kTemplateSources[] = {"/usr",  "/bin",   "/sbin",   "/lib",
+                                            "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache"};
+
 std::vector<std::string> factory_argv() {
     std::vector<std::string> v{"judge-sandbox-init", "--factory", pools::state_dir() + "/root"};
-    for (const char* d : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache"})
-        v.emplace_back(d);
+    for (const char* d : kTemplateSources) v.emplace_back(d);
     return v;
+}
+
+// What a template bind was made from: enough to tell a replaced or removed
+// source (a new inode, another type, absence) from one changed in place,
+// which a bind shows as it is anyway.
+struct SourceId {
+    bool exists = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    mode_t type = 0;
+    bool operator==(const SourceId&) const = default;
+};
+
+std::vector<SourceId> source_ids() {
+    std::vector<SourceId> ids;
+    for (const char* path : kTemplateSources) {
+        struct stat st {};
+        SourceId id;
+        if (::lstat(path, &st) == 0) id = SourceId{true, st.st_dev, st.st_ino, static_cast<mode_t>(st.st_mode & S_IFMT)};
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+std::int64_t monotonic_ms() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+class TemplateSources {
+public:
+    std::uint64_t epoch() {
+        if (monotonic_ms() >= next_check_ms_.load(std::memory_order_acquire)) check();
+        return epoch_.load(std::memory_order_acquire);
+    }
+    void check() {
+        std::lock_guard lk(mu_);
+        std::vector<SourceId> now = source_ids();
+        if (now != ids_) {
+            // The first look starts epoch 1 (nothing was built before it).
+            ids_ = std::move(now);
+            epoch_.fetch_add(1, std::memory_order_acq_rel);
+        }
+        next_check_ms_.store(monotonic_ms() + kSourceCheckIntervalMs, std::memory_order_release);
+    }
+
+private:
+    std::mutex mu_;  // one look at a time; guards ids_
+    std::vector<SourceId> ids_;
+    std::atomic<std::uint64_t> epoch_{0};
+    std::atomic<std::int64_t> next_check_ms_{0};
+};
+
+TemplateSources& template_sources() {
+    static auto* t = new TemplateSources();  // never destroyed: boxes may outlive main
+    return *t;
 }
 
 // The errno of a failed step, for the parent; then the child ends.
@@ -104,6 +166,9 @@ public:
     Init spawn(const Args& args) {
         std::lock_guard lk(mu_);
         for (int attempt = 0;; ++attempt) {
+            // A template on host files since replaced: a new factory builds
+            // one from what is there now.
+            if (sock_ && epoch_ != template_epoch()) stop();
             if (!sock_) start(args);
             proto::FactoryRequest rq{};
             rq.magic = proto::kMagic;
@@ -146,7 +211,7 @@ public:
                 ::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
                 throw;
             }
-            return Init(pid, std::move(pidfd), this, generation_);
+            return Init(pid, std::move(pidfd), this, generation_, epoch_);
         }
     }
 
@@ -174,6 +239,10 @@ private:
         int p[2];
         if (::pipe2(p, O_CLOEXEC) != 0) io::throw_errno("pipe2()", errno);
         Fd err_read(p[0]), err_write(p[1]);
+        // The sources as they are now, before the factory binds them: a
+        // change from here on starts a later epoch than this template's.
+        template_sources().check();
+        const std::uint64_t epoch = template_epoch();
         // Made before the clone: the child may not allocate.
         std::vector<std::string> arg_text = factory_argv();
         std::vector<char*> argv;
@@ -205,6 +274,7 @@ private:
         pid_ = pid;
         sock_ = std::move(mine);
         ++generation_;
+        epoch_ = epoch;
     }
 
     void stop() {
@@ -222,6 +292,7 @@ private:
     Fd sock_;
     pid_t pid_ = -1;
     std::uint64_t generation_ = 0;
+    std::uint64_t epoch_ = 0;  // template_epoch() of this factory's template
 };
 
 namespace {
@@ -270,11 +341,15 @@ Factories& factories() {
 
 }  // namespace
 
+std::uint64_t template_epoch() { return template_sources().epoch(); }
+void check_template_sources() { template_sources().check(); }
+
 Init::Init(Init&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),
       pidfd_(std::move(o.pidfd_)),
       factory_(std::exchange(o.factory_, nullptr)),
-      generation_(o.generation_) {}
+      generation_(o.generation_),
+      epoch_(o.epoch_) {}
 
 Init& Init::operator=(Init&& o) noexcept {
     if (this != &o) {
@@ -284,6 +359,7 @@ Init& Init::operator=(Init&& o) noexcept {
         pidfd_ = std::move(o.pidfd_);
         factory_ = std::exchange(o.factory_, nullptr);
         generation_ = o.generation_;
+        epoch_ = o.epoch_;
     }
     return *this;
 }

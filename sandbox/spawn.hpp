@@ -42,14 +42,31 @@ struct Args {
 
 class Factory;
 
+// The host files a factory's template binds (the toolchain folders, the
+// loader's cache) are pinned as they were when it was built: a bind holds
+// the inode it was made from. A file replaced by rename (ldconfig, any
+// package install) leaves the template on the old, unlinked inode, and
+// every box made from it then fails to attach its loader cache. So the
+// sources' identity (lstat: device, inode, type, or absence) is noted, and
+// looked at again at most every kSourceCheckInterval when a box is made or
+// taken: any change starts a new epoch, factories of an earlier one are
+// replaced before their next box, and prepared boxes made from one are
+// dropped. The current epoch; cheap between checks (no system call).
+std::uint64_t template_epoch();
+// Looks at the sources now, whenever the last look was (after a box's
+// set-up failed: a source may have just changed).
+void check_template_sources();
+inline constexpr long kSourceCheckIntervalMs = 100;
+
 // A box's init as the host holds it.
 class Init {
 public:
     Init() = default;
     // What start_init returns: a live init, its pidfd, its factory and
     // that factory's generation (it is restarted after a death).
-    Init(pid_t pid, Fd pidfd, Factory* factory, std::uint64_t generation)
-        : pid_(pid), pidfd_(std::move(pidfd)), factory_(factory), generation_(generation) {}
+    // `epoch`: template_epoch() when that factory built its template.
+    Init(pid_t pid, Fd pidfd, Factory* factory, std::uint64_t generation, std::uint64_t epoch)
+        : pid_(pid), pidfd_(std::move(pidfd)), factory_(factory), generation_(generation), epoch_(epoch) {}
     Init(Init&& o) noexcept;
     Init& operator=(Init&& o) noexcept;
     Init(const Init&) = delete;
@@ -61,6 +78,9 @@ public:
     explicit operator bool() const { return pid_ > 0; }
     // False once init has exited (killed, or its factory died).
     bool alive() const;
+    // False once a host file its template binds has been replaced or
+    // removed since the template was built (see template_epoch()).
+    bool template_current() const { return epoch_ == template_epoch(); }
     // SIGKILL, through the pidfd. Init's death ends its PID namespace.
     void kill() const;
     // Waits until init has exited (its whole PID namespace with it), then
@@ -72,6 +92,7 @@ private:
     Fd pidfd_;
     Factory* factory_ = nullptr;  // the factory that made it, busy until reap()
     std::uint64_t generation_ = 0;
+    std::uint64_t epoch_ = 0;
 };
 
 // Throws std::system_error (naming the step) when the factory cannot be

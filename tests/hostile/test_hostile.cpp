@@ -1277,6 +1277,144 @@ TEST_CASE("boxes run at the nice value set for them, their session's autogroup i
     host.check();
 }
 
+// ---------------------------------------------------------------------------
+// The host under a running service: its files change, or it ends.
+
+TEST_CASE("the loader cache and a bind source replaced by rename break no later box", "[root][hostile][host]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    // box_host does it all in a mount namespace of its own, over a copy of
+    // /etc: the host's files are never touched.
+    TempDir scratch("hostile-change", 0755);
+    const int st = spawn_wait({BOX_HOST, "host-change", scratch.path()});
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+    scratch.remove();
+    host.check();
+}
+
+namespace {
+// A process as seen once: its start time tells it from a later one that
+// reused the pid.
+struct Seen {
+    pid_t pid;
+    unsigned long long start;
+    std::string cmdline;
+};
+
+// Field 22 of /proc/PID/stat; 0 when the process is gone or a zombie.
+unsigned long long start_time(pid_t pid) {
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return 0;
+    std::istringstream in(stat.substr(close + 2));
+    std::vector<std::string> f;
+    for (std::string w; in >> w;) f.push_back(w);
+    if (f.size() < 20 || f[0] == "Z" || f[0] == "X") return 0;
+    return std::strtoull(f[19].c_str(), nullptr, 10);
+}
+
+// Every live descendant of `root`.
+std::vector<Seen> descendants(pid_t root) {
+    std::vector<Seen> out;
+    std::vector<pid_t> todo{root};
+    while (!todo.empty()) {
+        const pid_t p = todo.back();
+        todo.pop_back();
+        for (const ProcInfo& c : children_of(p)) {
+            if (c.state == 'Z') continue;
+            out.push_back({c.pid, start_time(c.pid), c.cmdline});
+            todo.push_back(c.pid);
+        }
+    }
+    return out;
+}
+
+std::vector<Seen> still_alive(const std::vector<Seen>& seen) {
+    std::vector<Seen> alive;
+    for (const Seen& s : seen)
+        if (s.start != 0 && start_time(s.pid) == s.start) alive.push_back(s);
+    return alive;
+}
+
+// Starts box_host holding a box of the sleep program, ends it with `sig`,
+// and checks that every process it had made (factories, inits, the
+// program, prepared boxes) is gone within two seconds.
+void host_ends_with(int sig) {
+    HostSnapshot host;
+    TempDir scratch("hostile-hold", 0755);
+    int out[2];
+    REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+    const std::string prog = std::string(HOSTILE_DIR) + "/hostile_sleep";
+    const char* mode = sig == SIGKILL ? "kill" : "term";
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(out[1], 1);
+        ::execl(BOX_HOST, BOX_HOST, "hold", prog.c_str(), scratch.path().c_str(), mode, static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    char buf[16] = {};
+    const ssize_t n = ::read(out[0], buf, sizeof buf - 1);
+    ::close(out[0]);
+    CHECK(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) == "running\n");
+    // Until the program runs in its box and the pool has its two boxes:
+    // three inits beside it, each under a factory.
+    std::vector<Seen> seen;
+    bool running = false;
+    for (int attempt = 0; attempt < 250 && !running; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        seen = descendants(pid);
+        const auto inits = std::count_if(seen.begin(), seen.end(), [](const Seen& s) {
+            return s.cmdline.find("--factory") != std::string::npos;
+        });
+        running = inits >= 6 && std::any_of(seen.begin(), seen.end(), [](const Seen& s) {
+            return s.cmdline.rfind("./prog", 0) == 0;
+        });
+    }
+    std::string listing;
+    for (const Seen& s : seen) listing += "  " + std::to_string(s.pid) + " " + s.cmdline + "\n";
+    INFO("the host's processes:\n" << listing);
+    CHECK(running);
+    REQUIRE(::kill(pid, sig) == 0);
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    const auto ended = std::chrono::steady_clock::now();
+    std::vector<Seen> alive = still_alive(seen);
+    while (!alive.empty() && std::chrono::steady_clock::now() - ended < std::chrono::seconds(2)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        alive = still_alive(seen);
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - ended).count();
+    std::string left;
+    for (const Seen& s : alive) left += "  " + std::to_string(s.pid) + " " + s.cmdline + "\n";
+    INFO("alive " << ms << " ms after the host ended:\n" << left);
+    CHECK(alive.empty());
+    // What the test made must not outlive it, whatever the outcome above.
+    for (const Seen& s : alive)
+        if (start_time(s.pid) == s.start) ::kill(s.pid, SIGKILL);
+    for (int attempt = 0; attempt < 200 && !still_alive(alive).empty(); ++attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // The dead host's box cgroups are swept by the next process's first box.
+    st = spawn_wait({JUDGE_SANDBOX_CLI, "run", "--stdout", "/dev/null", "--", "/bin/true"});
+    CHECK(WIFEXITED(st));
+    scratch.remove();
+    host.check();
+}
+}  // namespace
+
+TEST_CASE("a box dies within a second or two of its host killed with SIGKILL", "[root][hostile][host]") {
+    SKIP_UNLESS_ROOT();
+    host_ends_with(SIGKILL);
+}
+
+TEST_CASE("a box dies within a second or two of its host leaving past its shutdown grace",
+          "[root][hostile][host]") {
+    SKIP_UNLESS_ROOT();
+    host_ends_with(SIGTERM);
+}
+
 // Runs the suite through prepared boxes, as the service does (the CLI covers
 // boxes made on the spot); JUDGE_TEST_POOL=0 runs it without the pool.
 int main(int argc, char** argv) {
