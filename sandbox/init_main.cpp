@@ -17,8 +17,9 @@
 //   /dev/shm, /box and the run's binds -> cgroup namespace -> "ready" to the
 //   host -> wait for "go" -> the program child (sharing init's memory and
 //   descriptors until its exec: process group, rlimits, credentials,
-//   seccomp, exec) -> supervise: reap, forward signals, report a refused
-//   system call or the program's exit, then kill everything left
+//   seccomp, exec) -> supervise: reap, forward signals, watch for the
+//   host's end, report a refused system call or the program's exit, then
+//   kill everything left
 //   (double-forked daemons included) and exit, which tears down the PID
 //   namespace.
 //

@@ -11,7 +11,9 @@
 //      OPEN_TREE_CLONE, made by the host in its own namespace) of the working
 //      folder and of each extra bind. Init attaches them (move_mount),
 //      finishes the box and reports `ready`.
-//   3. "go": one byte; the host has started the clock.
+//   3. "go": one byte; the host has started the clock. Nothing follows; the
+//      host keeps its end open until the box is over, and init ends the box
+//      on a hang-up there (the host process has ended).
 // fd 4 is a pipe, init -> host: fixed-size Report records (each smaller than
 // PIPE_BUF, so writes from init and the program child never interleave).
 //
@@ -36,8 +38,9 @@
 //   reap:  the host has seen init exit (through its pidfd); the factory
 //          reaps it. Until then init stays unreaped, so its pid cannot be
 //          reused while the host may still write it into a cgroup.
-// When the host process ends, the factory reads EOF and exits; every init it
-// made dies with it (PR_SET_PDEATHSIG).
+// When the host process ends, every init sees its control socket hang up
+// and ends its box; the factory, back from clone, reads EOF and exits
+// (an init whose factory dies dies too: PR_SET_PDEATHSIG).
 #pragma once
 
 #include <cstdint>

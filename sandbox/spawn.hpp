@@ -15,7 +15,8 @@
 // writing it into a cgroup can never move a stranger; the factory is then
 // free for the next box. If a factory dies, its init dies with it
 // (PR_SET_PDEATHSIG) and its next box restarts it; when the host process
-// ends, the factories see EOF and exit.
+// ends, each init sees its control socket hang up and ends its box, and
+// the factories, back from clone, see EOF and exit.
 //
 // Thread-safety: start_init and every Init member may be called from many
 // threads (one request at a time goes to a factory).

@@ -1360,16 +1360,17 @@ void host_ends_with(int sig) {
     ::close(out[0]);
     CHECK(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) == "running\n");
     // Until the program runs in its box and the pool has its two boxes:
-    // three inits beside it, each under a factory.
+    // three factories and their three inits (which, sharing a factory's
+    // memory, show its command line).
     std::vector<Seen> seen;
     bool running = false;
     for (int attempt = 0; attempt < 250 && !running; ++attempt) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         seen = descendants(pid);
-        const auto inits = std::count_if(seen.begin(), seen.end(), [](const Seen& s) {
+        const auto ours = std::count_if(seen.begin(), seen.end(), [](const Seen& s) {
             return s.cmdline.find("--factory") != std::string::npos;
         });
-        running = inits >= 6 && std::any_of(seen.begin(), seen.end(), [](const Seen& s) {
+        running = ours >= 6 && std::any_of(seen.begin(), seen.end(), [](const Seen& s) {
             return s.cmdline.rfind("./prog", 0) == 0;
         });
     }
