@@ -17,6 +17,7 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,14 +96,16 @@ public:
             ids_ = std::move(now);
             epoch_.fetch_add(1, std::memory_order_acq_rel);
         }
-        next_check_ms_.store(monotonic_ms() + kSourceCheckIntervalMs, std::memory_order_release);
+        next_check_ms_.store(monotonic_ms() + interval_ms_.load(std::memory_order_relaxed), std::memory_order_release);
     }
+    void set_interval(std::int64_t ms) { interval_ms_.store(ms, std::memory_order_relaxed); }
 
 private:
     std::mutex mu_;  // one look at a time; guards ids_
     std::vector<SourceId> ids_;
     std::atomic<std::uint64_t> epoch_{0};
     std::atomic<std::int64_t> next_check_ms_{0};
+    std::atomic<std::int64_t> interval_ms_{100};
 };
 
 TemplateSources& template_sources() {
@@ -343,6 +346,11 @@ Factories& factories() {
 
 std::uint64_t template_epoch() { return template_sources().epoch(); }
 void check_template_sources() { template_sources().check(); }
+void set_source_check_interval(std::chrono::milliseconds interval) {
+    if (interval < std::chrono::milliseconds(1) || interval > std::chrono::hours(24))
+        throw std::invalid_argument("source-check interval must be in 1 ms..1 day");
+    template_sources().set_interval(interval.count());
+}
 
 Init::Init(Init&& o) noexcept
     : pid_(std::exchange(o.pid_, -1)),

@@ -8,7 +8,9 @@
 //     /etc/ld.so.cache and a RunSpec::binds source folder by rename (as
 //     ldconfig and a package manager do), and runs boxes again. Exits 0 when
 //     every run is ok and, once the change can have been noticed, sees the
-//     new files; else prints what went wrong and exits 1.
+//     new files (a change not yet noticed included: that box is set up
+//     again, from a fresh template); else prints what went wrong and
+//     exits 1.
 //   box_host hold PROGRAM SCRATCH kill|term
 //     Runs PROGRAM (which never ends) in a box with a long wall limit and
 //     prints "running" once it is started. "term" ends the process the way
@@ -33,6 +35,7 @@
 
 #include "sandbox/prepared.hpp"
 #include "sandbox/sandbox.hpp"
+#include "sandbox/spawn.hpp"
 
 namespace fs = std::filesystem;
 
@@ -125,6 +128,16 @@ int host_change(const std::string& scratch) {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
         for (int i = 0; i < 4; ++i) run(when + "later, run " + std::to_string(i), text, true);
     }
+    // A change no look has noticed yet (the interval made long, so none is
+    // due): the first box meets a template on the old cache, fails to set
+    // up, and runs again from a fresh one.
+    sandbox::prepared::set_pool_size(0);
+    sandbox::prepared::settle();
+    sandbox::spawn::set_source_check_interval(std::chrono::hours(1));
+    sandbox::spawn::check_template_sources();
+    run("round 3, before the change", "v3", true);
+    replace_by_rename("/etc/ld.so.cache");
+    for (int i = 0; i < 2; ++i) run("round 3, unnoticed change, run " + std::to_string(i), "v3", true);
     return failures == 0 ? 0 : 1;
 }
 
