@@ -738,9 +738,13 @@ public:
         holder_ = ::fork();
         REQUIRE(holder_ >= 0);
         if (holder_ == 0) {
+            // It execs (never just waits): this process's other threads'
+            // close-on-exec descriptors, a factory's error pipe say, must
+            // not stay open in it.
             char c = ::unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
             [[maybe_unused]] ssize_t n = ::write(p[1], &c, 1);
-            for (;;) ::pause();
+            ::execl("/bin/sleep", "sleep", "3600", static_cast<char*>(nullptr));
+            ::_exit(127);
         }
         ::close(p[1]);
         char c = 0;
