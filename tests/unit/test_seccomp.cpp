@@ -1,3 +1,4 @@
+#include "sandbox/network.hpp"
 #include "sandbox/seccomp.hpp"
 
 #include <sys/socket.h>
@@ -104,4 +105,18 @@ TEST_CASE("syscall numbers map back to names", "[seccomp]") {
     CHECK(syscall_name(SYS_ptrace) == "ptrace");
     CHECK(syscall_name(SYS_mount) == "mount");
     CHECK(syscall_name(99999) == "syscall 99999");
+}
+
+TEST_CASE("the network filter rejects the host, loopback, link-local and private ranges for box gids", "[seccomp][network]") {
+    const std::string rules = sandbox::network::filter_ruleset();
+    CHECK(rules.find("table inet judge_sandbox {") != std::string::npos);
+    CHECK(rules.find("meta skgid 200000-204095 jump box_stack") != std::string::npos);
+    CHECK(rules.find("fib daddr type { local,") != std::string::npos);
+    for (const char* range : {"127.0.0.0/8", "169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                              "100.64.0.0/10", "fe80::/10", "fc00::/7", "::/127"}) {
+        INFO(range);
+        CHECK(rules.find(range) != std::string::npos);
+    }
+    // The test network (198.18.0.0/15) and the public internet are not in it.
+    CHECK(rules.find("198.18") == std::string::npos);
 }
