@@ -49,8 +49,8 @@ struct Limits {
     std::uint32_t processes = 0;            // 0: the toolchain's own need
     std::uint64_t stack_bytes = 0;          // 0: as large as the memory limit
     bool stderr_to_stdout = false;          // stderr goes where stdout goes (Judge0's redirect)
-    // The host's network (Judge0's enable_network): only when an operator
-    // allows it; a box is offline otherwise.
+    // Outbound network (Judge0's enable_network), never the host's own:
+    // only when an operator allows it; a box is offline otherwise.
     bool network = false;
 };
 

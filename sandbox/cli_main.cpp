@@ -40,7 +40,7 @@ const char* kUsage =
     "  --dir HOST[:BOX][:rw]  extra bind (read-only unless :rw)\n"
     "  --workdir DIR        host folder that becomes /box, the working folder\n"
     "  --env NAME=VALUE     environment (repeatable; replaces the default)\n"
-    "  --network            share the host's network (default: none)\n"
+    "  --network            outbound network through slirp4netns, never to the host (default: none)\n"
     "  --result FILE        write the result as one JSON object\n";
 
 [[noreturn]] void usage_error(const std::string& msg) {

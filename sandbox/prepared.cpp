@@ -131,7 +131,7 @@ Box Box::make(bool network) {
     a.control_fd = child_control.get();
     a.report_fd = child_report.get();
     a.null_fd = dev_null();
-    a.new_netns = !network;
+    a.new_netns = true;  // always: a box never shares the host's network
     a.nice = g_box_nice.load(std::memory_order_relaxed);
     try {
         box.init_ = spawn::start_init(a);
@@ -159,6 +159,8 @@ Box Box::make(bool network) {
         std::string text(r.text, strnlen(r.text, sizeof r.text));
         throw SetupError("box set-up failed: " + text + ": " + io::errno_text(r.a));
     }
+    // Before the program can exist: its first connect already has a way out.
+    if (network) box.net_.emplace(network::Stack::attach(box.init_.pid(), box.slot_.uid()));
     return box;
 }
 

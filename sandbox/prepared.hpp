@@ -23,6 +23,7 @@
 #include "sandbox/cgroup.hpp"
 #include "sandbox/fd.hpp"
 #include "sandbox/init_protocol.hpp"
+#include "sandbox/network.hpp"
 #include "sandbox/pools.hpp"
 #include "sandbox/spawn.hpp"
 
@@ -37,9 +38,9 @@ struct SetupError : std::runtime_error {
 
 class Box {
 public:
-    // Spawns init in fresh namespaces (sharing the host's network when
-    // `network`), sends the prepare config and waits for "prepared".
-    // Throws SetupError when that fails.
+    // Spawns init in fresh namespaces, sends the prepare config and waits
+    // for "prepared"; with `network`, then attaches the box's user-mode
+    // network stack (network.hpp). Throws SetupError when that fails.
     static Box make(bool network);
 
     Box(Box&& o) noexcept
@@ -48,7 +49,8 @@ public:
           cgroup_(std::move(o.cgroup_)),
           init_(std::move(o.init_)),
           control_(std::move(o.control_)),
-          report_(std::move(o.report_)) {}
+          report_(std::move(o.report_)),
+          net_(std::move(o.net_)) {}
     Box& operator=(Box&&) = delete;
     Box(const Box&) = delete;
     ~Box() = default;  // init is killed and reaped before the cgroup goes
@@ -73,6 +75,7 @@ private:
     spawn::Init init_;
     Fd control_;
     Fd report_;
+    std::optional<network::Stack> net_;  // the network boxes' way out
 };
 
 // A prepared box: from the pool when one is waiting (never for `network`

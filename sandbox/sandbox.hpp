@@ -82,7 +82,9 @@ struct RunSpec {
 
     // Extra read-only folders/files beyond /usr, /bin, /lib, /lib64.
     std::vector<Bind> binds;
-    // Share the host's network namespace (off: a fresh, empty one).
+    // Outbound network: the box's own network namespace gets a user-mode
+    // stack whose connections to the host itself, loopback, link-local and
+    // private ranges are rejected (network.hpp). Off: the namespace is empty.
     bool network = false;
 };
 

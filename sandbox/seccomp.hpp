@@ -14,15 +14,17 @@ namespace sandbox::seccomp {
 
 struct Rule {
     std::string syscall;  // name as libseccomp knows it
-    std::string why;      // one line: why a contest program never needs it
+    std::string why;      // one line: why it is refused, and why this way
     // For conditional rules: deny only when argument `arg` matches.
-    enum class When { always, arg_eq, arg_has_bits } when = When::always;
+    enum class When { always, arg_eq, arg_has_bits, arg_gt } when = When::always;
     unsigned arg = 0;
     unsigned long long value = 0;
-    int errno_value = 0;  // 0: refused as a violation; else fails with this errno
+    // 0: an attack, killed and reported as a violation; else a probe, which
+    // fails with this errno while the program goes on.
+    int errno_value = 0;
 };
 
-// The deny-list, in order; each entry carries its reason.
+// The deny-list, in order; each entry carries its reason and its answer.
 const std::vector<Rule>& policy();
 
 // The compiled BPF program (struct sock_filter[] bytes) for the native

@@ -3,8 +3,7 @@
 // execveat, once per factory), idle between boxes. For a box the factory
 // clones its init into a fresh PID namespace, sharing the factory's memory
 // (CLONE_VM), and waits in clone until that init has exited (CLONE_VFORK);
-// the init makes its other namespaces itself: mount, IPC, UTS and (unless
-// the box shares the host's network) network. Nothing of the factory is
+// the init makes its other namespaces itself: mount, IPC, UTS and network. Nothing of the factory is
 // copied per box and no address space is made or torn down for init: on a
 // VM that is most of what a fork and an exit cost. The init answers the
 // host with its pidfd (CLONE_PIDFD). (The host puts init into the box's
@@ -38,7 +37,7 @@ struct Args {
     int control_fd = -1;  // becomes the init's fd 3
     int report_fd = -1;   // becomes the init's fd 4
     int null_fd = -1;     // /dev/null, the factory's stdio (and init's until the run's arrives)
-    bool new_netns = true;  // false: share the host's network
+    bool new_netns = true;  // false: share the host's network (no box does)
     int nice = 0;           // init's (and so the program's) nice value
 };
 

@@ -2,7 +2,14 @@
 // the seccomp policy must refuse, or one it must allow:
 //   a plain syscall name (mount, ptrace, bpf, ...): syscall(SYS_name, 0, ...)
 //   clone_newuser | clone_newnet | clone_newns: clone() with that namespace flag
-//   socket_netlink | socket_packet | socket_alg | socket_vsock: socket() of that family
+//   unshare_newuser: unshare(CLONE_NEWUSER)
+//   probe_NAME (probe_bpf, probe_io_uring_setup, ...): a call runtimes probe
+//           for; it must fail with ENOSYS, EPERM or EACCES and the program
+//           exits 0 (10 when it succeeded, 11 on another errno)
+//   socket_netlink | socket_packet | socket_alg | socket_vsock | socket_packet_highbits
+//   | socketpair_netlink | socketpair_packet: socket()/socketpair() of a family
+//           outside AF_UNIX/AF_INET/AF_INET6 must fail with EAFNOSUPPORT (exit 0;
+//           the host's own answer for these is a socket or another errno)
 //   x32_getpid: getpid through the x32 ABI (number | 0x40000000)
 //   int80_getpid: getpid through the 32-bit entry (int $0x80, i386 number
 //           20), where the x86_64 numbers mean other calls; a kernel without
@@ -62,9 +69,20 @@ static int raw_clone(const char* name, unsigned long flag) {
     return let_through(name, rc, err);
 }
 
-static int try_socket(const char* name, int family, int type) {
-    int rc = socket(family, type, 0);
-    return let_through(name, rc, errno);
+static int refused_family(const char* name, long rc, int err) {
+    if (rc == -1 && err == EAFNOSUPPORT) return 0;
+    return let_through(name, rc, err);
+}
+
+static int try_socket(const char* name, long family, int type) {
+    long rc = syscall(SYS_socket, family, type, 0);
+    return refused_family(name, rc, errno);
+}
+
+static int try_socketpair(const char* name, int family, int type) {
+    int sv[2];
+    long rc = syscall(SYS_socketpair, family, type, 0, sv);
+    return refused_family(name, rc, errno);
 }
 
 static void* thread_main(void* arg) { return arg; }
@@ -104,6 +122,24 @@ int main(int argc, char** argv) {
             return let_through(name, rc, errno);
         }
     }
+    if (strncmp(name, "probe_", 6) == 0) {
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; ++i) {
+            if (strcmp(table[i].name, name + 6) == 0) {
+                long rc = syscall(table[i].nr, 0, 0, 0, 0, 0, 0);
+                int err = errno;
+                if (rc == -1 && (err == ENOSYS || err == EPERM || err == EACCES)) return 0;
+                if (rc == -1) {
+                    fprintf(stderr, "%s: unexpected errno %s\n", name, strerror(err));
+                    return 11;
+                }
+                return let_through(name, rc, err);
+            }
+        }
+    }
+    if (strcmp(name, "unshare_newuser") == 0) {
+        long rc = syscall(SYS_unshare, CLONE_NEWUSER);
+        return let_through(name, rc, errno);
+    }
     if (strcmp(name, "clone_newuser") == 0) return raw_clone(name, CLONE_NEWUSER);
     if (strcmp(name, "clone_newnet") == 0) return raw_clone(name, CLONE_NEWNET);
     if (strcmp(name, "clone_newns") == 0) return raw_clone(name, CLONE_NEWNS);
@@ -111,6 +147,11 @@ int main(int argc, char** argv) {
     if (strcmp(name, "socket_packet") == 0) return try_socket(name, AF_PACKET, SOCK_RAW);
     if (strcmp(name, "socket_alg") == 0) return try_socket(name, AF_ALG, SOCK_SEQPACKET);
     if (strcmp(name, "socket_vsock") == 0) return try_socket(name, AF_VSOCK, SOCK_STREAM);
+    // AF_PACKET with bits above the int: the kernel would see AF_PACKET.
+    if (strcmp(name, "socket_packet_highbits") == 0)
+        return try_socket(name, (long)(0x100000000ULL | AF_PACKET), SOCK_RAW);
+    if (strcmp(name, "socketpair_netlink") == 0) return try_socketpair(name, AF_NETLINK, SOCK_RAW);
+    if (strcmp(name, "socketpair_packet") == 0) return try_socketpair(name, AF_PACKET, SOCK_RAW);
     if (strcmp(name, "x32_getpid") == 0) {
         long rc = syscall(0x40000000L | SYS_getpid);
         return let_through(name, rc, errno);
