@@ -828,11 +828,8 @@ std::int64_t Store::callback_attempt(std::int64_t id) {
     return impl_->locked("callback_attempt", [&] {
         Use q(impl_->prepared("UPDATE callbacks SET tries_used = tries_used + 1 WHERE id = ? RETURNING tries_used"));
         q->bind(1, id);
-        std::int64_t used = 0;
-        if (q->executeStep()) used = q->getColumn(0).getInt64();
-        while (q->executeStep()) {
-        }
-        return used;
+        // RETURNING: the update is done by the first step (id is unique).
+        return q->executeStep() ? q->getColumn(0).getInt64() : std::int64_t{0};
     });
 }
 

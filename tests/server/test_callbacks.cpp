@@ -1,6 +1,6 @@
 // Callback receivers' addresses (server/callbacks.hpp) and the store's
 // callback outbox.
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 
 #include "server/callbacks.hpp"
 #include "server/store.hpp"
