@@ -1,6 +1,9 @@
 """Start/stop loop under ASan/UBSan: judged (an ASan build) is started on a
-fresh data folder and sent SIGTERM after 0, 5, 12, 50, 200 ms ... (about 20
-rounds), then once with a box still running past a 1 s grace. A round fails
+fresh data folder and sent SIGTERM 0, 5, 12, 50, 200 ms ... (about 20 rounds)
+after its main() has begun (seen from /proc: SIGTERM is caught; an ASan
+binary takes a second or more to get there under load, so timing from the
+spawn would only test the loader), one round right at the spawn, then once
+with a box still running past a 1 s grace. A round fails
 on any sanitizer report, an exit other than 0 (or, for a signal that lands
 before main has installed its handler, death by that SIGTERM with nothing
 logged), a process left under judged, or an entry in the data folder that
@@ -27,6 +30,17 @@ DELAYS_MS = [0, 5, 12, 50, 200, 1, 3, 8, 20, 30, 75, 100, 150, 300, 500, 0, 12, 
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
 
 
+def caught_sigterm(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    except OSError:
+        pass
+    return False
+
+
 def check_round(name, j, rc, log, ours):
     problems = []
     if SANITIZER.search(log):
@@ -51,7 +65,7 @@ def main():
            "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1"}
     failures = []
     t_start = time.time()
-    for i, delay in enumerate(DELAYS_MS):
+    for i, delay in enumerate([None] + DELAYS_MS):
         j = Judged(binary, env=env, workers=2)
         try:
             j.port = None
@@ -59,7 +73,11 @@ def main():
             j.proc = subprocess.Popen([binary, "--listen", f"127.0.0.1:{free_port()}", "--data-dir", j.data_dir, "--workers", "2"],
                                       env={**os.environ, **j.env}, stdout=log, stderr=log)
             log.close()
-            time.sleep(delay / 1000)
+            if delay is not None:
+                deadline = time.time() + 60
+                while time.time() < deadline and j.proc.poll() is None and not caught_sigterm(j.proc.pid):
+                    time.sleep(0.001)
+                time.sleep(delay / 1000)
             ours = descendants(j.proc.pid)
             j.proc.send_signal(signal.SIGTERM)
             try:
@@ -67,14 +85,15 @@ def main():
             except subprocess.TimeoutExpired:
                 j.proc.kill()
                 rc = j.proc.wait()
-                failures.append(f"round {i} ({delay} ms): did not stop within 60 s")
+                failures.append(f"round {i} ({delay} ms into main): did not stop within 60 s")
             # Processes that appeared after the snapshot are found by their
             # parent being gone: wait for the snapshot's to go.
             deadline = time.time() + 5
             while time.time() < deadline and any(alive(p) for p in ours):
                 time.sleep(0.05)
-            failures += check_round(f"round {i} ({delay} ms)", j, rc, j.log(), ours)
-            print(f"round {i:2d}: SIGTERM after {delay:3d} ms -> exit {rc}", flush=True)
+            what = "at the spawn" if delay is None else f"{delay:3d} ms into main"
+            failures += check_round(f"round {i} ({what})", j, rc, j.log(), ours)
+            print(f"round {i:2d}: SIGTERM {what} -> exit {rc}", flush=True)
         finally:
             if failures and os.environ.get("KEEP_FAILED"):
                 print("kept", j.data_dir)
@@ -108,7 +127,7 @@ def main():
         print(f"past the grace: exit {rc} after {took:.1f} s", flush=True)
     finally:
         j.close()
-    print(f"{len(DELAYS_MS) + 1} rounds in {time.time() - t_start:.0f} s")
+    print(f"{len(DELAYS_MS) + 2} rounds in {time.time() - t_start:.0f} s")
     if failures:
         print("\n".join(failures))
         sys.exit(1)
