@@ -20,7 +20,7 @@ cmake --build build -j "$jobs"
 
 echo "== build (ASan/UBSan) of the unit tests"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DJUDGE_SANITIZE=ON -DJUDGE_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j "$jobs" --target test_unit test_server
+cmake --build build-asan -j "$jobs" --target test_unit test_server judged judge-sandbox-init
 
 passed=0 failed=0
 suite() {  # suite NAME COMMAND...: runs one suite, counts it, goes on
@@ -33,6 +33,7 @@ suite "static analysis (cppcheck)" bash deploy/lint.sh
 suite "judge-sandbox check" build/sandbox/judge-sandbox check
 suite "unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/unit/test_unit
 suite "server unit tests under ASan/UBSan" env ASAN_OPTIONS=detect_leaks=1 build-asan/tests/server/test_server
+suite "judged start/stop loop under ASan/UBSan" /usr/bin/python3 tests/e2e/start_stop_asan.py --judged build-asan/server/judged
 suite "unit, hostile, judge and end-to-end suites on this host (ctest)" ctest --test-dir build --output-on-failure
 suite "fuzz every parser (libFuzzer, 20 s each)" bash tests/fuzz/run.sh 20
 suite "sandbox suite on cgroup v2 in a VM" bash tests/vm/run-v2-suite.sh build

@@ -170,6 +170,9 @@ void Box::send_run(const proto::InitConfig& cfg, const std::vector<int>& fds) co
 
 namespace {
 
+class Pool;
+Pool& pool();
+
 class Pool {
 public:
     Box take() {
@@ -200,8 +203,19 @@ public:
             }
             if (n > 0 && !started_) {
                 started_ = true;
-                // Prepared boxes own cgroups: tear them down at exit.
-                std::atexit([] { set_pool_size(0); });
+                // What the thread uses of this library's statics is made
+                // first, so that it is destroyed only after the handler below
+                // (exit destroys statics and runs handlers in reverse order).
+                try {
+                    sweep_stale_cgroups();
+                } catch (const std::exception&) {  // take() reports a broken host when it makes a box
+                }
+                // Prepared boxes own cgroups: tear them down at exit, and let
+                // a box being made finish before exit destroys anything.
+                std::atexit([] {
+                    set_pool_size(0);
+                    pool().wait_idle();
+                });
                 // Lives for the whole process, asleep while the pool is full.
                 // It is the parent of the boxes it makes: their
                 // PDEATHSIG fires only when the process goes.

@@ -135,8 +135,9 @@ std::string proc_value(const std::string& file, const std::string& key) {
 
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
     : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge),
-      callbacks_(cfg.callbacks_max_tries,
-                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)), metrics_),
+      callbacks_(store, cfg.callbacks_max_tries,
+                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)),
+                 cfg.callbacks_allow_private, metrics_),
       problems_(store, judge, catalog, cfg.data_dir) {
     lookup_.exists = [this](int id) { return catalog_.by_id(id) != nullptr; };
     lookup_.name = [this](int id) {
@@ -158,12 +159,16 @@ App::~App() {
     workers_.reset();
 }
 
-void App::start_workers(unsigned n) { workers_->start(n); }
+void App::start_workers(unsigned n) {
+    if (cfg_.enable_callbacks) callbacks_.resume();
+    workers_->start(n);
+}
 
-std::vector<std::string> App::shutdown(std::chrono::milliseconds grace) {
-    auto released = workers_->stop(grace);
+Workers::Stopped App::shutdown(std::chrono::milliseconds grace) {
+    auto stopped = workers_->stop(grace);
+    // Whatever is not delivered by then stays in the outbox for the next start.
     callbacks_.drain(std::chrono::milliseconds(2000));
-    return released;
+    return stopped;
 }
 
 void App::purge() {
@@ -225,8 +230,12 @@ void App::check_record(const Record& r, judge0::FieldErrors& errors) const {
     }
     if (r.callback_url) {
         ParsedUrl u;
-        if (!parse_http_url(*r.callback_url, &u))
+        if (!parse_http_url(*r.callback_url, &u)) {
             errors["callback_url"].push_back("must be an http:// URL (https is not supported by this server)");
+        } else {
+            const std::string refusal = callback_host_refusal(u, cfg_.callbacks_allow_private);
+            if (!refusal.empty()) errors["callback_url"].push_back(refusal);
+        }
     }
     if (!r.tests_json.empty()) {
         const json tests = json::parse(r.tests_json);

@@ -36,9 +36,9 @@ public:
     ~App();
 
     void start_workers(unsigned n);
-    // Stops the workers (see Workers::stop) and drains callbacks; returns the
-    // tokens put back In Queue.
-    std::vector<std::string> shutdown(std::chrono::milliseconds grace);
+    // Stops the workers (see Workers::stop: when not joined, the caller must
+    // end the process without destroying anything) and drains callbacks.
+    Workers::Stopped shutdown(std::chrono::milliseconds grace);
 
     void handle(Request&& req, Reply reply);
 

@@ -5,10 +5,13 @@
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 #include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
 
 #include <boost/asio.hpp>
@@ -17,6 +20,7 @@
 
 #include "server/log.hpp"
 #include "server/metrics.hpp"
+#include "server/store.hpp"
 
 namespace server {
 
@@ -63,13 +67,74 @@ bool parse_http_url(const std::string& url, ParsedUrl* out) {
 
 namespace {
 
+enum class AddressKind { allowed, private_range, forbidden };
+
+AddressKind classify(asio::ip::address a) {
+    if (a.is_v6()) {
+        const asio::ip::address_v6 v6 = a.to_v6();
+        if (v6.is_v4_mapped()) {
+            a = asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+        } else {
+            const auto b = v6.to_bytes();
+            if (v6.is_unspecified() || v6.is_multicast()) return AddressKind::forbidden;
+            if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return AddressKind::forbidden;  // fe80::/10 link-local
+            if (v6.is_loopback()) return AddressKind::private_range;
+            if ((b[0] & 0xfe) == 0xfc) return AddressKind::private_range;               // fc00::/7 unique local
+            if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return AddressKind::private_range;  // fec0::/10 site-local
+            return AddressKind::allowed;
+        }
+    }
+    const std::uint32_t v = a.to_v4().to_uint();
+    const auto in = [v](std::uint32_t net, int bits) { return (v >> (32 - bits)) == (net >> (32 - bits)); };
+    if (in(0xA9FE0000, 16)) return AddressKind::forbidden;                       // 169.254/16 link-local
+    if (in(0xE0000000, 4) || in(0xF0000000, 4)) return AddressKind::forbidden;  // multicast, reserved, broadcast
+    if (in(0x00000000, 8)) return AddressKind::private_range;                    // 0/8 reaches this host
+    if (in(0x7F000000, 8) || in(0x0A000000, 8) || in(0xAC100000, 12) || in(0xC0A80000, 16) || in(0x64400000, 10))
+        return AddressKind::private_range;
+    return AddressKind::allowed;
+}
+
+bool allowed(const asio::ip::address& a, bool allow_private) {
+    const AddressKind k = classify(a);
+    return k == AddressKind::allowed || (k == AddressKind::private_range && allow_private);
+}
+
+}  // namespace
+
+bool callback_address_allowed(const std::string& ip, bool allow_private) {
+    beast::error_code ec;
+    const auto a = asio::ip::make_address(ip, ec);
+    return !ec && allowed(a, allow_private);
+}
+
+std::string callback_host_refusal(const ParsedUrl& url, bool allow_private) {
+    beast::error_code ec;
+    const auto literal = asio::ip::make_address(url.host, ec);
+    const std::string why = allow_private ? "a link-local, multicast or unspecified address"
+                                          : "a loopback, private or link-local address (CALLBACKS_ALLOW_PRIVATE is off)";
+    if (!ec) return allowed(literal, allow_private) ? "" : "host " + url.host + " is " + why;
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    const auto results = resolver.resolve(url.host, url.port, ec);
+    if (ec || results.empty()) return "";
+    for (const auto& e : results)
+        if (allowed(e.endpoint().address(), allow_private)) return "";
+    return "host " + url.host + " resolves only to " + why;
+}
+
+namespace {
+
 // One callback's life: attempts until one gets a 2xx or the tries run out.
 class Delivery : public std::enable_shared_from_this<Delivery> {
 public:
-    Delivery(asio::io_context& io, ParsedUrl url, std::string body, std::string label, int tries,
-             std::chrono::milliseconds timeout, Metrics& metrics, std::function<void()> done)
-        : io_(io), resolver_(io), timer_(io), url_(std::move(url)), label_(std::move(label)),
-          tries_left_(tries), timeout_(timeout), metrics_(metrics), done_(std::move(done)) {
+    // `id` is the callback's outbox row (0: none, the store refused it);
+    // `tries_used` the attempts earlier runs began.
+    Delivery(asio::io_context& io, Store& store, std::int64_t id, ParsedUrl url, std::string body, std::string label,
+             int max_tries, int tries_used, std::chrono::milliseconds timeout, bool allow_private, Metrics& metrics,
+             std::function<void()> done)
+        : io_(io), store_(store), id_(id), resolver_(io), timer_(io), url_(std::move(url)), label_(std::move(label)),
+          tries_left_(max_tries - tries_used), attempt_no_(tries_used), timeout_(timeout),
+          allow_private_(allow_private), metrics_(metrics), done_(std::move(done)) {
         req_.method(http::verb::put);
         req_.target(url_.target);
         req_.version(11);
@@ -87,6 +152,14 @@ private:
     void attempt() {
         --tries_left_;
         ++attempt_no_;
+        // Counted before it begins: an attempt cut short by a stop still counts.
+        if (id_) {
+            try {
+                store_.callback_attempt(id_);
+            } catch (const std::exception& e) {
+                log_line("callback", label_, std::string("counting the attempt failed: ") + e.what());
+            }
+        }
         stream_.emplace(io_);
         stream_->expires_after(timeout_);
         // The resolver has no deadline of its own: the timer below cancels it.
@@ -98,8 +171,15 @@ private:
                                 [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
                                     self->timer_.cancel();
                                     if (ec) return self->failed("resolve", ec);
+                                    // Only allowed addresses are ever connected to.
+                                    std::vector<tcp::endpoint> eps;
+                                    for (const auto& e : r)
+                                        if (allowed(e.endpoint().address(), self->allow_private_))
+                                            eps.push_back(e.endpoint());
+                                    if (eps.empty())
+                                        return self->retry_or_give_up("no allowed address for " + self->url_.host);
                                     self->stream_->async_connect(
-                                        r, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
+                                        eps, [self](beast::error_code ec2, const tcp::endpoint&) { self->on_connect(ec2); });
                                 });
     }
 
@@ -123,7 +203,7 @@ private:
             metrics_.callback_sent();
             log_line("callback", label_, "delivered to " + url_.host + ":" + url_.port + " (HTTP " +
                                              std::to_string(code) + ", attempt " + std::to_string(attempt_no_) + ")");
-            return done_();
+            return finish();
         }
         retry_or_give_up("HTTP " + std::to_string(code));
     }
@@ -137,7 +217,7 @@ private:
         if (tries_left_ <= 0) {
             metrics_.callback_failure();
             log_line("callback", label_, "given up after " + std::to_string(attempt_no_) + " attempts: " + why);
-            return done_();
+            return finish();
         }
         log_line("callback", label_, "attempt " + std::to_string(attempt_no_) + " failed (" + why + "); retrying");
         // A short, growing pause: a receiver that restarts gets a moment.
@@ -148,15 +228,30 @@ private:
         });
     }
 
+    // Delivered or given up on: out of the outbox.
+    void finish() {
+        if (id_) {
+            try {
+                store_.remove_callback(id_);
+            } catch (const std::exception& e) {
+                log_line("callback", label_, std::string("removing it from the outbox failed: ") + e.what());
+            }
+        }
+        done_();
+    }
+
     asio::io_context& io_;
+    Store& store_;
+    std::int64_t id_;
     tcp::resolver resolver_;
     std::optional<beast::tcp_stream> stream_;  // fresh for every attempt
     asio::steady_timer timer_;
     ParsedUrl url_;
     std::string label_;
     int tries_left_;
-    int attempt_no_ = 0;
+    int attempt_no_;
     std::chrono::milliseconds timeout_;
+    bool allow_private_;
     Metrics& metrics_;
     std::function<void()> done_;
     http::request<http::string_body> req_;
@@ -167,8 +262,10 @@ private:
 }  // namespace
 
 struct Callbacks::Impl {
+    Store& store;
     int max_tries;
     std::chrono::milliseconds timeout;
+    bool allow_private;
     Metrics& metrics;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
@@ -177,16 +274,35 @@ struct Callbacks::Impl {
     std::size_t pending = 0;
     std::thread thread;
 
-    Impl(int tries, std::chrono::milliseconds t, Metrics& m) : max_tries(tries), timeout(t), metrics(m) {
+    Impl(Store& s, int tries, std::chrono::milliseconds t, bool ap, Metrics& m)
+        : store(s), max_tries(tries), timeout(t), allow_private(ap), metrics(m) {
         thread = std::thread([this] {
             ::pthread_setname_np(::pthread_self(), "callbacks");  // for top -H, /proc/PID/task/*/comm
             io.run();
         });
     }
+
+    void queue(std::int64_t id, ParsedUrl u, std::string body, std::string label, int tries_used) {
+        {
+            std::lock_guard lock(mu);
+            ++pending;
+        }
+        asio::post(io, [this, id, u = std::move(u), body = std::move(body), label = std::move(label),
+                        tries_used]() mutable {
+            auto d = std::make_shared<Delivery>(io, store, id, std::move(u), std::move(body), std::move(label),
+                                                max_tries, tries_used, timeout, allow_private, metrics, [this] {
+                                                    std::lock_guard lock(mu);
+                                                    --pending;
+                                                    idle.notify_all();
+                                                });
+            d->start();
+        });
+    }
 };
 
-Callbacks::Callbacks(int max_tries, std::chrono::milliseconds timeout, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(std::max(max_tries, 1), timeout, metrics)) {}
+Callbacks::Callbacks(Store& store, int max_tries, std::chrono::milliseconds timeout, bool allow_private,
+                     Metrics& metrics)
+    : impl_(std::make_unique<Impl>(store, std::max(max_tries, 1), timeout, allow_private, metrics)) {}
 
 Callbacks::~Callbacks() {
     impl_->guard.reset();
@@ -201,20 +317,41 @@ void Callbacks::send(const std::string& url, std::string json_body, std::string 
         log_line("callback", label, "not sent: unsupported URL");
         return;
     }
-    {
-        std::lock_guard lock(impl_->mu);
-        ++impl_->pending;
+    std::int64_t id = 0;
+    try {
+        id = impl_->store.add_callback(label, url, json_body);
+    } catch (const std::exception& e) {
+        log_line("callback", label, std::string("not kept in the outbox (tried anyway): ") + e.what());
     }
-    Impl* impl = impl_.get();
-    asio::post(impl->io, [impl, u = std::move(u), body = std::move(json_body), label = std::move(label)]() mutable {
-        auto d = std::make_shared<Delivery>(impl->io, std::move(u), std::move(body), std::move(label), impl->max_tries,
-                                            impl->timeout, impl->metrics, [impl] {
-                                                std::lock_guard lock(impl->mu);
-                                                --impl->pending;
-                                                impl->idle.notify_all();
-                                            });
-        d->start();
-    });
+    impl_->queue(id, std::move(u), std::move(json_body), std::move(label), 0);
+}
+
+void Callbacks::resume() {
+    std::vector<CallbackRow> rows;
+    try {
+        rows = impl_->store.pending_callbacks();
+    } catch (const std::exception& e) {
+        log_line("callback", "", std::string("reading the outbox failed: ") + e.what());
+        return;
+    }
+    if (!rows.empty())
+        log_line("callback", "", std::to_string(rows.size()) + " callbacks left by a previous run resumed");
+    for (CallbackRow& c : rows) {
+        ParsedUrl u;
+        const bool ok = parse_http_url(c.url, &u);
+        if (!ok || c.tries_used >= impl_->max_tries) {
+            impl_->metrics.callback_failure();
+            log_line("callback", c.token, ok ? "given up after " + std::to_string(c.tries_used) + " attempts"
+                                             : "not sent: unsupported URL");
+            try {
+                impl_->store.remove_callback(c.id);
+            } catch (const std::exception& e) {
+                log_line("callback", c.token, std::string("removing it from the outbox failed: ") + e.what());
+            }
+            continue;
+        }
+        impl_->queue(c.id, std::move(u), std::move(c.body), std::move(c.token), static_cast<int>(c.tries_used));
+    }
 }
 
 void Callbacks::drain(std::chrono::milliseconds max) {

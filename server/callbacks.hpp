@@ -5,6 +5,20 @@
 // on a thread of its own with asynchronous I/O, so a slow or dead receiver
 // never holds a worker or an HTTP thread: send() only queues.
 //
+// Durable: each callback is a row of the store's outbox before it is tried,
+// its attempts are counted there before each one begins, and it is deleted
+// once delivered or given up on; resume() at start takes up what a previous
+// run left, with the tries it has left (max_tries bounds the total across
+// restarts).
+//
+// Where a callback may go: a receiver's address is checked after resolving
+// and only an allowed address is connected to (so a name that resolves, or
+// later re-resolves, to an internal address is refused: DNS rebinding).
+// Link-local (169.254/16, fe80::/10: cloud metadata), unspecified, multicast
+// and broadcast addresses are always refused; loopback and private ranges
+// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only with
+// allow_private (CALLBACKS_ALLOW_PRIVATE).
+//
 // Only http:// URLs (no TLS in this build); the API refuses https:// ones.
 //
 // Thread-safety: send() may be called from any thread.
@@ -17,6 +31,7 @@
 namespace server {
 
 class Metrics;
+class Store;
 
 struct ParsedUrl {
     std::string host, port, target;  // port "80" by default; target "/" at least
@@ -25,15 +40,29 @@ struct ParsedUrl {
 // anything else (https, userinfo, no host, bad port).
 bool parse_http_url(const std::string& url, ParsedUrl* out);
 
+// Whether a callback may connect to `ip` (a literal address, v4 or v6).
+// False for anything that is not an address literal.
+bool callback_address_allowed(const std::string& ip, bool allow_private);
+
+// Submission-time check of a URL's host: a message saying why it is refused
+// when it is a forbidden address literal or a name that resolves only to
+// forbidden addresses; empty when allowed or when it does not resolve now
+// (delivery resolves again and checks each address).
+std::string callback_host_refusal(const ParsedUrl& url, bool allow_private);
+
 class Callbacks {
 public:
-    Callbacks(int max_tries, std::chrono::milliseconds timeout, Metrics& metrics);
-    ~Callbacks();  // gives up on anything still pending
+    // `store` holds the outbox and must outlive this object.
+    Callbacks(Store& store, int max_tries, std::chrono::milliseconds timeout, bool allow_private, Metrics& metrics);
+    ~Callbacks();  // stops; what is still pending stays in the outbox for the next start
     Callbacks(const Callbacks&) = delete;
     Callbacks& operator=(const Callbacks&) = delete;
 
-    // Queues one callback. `label` names it in logs (the submission's token).
+    // Stores one callback in the outbox and queues it. `label` names it in
+    // logs (the submission's token).
     void send(const std::string& url, std::string json_body, std::string label);
+    // Queues every callback a previous run left in the outbox (call once, at start).
+    void resume();
     // Waits up to `max` for queued callbacks to end (shutdown).
     void drain(std::chrono::milliseconds max);
 

@@ -61,6 +61,7 @@ struct Config {
     bool allow_enable_per_process_and_thread_time_limit = false;
     std::vector<std::string> allowed_languages_for_compile_options;  // language names; empty: all
     int callbacks_max_tries = 3;
+    bool callbacks_allow_private = false;  // extension: loopback/private receivers (tests)
     double callbacks_timeout = 5;
     double cpu_extra_time = 1, cpu_time_limit = 5;
     bool enable_additional_files = true;

@@ -28,7 +28,26 @@
 
 namespace asio = boost::asio;
 
+namespace {
+
+// A SIGTERM/SIGINT that arrives while judged is starting, before the
+// shutdown handler exists, is remembered and replayed once it does: it
+// then stops judged like any other (exit 0), instead of killing it midway.
+volatile sig_atomic_t g_early_signal = 0;
+
+void remember_signal(int sig) { g_early_signal = sig; }
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    {
+        struct sigaction sa {};
+        sa.sa_handler = remember_signal;
+        sa.sa_flags = SA_RESTART;  // startup's system calls go on
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGTERM, &sa, nullptr);
+        ::sigaction(SIGINT, &sa, nullptr);
+    }
     std::vector<std::string> args(argv + 1, argv + argc);
     for (const auto& a : args)
         if (a == "--help" || a == "-h") {
@@ -133,15 +152,16 @@ int main(int argc, char** argv) {
             http.stop_accepting();
             purge_timer.cancel();
             shutdown_thread = std::thread([&] {
-                auto released = app.shutdown(std::chrono::seconds(cfg.shutdown_grace_seconds));
-                if (!released.empty()) {
-                    unfinished = true;
-                    server::log_line("judged", "", std::to_string(released.size()) +
+                const auto stopped = app.shutdown(std::chrono::seconds(cfg.shutdown_grace_seconds));
+                if (!stopped.released.empty())
+                    server::log_line("judged", "", std::to_string(stopped.released.size()) +
                                                        " unfinished submissions put back in the queue");
-                }
+                unfinished = !stopped.joined;
                 io.stop();
             });
         });
+
+        if (const int sig = g_early_signal) ::raise(sig);  // now handled by `signals`
 
         server::log_line("judged", "", "listening on " + cfg.listen_address + ":" +
                                            std::to_string(http.local_endpoint().port()) + " with " +
@@ -161,9 +181,13 @@ int main(int argc, char** argv) {
         if (shutdown_thread.joinable()) shutdown_thread.join();
         server::log_line("judged", "", "stopped");
         if (unfinished) {
-            // Worker threads still inside a box cannot be joined: leave now.
-            // Their rows are back In Queue; their boxes die with us
-            // (PR_SET_PDEATHSIG) and their cgroups are swept at the next start.
+            // A worker thread still inside a box cannot be joined: leave now,
+            // before any destructor runs, so it never touches freed memory.
+            // Its row is back In Queue (or, if it finished meanwhile, its
+            // result is stored); its box dies with us (the factories see EOF,
+            // inits have PR_SET_PDEATHSIG) and its cgroup is swept at the next
+            // start.
+            std::cout.flush();
             std::cerr.flush();
             std::_Exit(0);
         }

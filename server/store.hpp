@@ -68,6 +68,16 @@ struct ProblemRow {
     std::int64_t created_at_ms = 0;
 };
 
+// One pending callback of the outbox (see schema/migrations/0004_callbacks.sql).
+struct CallbackRow {
+    std::int64_t id = 0;
+    std::string token;
+    std::string url;
+    std::string body;
+    std::int64_t tries_used = 0;
+    std::int64_t created_at_ms = 0;
+};
+
 class Store {
 public:
     // `path` ":memory:" for an in-memory database (tests).
@@ -141,6 +151,16 @@ public:
     bool problem_in_use(std::string_view id);
     // Deletes every version's row; returns them (their folders are the caller's to remove).
     std::vector<ProblemRow> remove_problem(std::string_view id);
+
+    // --- Callback outbox (server/callbacks.hpp).
+    // Adds a pending callback with no tries used; returns its id.
+    std::int64_t add_callback(std::string_view token, const std::string& url, const std::string& body);
+    // Counts one more attempt begun; returns the tries used now (0: no such row).
+    std::int64_t callback_attempt(std::int64_t id);
+    // Deletes a callback (delivered, or given up on); false when it was not there.
+    bool remove_callback(std::int64_t id);
+    // Every pending callback, oldest first.
+    std::vector<CallbackRow> pending_callbacks();
 
 private:
     struct Impl;

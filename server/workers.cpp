@@ -20,12 +20,15 @@ Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalo
       on_claimed_(std::move(on_claimed)), on_finished_(std::move(on_finished)) {}
 
 Workers::~Workers() {
-    if (!threads_.empty()) stop(std::chrono::milliseconds(0));
+    if (started_) stop(std::chrono::milliseconds(0));
+    for (auto& t : threads_)
+        if (t.joinable()) t.join();
 }
 
 void Workers::start(unsigned n) {
     std::filesystem::create_directories(cfg_.data_dir + "/tmp");
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { loop(i); });
+    started_ = static_cast<unsigned>(threads_.size());
 }
 
 void Workers::notify() {
@@ -131,8 +134,8 @@ void Workers::process(Record r, const std::string& name) {
     if (on_finished_) on_finished_(r);
 }
 
-std::vector<std::string> Workers::stop(std::chrono::milliseconds grace) {
-    std::vector<std::string> released;
+Workers::Stopped Workers::stop(std::chrono::milliseconds grace) {
+    Stopped out;
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
@@ -140,25 +143,23 @@ std::vector<std::string> Workers::stop(std::chrono::milliseconds grace) {
     cv_.notify_all();
     std::unique_lock lock(mu_);
     done_cv_.wait_for(lock, grace, [&] { return exited_ == threads_.size(); });
-    const bool all_done = exited_ == threads_.size();
     for (const auto& [token, worker] : running_) {
         try {
-            if (store_.release(token, worker)) released.push_back(token);
+            if (store_.release(token, worker)) out.released.push_back(token);
         } catch (const std::exception& e) {
             log_line("worker", token, std::string("release failed: ") + e.what());
         }
     }
+    // Decided after the releases: a thread that exits meanwhile is joined.
+    out.joined = exited_ == threads_.size();
     lock.unlock();
-    if (all_done) {
-        for (auto& t : threads_) t.join();
-    } else {
-        // A box still running past the grace: its thread cannot be
-        // interrupted. The process is about to exit; the box dies with it
-        // (its init has PR_SET_PDEATHSIG) and its row is back In Queue.
-        for (auto& t : threads_) t.detach();
+    if (out.joined) {
+        for (auto& t : threads_)
+            if (t.joinable()) t.join();
+        threads_.clear();
     }
-    threads_.clear();
-    return released;
+    started_ = 0;
+    return out;
 }
 
 }  // namespace server

@@ -7,7 +7,12 @@
 //
 // Shutdown: stop() stops claiming, lets running submissions finish within
 // the grace period, and puts the ones still running back In Queue (they are
-// judged again after a restart; nothing accepted is lost).
+// judged again after a restart; nothing accepted is lost). A thread still
+// inside a box then cannot be interrupted, so it is never detached: stop()
+// says it is not joined, and the caller must end the process without
+// destroying anything that thread uses (main: std::_Exit; the boxes die
+// with the process). The destructor joins whatever is left, so a Workers
+// can never be destroyed under a running thread.
 //
 // Thread-safety: notify(), busy(), size() from any thread; start() and
 // stop() from one controlling thread.
@@ -38,15 +43,18 @@ public:
     using OnClaimed = std::function<void()>;
     Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg, Metrics& metrics,
             Problems& problems, OnClaimed on_claimed, OnFinished on_finished);
-    ~Workers();  // stop(0) if still running
+    ~Workers();  // stop(0) if still running, then joins every thread (waits for boxes still running)
 
     void start(unsigned n);
     void notify();  // a submission was queued
-    // Returns the tokens put back In Queue.
-    std::vector<std::string> stop(std::chrono::milliseconds grace);
+    struct Stopped {
+        std::vector<std::string> released;  // tokens put back In Queue
+        bool joined = true;                 // false: a thread is still in a box (not joined)
+    };
+    Stopped stop(std::chrono::milliseconds grace);
 
     unsigned busy() const { return busy_; }
-    unsigned size() const { return static_cast<unsigned>(threads_.size()); }
+    unsigned size() const { return started_; }
 
 private:
     void loop(unsigned index);
@@ -60,7 +68,8 @@ private:
     Problems& problems_;
     OnClaimed on_claimed_;
     OnFinished on_finished_;
-    std::vector<std::thread> threads_;
+    std::vector<std::thread> threads_;  // joinable until joined by stop() or the destructor
+    unsigned started_ = 0;              // threads_ started and not yet stopped
     std::atomic<unsigned> busy_{0};
 
     std::mutex mu_;  // guards wakeups_, stopping_, running_, done_

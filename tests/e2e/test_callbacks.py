@@ -1,0 +1,259 @@
+"""End-to-end: where callbacks may go (refused addresses at submission and at
+delivery), callbacks that survive a restart with their tries bound, and a
+shutdown with a box still running past the grace. A real judged on loopback;
+receivers are the test's own sockets on 127.0.0.1."""
+import http.server
+import json
+import os
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from judged import Judged, free_port  # noqa: E402
+
+JUDGED = None
+
+
+class Receiver:
+    """Records PUT bodies on a given port, answering 200."""
+
+    def __init__(self, port=0):
+        self.bodies = []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.bodies.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Silent:
+    """Accepts connections and never answers; counts them."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def wait_for(pred, timeout, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+def db_rows(data_dir, sql, args=()):
+    with sqlite3.connect(os.path.join(data_dir, "judge.db")) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def descendants(pid):
+    """Every live process under pid (by /proc ppid links)."""
+    children = {}
+    for e in os.listdir("/proc"):
+        if not e.isdigit():
+            continue
+        try:
+            with open(f"/proc/{e}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(e))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+class Addresses(unittest.TestCase):
+    def test_refused_at_submission(self):
+        cases = ["http://127.0.0.1:9/", "http://localhost:9/", "http://10.1.2.3/", "http://192.168.0.1/",
+                 "http://[::1]:9/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0:9/", "http://169.254.169.254/",
+                 "http://[fe80::1]/"]
+        with Judged(JUDGED, env={"CALLBACKS_ALLOW_PRIVATE": "false"}, workers=1) as j:
+            for url in cases:
+                s, body = j.submit({"source_code": "print(1)", "language_id": 71, "callback_url": url})
+                self.assertEqual(s, 422, (url, body))
+                self.assertIn("callback_url", body, url)
+                self.assertTrue(any("address" in m for m in body["callback_url"]), body)
+            self.assertEqual(db_rows(j.data_dir, "SELECT count(*) FROM submissions"), [(0,)])
+        with Judged(JUDGED, workers=1) as j:  # CALLBACKS_ALLOW_PRIVATE=true: link-local still refused
+            for url in ("http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://224.0.0.1/"):
+                s, body = j.submit({"source_code": "print(1)", "language_id": 71, "callback_url": url})
+                self.assertEqual(s, 422, (url, body))
+            s, body = j.submit({"source_code": "print(1)", "language_id": 71, "callback_url": "http://127.0.0.1:9/"})
+            self.assertEqual(s, 201, body)
+
+    def test_refused_at_delivery(self):
+        """A callback whose address became a forbidden one after it was
+        accepted (what DNS rebinding does) is never connected to."""
+        recv = Receiver()
+        j = Judged(JUDGED, env={"CALLBACKS_ALLOW_PRIVATE": "false", "CALLBACKS_MAX_TRIES": "2"}, workers=1)
+        try:
+            j.start()
+            self.assertEqual(j.stop(), 0)
+            with sqlite3.connect(os.path.join(j.data_dir, "judge.db")) as db:
+                db.execute("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES (?, ?, ?, 0, 0)",
+                           ("rebound", f"http://127.0.0.1:{recv.port}/", b'{"token":"rebound"}'))
+            j.start()
+            self.assertTrue(wait_for(lambda: "given up after 2 attempts" in j.log(), 30), j.log())
+            self.assertIn("no allowed address", j.log())
+            self.assertEqual(recv.bodies, [])
+            self.assertEqual(db_rows(j.data_dir, "SELECT count(*) FROM callbacks"), [(0,)])
+        finally:
+            j.close()
+            recv.close()
+
+
+class Durable(unittest.TestCase):
+    def test_resumed_after_restart(self):
+        port = free_port()
+        j = Judged(JUDGED, env={"CALLBACKS_MAX_TRIES": "20", "CALLBACKS_TIMEOUT": "1"}, workers=1)
+        recv = None
+        try:
+            j.start()
+            s, t = j.submit({"source_code": "print('cb')", "language_id": 71,
+                             "callback_url": f"http://127.0.0.1:{port}/hook"})
+            self.assertEqual(s, 201, t)
+            j.wait_done(t["token"])
+            self.assertTrue(wait_for(lambda: "attempt 2 failed" in j.log(), 30), j.log())
+            self.assertEqual(j.stop(), 0)
+            rows = db_rows(j.data_dir, "SELECT token, tries_used FROM callbacks")
+            self.assertEqual(len(rows), 1, rows)
+            self.assertEqual(rows[0][0], t["token"])
+            self.assertGreaterEqual(rows[0][1], 2)
+            recv = Receiver(port)
+            j.start()
+            self.assertTrue(wait_for(lambda: len(recv.bodies) >= 1, 60), j.log())
+            time.sleep(2)  # nothing more arrives
+            self.assertEqual(len(recv.bodies), 1, recv.bodies)
+            self.assertEqual(recv.bodies[0]["token"], t["token"])
+            self.assertEqual(recv.bodies[0]["status"]["id"], 3)
+            self.assertTrue(wait_for(lambda: db_rows(j.data_dir, "SELECT count(*) FROM callbacks") == [(0,)], 10))
+            # Delivered: not sent again after one more restart.
+            self.assertEqual(j.stop(), 0)
+            j.start()
+            time.sleep(2)
+            self.assertEqual(len(recv.bodies), 1)
+        finally:
+            j.close()
+            if recv:
+                recv.close()
+
+    def test_tries_bound_across_restarts(self):
+        silent = Silent()
+        j = Judged(JUDGED, env={"CALLBACKS_MAX_TRIES": "3", "CALLBACKS_TIMEOUT": "1"}, workers=1)
+        try:
+            j.start()
+            s, t = j.submit({"source_code": "print(1)", "language_id": 71,
+                             "callback_url": f"http://127.0.0.1:{silent.port}/"})
+            self.assertEqual(s, 201, t)
+            self.assertTrue(wait_for(lambda: len(silent.conns) >= 1, 60), j.log())
+            self.assertEqual(j.stop(), 0)
+            before = len(silent.conns)
+            self.assertLess(before, 3)
+            j.start()
+            self.assertTrue(wait_for(lambda: "given up after 3 attempts" in j.log(), 30), j.log())
+            time.sleep(1.5)
+            self.assertEqual(len(silent.conns), 3)
+            self.assertEqual(db_rows(j.data_dir, "SELECT count(*) FROM callbacks"), [(0,)])
+        finally:
+            j.close()
+            silent.close()
+
+
+class Shutdown(unittest.TestCase):
+    def test_box_running_past_grace(self):
+        marker = f"srvcb-{os.getpid()}-{time.time_ns()}"
+        j = Judged(JUDGED, env={"JUDGED_SHUTDOWN_GRACE_SECONDS": "1"}, workers=1)
+        try:
+            j.start()
+            s, t = j.submit({"source_code": "import time, sys\ntime.sleep(4)\nprint('done')\n", "language_id": 71,
+                             "wall_time_limit": 15, "command_line_arguments": marker})
+            self.assertEqual(s, 201, t)
+            self.assertTrue(wait_for(lambda: any(marker in cmdline(p) for p in descendants(j.proc.pid)), 30),
+                            "the box never ran")
+            time.sleep(0.3)
+            ours = descendants(j.proc.pid)
+            t0 = time.time()
+            self.assertEqual(j.stop(signal.SIGTERM), 0, j.log())
+            self.assertLess(time.time() - t0, 1 + 5)
+            self.assertIn("put back in the queue", j.log())
+            self.assertTrue(wait_for(lambda: not any(alive(p) for p in ours), 5),
+                            [(p, cmdline(p)) for p in ours if alive(p)])
+            self.assertEqual(db_rows(j.data_dir, "SELECT status_id FROM submissions WHERE token = ?", (t["token"],)),
+                             [(1,)])
+            j.start()
+            r = j.wait_done(t["token"], timeout=90)
+            self.assertEqual((r["status"]["id"], r["stdout"]), (3, "done\n"))
+        finally:
+            j.close()
+
+
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    if "--judged" in args:
+        i = args.index("--judged")
+        JUDGED = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    if not JUDGED or not os.access(JUDGED, os.X_OK):
+        sys.exit("usage: test_callbacks.py --judged PATH [unittest args]")
+    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
