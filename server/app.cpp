@@ -453,7 +453,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
             reply(error(500, "the submissions could not be stored"));
             return;
         }
-        std::int64_t inserted = 0;
+        std::int64_t inserted = 0, replayed = 0;
         for (std::size_t i = 0; i < g.records.size(); ++i) {
             switch (g.outcomes[i]) {
             case InsertGroup::Outcome::inserted:
@@ -461,6 +461,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
                 out[slot[i]] = json{{"token", g.records[i].token}};
                 break;
             case InsertGroup::Outcome::replayed:
+                ++replayed;
                 out[slot[i]] = json{{"token", g.records[i].token}};
                 break;
             case InsertGroup::Outcome::key_conflict:
@@ -470,7 +471,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
         }
         queued_ -= n - inserted;
         for (std::int64_t i = 0; i < inserted; ++i) workers_->notify();
-        reply(json_response(201, out.dump()));
+        reply(json_response(inserted + replayed > 0 ? 201 : 422, out.dump()));
     });
     *replied_later = true;
     return {};

@@ -125,8 +125,14 @@ void Workers::process(Record r, const std::string& name) {
     r.finished_at_ms = now_ms();
     const double judging = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const std::optional<bool> stored = store_result(store_, r, name, metrics_, [this](std::chrono::milliseconds d) {
+        const auto until = std::chrono::steady_clock::now() + d;
         std::unique_lock lock(mu_);
-        return cv_.wait_for(lock, d, [&] { return stopping_; });
+        for (;;) {
+            const std::uint64_t seen = wakeups_;
+            if (!cv_.wait_until(lock, until, [&] { return stopping_ || wakeups_ != seen; })) return false;
+            if (stopping_) return true;
+            cv_.notify_all();  // notify() woke this thread, not an idle one: pass it on
+        }
     });
     if (!stored) {
         log_line("worker", r.token, "result not stored before shutdown: the submission is judged again at the next start");

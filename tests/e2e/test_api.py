@@ -331,6 +331,54 @@ class SharedServer(unittest.TestCase):
         s, out = self.j.json("POST", "/submissions/batch", {"submissions": [subs[1]]})
         self.assertEqual(s, 422)
 
+    def test_idempotency_key(self):
+        body = {"source_code": "print(7)", "language_id": 71}
+        key = {"Idempotency-Key": "e2e-" + str(time.time())}
+        s, hdr, raw = self.j.request("POST", "/submissions", body, key)
+        self.assertEqual(s, 201, raw)
+        first = json.loads(raw)["token"]
+        self.assertNotIn("Idempotent-Replayed", hdr)
+        # The retry of a lost 201: the same token, nothing new queued.
+        s, hdr, raw = self.j.request("POST", "/submissions", body, key)
+        self.assertEqual(s, 201, raw)
+        self.assertEqual(json.loads(raw)["token"], first)
+        self.assertEqual(hdr.get("Idempotent-Replayed"), "true")
+        # wait=true on a retry answers with the earlier submission's result.
+        s, hdr, raw = self.j.request("POST", "/submissions?wait=true&fields=token,stdout", body, key)
+        self.assertEqual(s, 201, raw)
+        self.assertEqual(json.loads(raw), {"token": first, "stdout": "7\n"})
+        # base64 or not, the same submission.
+        b64body = {"source_code": b64("print(7)"), "language_id": 71}
+        s, _, raw = self.j.request("POST", "/submissions?base64_encoded=true", b64body, key)
+        self.assertEqual((s, json.loads(raw)["token"]), (201, first))
+        # The same key for another submission: 422, nothing queued.
+        s, _, raw = self.j.request("POST", "/submissions", {"source_code": "print(8)", "language_id": 71}, key)
+        self.assertEqual(s, 422, raw)
+        self.assertIn("idempotency key", json.loads(raw)["error"])
+        for bad in ("", "x" * 256, "caf\u00e9"):
+            s, _, raw = self.j.request("POST", "/submissions", body, {"Idempotency-Key": bad.encode("utf-8")})
+            self.assertEqual(s, 400, (bad, raw))
+        # Per batch item.
+        k2 = "e2e-batch-" + str(time.time())
+        items = [dict(body, idempotency_key=k2), {"source_code": "print(9)", "language_id": 71}]
+        s, out = self.j.json("POST", "/submissions/batch", {"submissions": items})
+        self.assertEqual(s, 201, out)
+        s, again = self.j.json("POST", "/submissions/batch", {"submissions": items})
+        self.assertEqual(s, 201, again)
+        self.assertEqual(again[0]["token"], out[0]["token"])
+        self.assertNotEqual(again[1]["token"], out[1]["token"])  # no key: a new submission
+        s, out = self.j.json("POST", "/submissions/batch",
+                             {"submissions": [{"source_code": "print(10)", "language_id": 71, "idempotency_key": k2},
+                                              {"source_code": "print(1)", "language_id": 71, "idempotency_key": 5}]})
+        self.assertEqual(s, 422, out)  # nothing queued
+        self.assertIn("idempotency_key", out[0])
+        self.assertIn("idempotency_key", out[1])
+        s, _ = self.j.json("POST", "/submissions/batch", {"submissions": items}, key)
+        self.assertEqual(s, 400)
+        for t in (first, again[0]["token"], again[1]["token"], out[1].get("token")):
+            if t:
+                self.j.wait_done(t)
+
     def test_list_and_delete(self):
         r = self.run_wait({"source_code": "print(7)", "language_id": 71})
         s, page = self.j.json("GET", "/submissions?page=1&per_page=2")
