@@ -11,9 +11,12 @@ import base64
 import http.server
 import json
 import os
+import re
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -684,6 +687,51 @@ class Priorities(unittest.TestCase):
 
 class Lifecycle(unittest.TestCase):
     SLEEP = "import time; time.sleep({})\nprint('done')\n"
+
+    def test_result_stored_once_the_disk_has_room(self):
+        """A full disk refuses the result: it is retried (counted in /metrics) until stored, then the wait=true
+        client is answered."""
+        mnt = tempfile.mkdtemp(prefix="judged-e2e-full-", dir="/var/tmp")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "judged-e2e", mnt], check=True)
+        filler = os.path.join(mnt, "filler")
+        try:
+            with Judged(JUDGED, workers=1, data_dir=mnt) as j:
+                answer = {}
+                prog = "import sys, time\ntime.sleep(3)\nsys.stdout.write('y' * 900000)\n"
+                t = threading.Thread(target=lambda: answer.update(r=j.submit(
+                    {"source_code": prog, "language_id": 71}, "?wait=true&fields=token,stdout,status,message")))
+                t.start()
+                time.sleep(1)
+                with open(filler, "wb") as f:  # the disk fills up while the program runs
+                    try:
+                        while True:
+                            f.write(b"f" * (1 << 20))
+                            f.flush()
+                    except OSError:
+                        pass
+                deadline = time.time() + 60
+                retries = 0
+                while time.time() < deadline and retries == 0:
+                    _, _, raw = j.request("GET", "/metrics")
+                    m = re.search(rb"^judged_store_retries_total (\d+)$", raw, re.M)
+                    retries = int(m.group(1)) if m else 0
+                    time.sleep(0.2)
+                self.assertGreater(retries, 0)
+                self.assertTrue(t.is_alive())  # not answered while the result is not stored
+                os.unlink(filler)
+                t.join(60)
+                self.assertFalse(t.is_alive())
+                s, r = answer["r"]
+                self.assertEqual(s, 201, r)
+                self.assertNotIn(r["status"]["id"], (1, 2), r)
+                # What the client was told is what was stored (the judging itself may have met the full disk).
+                s, stored = j.json("GET", f"/submissions/{r['token']}?fields=token,stdout,status,message")
+                self.assertEqual((s, stored), (200, r))
+        finally:
+            if os.path.exists(filler):
+                os.unlink(filler)
+            subprocess.run(["umount", "-l", mnt], check=False)
+            os.rmdir(mnt)
 
     def test_queue_full(self):
         with Judged(JUDGED, env={"MAX_QUEUE_SIZE": "2"}, workers=1) as j:
