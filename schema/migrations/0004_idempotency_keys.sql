@@ -3,9 +3,10 @@
 -- same key again and gets the token of the row its first try committed, not
 -- a duplicate. The key is written in the same transaction as its row. A
 -- retry is told from a key reused for a different request by comparing the
--- new request's inputs with the row's (exact, so no hash is kept). A key lives until the retention window ends
--- (JUDGED_IDEMPOTENCY_RETENTION_SECONDS, removed by the purge) or its
--- submission is deleted (the cascade: a key never names a missing row).
+-- new request's inputs with the row's (exact, so no hash is kept). A key
+-- lives until the retention window ends (JUDGED_IDEMPOTENCY_RETENTION_SECONDS;
+-- the purge removes it) or its submission is deleted (the cascade: a key
+-- never names a missing row).
 CREATE TABLE idempotency_keys (
     key            BLOB    PRIMARY KEY,
     submission_id  INTEGER NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
