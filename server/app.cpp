@@ -131,6 +131,18 @@ std::string proc_value(const std::string& file, const std::string& key) {
     return "";
 }
 
+// An idempotency key (the Idempotency-Key header, a batch item's
+// idempotency_key): 1 to 255 printable ASCII characters. Returns why not.
+std::optional<std::string> bad_idempotency_key(const std::string& k) {
+    if (k.empty() || k.size() > 255) return "must be 1 to 255 characters long";
+    for (unsigned char ch : k)
+        if (ch < 0x20 || ch > 0x7e) return "must be printable ASCII";
+    return std::nullopt;
+}
+
+constexpr const char* key_conflict_message =
+    "this idempotency key was used for a different submission within its retention window; use a new key";
+
 }  // namespace
 
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
@@ -172,12 +184,19 @@ Workers::Stopped App::shutdown(std::chrono::milliseconds grace) {
 }
 
 void App::purge() {
-    if (cfg_.purge_after_seconds <= 0) return;
+    if (cfg_.purge_after_seconds > 0) {
+        try {
+            const auto n = store_.purge_finished_before(now_ms() - cfg_.purge_after_seconds * 1000);
+            if (n) log_line("store", "", "purged " + std::to_string(n) + " finished submissions");
+        } catch (const std::exception& e) {
+            log_line("store", "", std::string("purge failed: ") + e.what());
+        }
+    }
     try {
-        const auto n = store_.purge_finished_before(now_ms() - cfg_.purge_after_seconds * 1000);
-        if (n) log_line("store", "", "purged " + std::to_string(n) + " finished submissions");
+        const auto n = store_.purge_idempotency_keys();
+        if (n) log_line("store", "", "purged " + std::to_string(n) + " expired idempotency keys");
     } catch (const std::exception& e) {
-        log_line("store", "", std::string("purge failed: ") + e.what());
+        log_line("store", "", std::string("idempotency key purge failed: ") + e.what());
     }
 }
 
@@ -258,6 +277,11 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
     const bool base64 = view.base64;
     const auto fields = view.fields;
     if (wait && !cfg_.enable_wait_result) return error(400, "wait=true is not enabled on this server");
+    std::optional<std::string> key;
+    if (auto it = req.find("Idempotency-Key"); it != req.end()) {
+        key = std::string(it->value());
+        if (auto why = bad_idempotency_key(*key)) return error(400, "Idempotency-Key " + *why);
+    }
 
     json body;
     try {
@@ -287,7 +311,10 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
     }
     // Counted now, so concurrent requests see the queue as it will be.
     ++queued_;
-    inserter_->submit(std::move(r), [this, reply, wait, token](const Record&, std::exception_ptr err) {
+    InsertGroup group;
+    group.records.push_back(std::move(r));
+    if (key) group.keys.push_back(key);
+    inserter_->submit(std::move(group), [this, reply, wait, token, fields, base64](InsertGroup& g, std::exception_ptr err) {
         if (err) {
             --queued_;
             if (wait) {
@@ -302,6 +329,19 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
             reply(error(500, "the submission could not be stored"));
             return;
         }
+        if (g.outcomes[0] != InsertGroup::Outcome::inserted) {
+            --queued_;  // nothing new was queued
+            if (wait) {
+                std::lock_guard lock(waiters_mu_);
+                waiters_.erase(token);
+            }
+            if (g.outcomes[0] == InsertGroup::Outcome::key_conflict) {
+                reply(error(422, key_conflict_message));
+                return;
+            }
+            answer_replay(g.records[0], wait, fields, base64, reply);
+            return;
+        }
         workers_->notify();
         if (!wait) reply(json_response(201, json{{"token", token}}.dump()));
     });
@@ -309,7 +349,45 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
     return {};
 }
 
-Response App::create_batch(const Request& req, const Query& q) {
+// The answer to a request its idempotency key says was made before: the
+// earlier submission's token (or, with wait=true, its result once it has
+// one), marked as a replay.
+void App::answer_replay(const Record& earlier, bool wait, const std::vector<std::string>& fields, bool base64,
+                        const Reply& reply) {
+    auto replayed = [reply](Response res) {
+        res.set("Idempotent-Replayed", "true");
+        reply(std::move(res));
+    };
+    auto render = [this, fields, base64, replayed](const Record& done) {
+        try {
+            replayed(json_response(201, judge0::render(done, fields, base64, lookup_).dump()));
+        } catch (const judge0::NotUtf8& e) {
+            replayed(json_response(400, json{{"token", done.token}, {"error", e.what()}}.dump()));
+        }
+    };
+    if (!wait) return replayed(json_response(201, json{{"token", earlier.token}}.dump()));
+    std::optional<Record> now;
+    {
+        // Read and register under the waiters' lock: a worker storing the
+        // result after this read calls on_finished, which takes the lock,
+        // only after the waiter is in place.
+        std::lock_guard lock(waiters_mu_);
+        try {
+            now = store_.get(earlier.token);
+        } catch (const std::exception& e) {
+            log_line("api", earlier.token, std::string("replay: reading the submission failed: ") + e.what());
+            return reply(error(500, "the submission could not be read"));
+        }
+        if (now && now->status_id <= status::processing) {
+            waiters_.emplace(earlier.token, render);
+            return;
+        }
+    }
+    if (!now) return reply(error(404, "submission not found"));
+    render(*now);
+}
+
+Response App::create_batch(const Request& req, const Query& q, const Reply& reply, bool* replied_later) {
     if (cfg_.maintenance_mode) return error(503, "maintenance mode is on; try again later");
     if (!cfg_.enable_batched_submissions) return error(400, "batched submissions are not enabled on this server");
     std::string bad;
@@ -328,10 +406,25 @@ Response App::create_batch(const Request& req, const Query& q) {
     if (items.size() > static_cast<std::size_t>(cfg_.max_submission_batch_size))
         return error(400, "a batch holds at most " + std::to_string(cfg_.max_submission_batch_size) + " submissions");
 
+    if (req.find("Idempotency-Key") != req.end())
+        return error(400, "Idempotency-Key applies to POST /submissions; give each batch item an idempotency_key");
+
     json out = json::array();
-    std::vector<Record> valid;
+    InsertGroup group;  // the valid items, all stored in one commit
     std::vector<std::size_t> slot;  // index in out of each valid record
+    bool any_key = false;
     for (const auto& item : items) {
+        std::optional<std::string> key;
+        if (item.is_object() && item.contains("idempotency_key") && !item["idempotency_key"].is_null()) {
+            const json& k = item["idempotency_key"];
+            std::optional<std::string> why = k.is_string() ? bad_idempotency_key(k.get<std::string>())
+                                                           : std::optional<std::string>("must be a string");
+            if (why) {
+                out.push_back(json{{"idempotency_key", json::array({*why})}});
+                continue;
+            }
+            key = k.get<std::string>();
+        }
         judge0::Parsed p = judge0::parse_submission(item, cfg_, lookup_, base64);
         if (!p.bad_request.empty()) {
             out.push_back(json{{"error", p.bad_request}});
@@ -345,20 +438,52 @@ Response App::create_batch(const Request& req, const Query& q) {
         }
         p.record.token = new_token();
         slot.push_back(out.size());
-        out.push_back(json{{"token", p.record.token}});
-        valid.push_back(std::move(p.record));
+        out.push_back(nullptr);  // filled once stored
+        group.records.push_back(std::move(p.record));
+        group.keys.push_back(std::move(key));
+        any_key |= group.keys.back().has_value();
     }
-    if (valid.empty()) return json_response(422, out.dump());
-    if (queued_ + static_cast<std::int64_t>(valid.size()) > cfg_.max_queue_size) return error(503, "queue is full");
-    try {
-        store_.insert_batch(valid);
-    } catch (const std::exception& e) {
-        log_line("api", "", std::string("batch insert failed: ") + e.what());
-        return error(500, "the submissions could not be stored");
-    }
-    queued_ += static_cast<std::int64_t>(valid.size());
-    for (std::size_t i = 0; i < valid.size(); ++i) workers_->notify();
-    return json_response(201, out.dump());
+    if (group.records.empty()) return json_response(422, out.dump());
+    const auto n = static_cast<std::int64_t>(group.records.size());
+    if (queued_ + n > cfg_.max_queue_size) return error(503, "queue is full");
+    if (!any_key) group.keys.clear();
+    // Counted now, so concurrent requests see the queue as it will be.
+    queued_ += n;
+    // Committed on the inserter's thread: this I/O thread never waits on the disk.
+    inserter_->submit(std::move(group), [this, reply, n, out = std::move(out), slot = std::move(slot)](
+                                        InsertGroup& g, std::exception_ptr err) mutable {
+        if (err) {
+            queued_ -= n;
+            try {
+                std::rethrow_exception(err);
+            } catch (const std::exception& e) {
+                log_line("api", "", std::string("batch insert failed: ") + e.what());
+            }
+            reply(error(500, "the submissions could not be stored"));
+            return;
+        }
+        std::int64_t inserted = 0, replayed = 0;
+        for (std::size_t i = 0; i < g.records.size(); ++i) {
+            switch (g.outcomes[i]) {
+            case InsertGroup::Outcome::inserted:
+                ++inserted;
+                out[slot[i]] = json{{"token", g.records[i].token}};
+                break;
+            case InsertGroup::Outcome::replayed:
+                ++replayed;
+                out[slot[i]] = json{{"token", g.records[i].token}};
+                break;
+            case InsertGroup::Outcome::key_conflict:
+                out[slot[i]] = json{{"idempotency_key", json::array({key_conflict_message})}};
+                break;
+            }
+        }
+        queued_ -= n - inserted;
+        for (std::int64_t i = 0; i < inserted; ++i) workers_->notify();
+        reply(json_response(inserted + replayed > 0 ? 201 : 422, out.dump()));
+    });
+    *replied_later = true;
+    return {};
 }
 
 Response App::get_one(const std::string& token, const Query& q) {
@@ -661,7 +786,12 @@ void App::handle(Request&& req, Reply reply) {
                 return done(list(q));
             }
         } else if (path == "/submissions/batch") {
-            if (m == http::verb::post) return done(create_batch(req, q));
+            if (m == http::verb::post) {
+                bool later = false;
+                Response res = create_batch(req, q, reply, &later);
+                if (!later) done(std::move(res));
+                return;
+            }
             if (m == http::verb::get) return done(get_batch(q));
         } else if (path.rfind("/submissions/", 0) == 0) {
             const std::string token = path.substr(std::string("/submissions/").size());

@@ -54,7 +54,10 @@ private:
 
     // Replies itself (after the commit) when it returns true in *replied_later.
     Response create(const Request& req, const std::map<std::string, std::string>& q, const Reply& reply, bool* replied_later);
-    Response create_batch(const Request& req, const std::map<std::string, std::string>& q);
+    Response create_batch(const Request& req, const std::map<std::string, std::string>& q, const Reply& reply,
+                          bool* replied_later);
+    void answer_replay(const Record& earlier, bool wait, const std::vector<std::string>& fields, bool base64,
+                       const Reply& reply);
     Response get_batch(const std::map<std::string, std::string>& q);
     Response get_one(const std::string& token, const std::map<std::string, std::string>& q);
     Response list(const std::map<std::string, std::string>& q);

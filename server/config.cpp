@@ -257,6 +257,9 @@ const std::vector<Entry>& entries() {
         t.push_back(integer("JUDGED_PURGE_AFTER_SECONDS", &Config::purge_after_seconds, 0,
                             std::int64_t{100} * 366 * 24 * 3600,
                             "finished submissions older than this are deleted; 0: never"));
+        t.push_back(integer("JUDGED_IDEMPOTENCY_RETENTION_SECONDS", &Config::idempotency_retention_seconds, 1,
+                            std::int64_t{100} * 366 * 24 * 3600,
+                            "an Idempotency-Key names its submission for this long"));
         t.push_back(integer("JUDGED_MAX_SOURCE_BYTES", &Config::max_source_bytes, 1, one_gib,
                             "largest source_code (bytes, decoded)"));
         t.push_back(integer("JUDGED_MAX_STDIN_BYTES", &Config::max_stdin_bytes, 1, one_gib,

@@ -42,6 +42,7 @@ struct Config {
     unsigned max_connections = 1024;          // beyond: accepted and closed at once
     unsigned shutdown_grace_seconds = 20;     // SIGTERM: running work may finish within
     std::int64_t purge_after_seconds = 7 * 24 * 3600;  // finished submissions older go; 0: never
+    std::int64_t idempotency_retention_seconds = 86400;  // an Idempotency-Key names its submission for this long
     std::int64_t max_source_bytes = 1 << 20;           // source_code
     std::int64_t max_stdin_bytes = 8 << 20;            // stdin, expected_output (each test)
     std::int64_t max_tests = 200;                      // extension `tests`

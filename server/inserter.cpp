@@ -20,39 +20,47 @@ Inserter::~Inserter() {
     thread_.join();
 }
 
-void Inserter::submit(Record r, Done done) {
+void Inserter::submit(InsertGroup g, Done done) {
     {
         std::lock_guard lock(mu_);
-        pending_.emplace_back(std::move(r), std::move(done));
+        pending_.emplace_back(std::move(g), std::move(done));
     }
     cv_.notify_one();
 }
 
 void Inserter::loop() {
     for (;;) {
-        std::vector<std::pair<Record, Done>> batch;
+        std::vector<std::pair<InsertGroup, Done>> batch;
         {
             std::unique_lock lock(mu_);
             cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
             if (pending_.empty()) return;  // stopping, nothing left
-            if (pending_.size() <= max_batch_) {
-                batch.swap(pending_);
-            } else {
-                auto cut = pending_.begin() + static_cast<std::ptrdiff_t>(max_batch_);
-                batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(cut));
-                pending_.erase(pending_.begin(), cut);
+            // Whole groups, up to max_batch_ records (a bigger group goes alone).
+            std::size_t n = 0, records = 0;
+            while (n < pending_.size() &&
+                   (n == 0 || records + pending_[n].first.records.size() <= max_batch_)) {
+                records += pending_[n].first.records.size();
+                ++n;
             }
+            const auto cut = pending_.begin() + static_cast<std::ptrdiff_t>(n);
+            batch.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(cut));
+            pending_.erase(pending_.begin(), cut);
         }
-        std::vector<Record> records;
-        records.reserve(batch.size());
-        for (auto& [r, done] : batch) records.push_back(std::move(r));
+        std::vector<InsertGroup> groups;
+        groups.reserve(batch.size());
+        for (auto& [g, done] : batch) groups.push_back(std::move(g));
         std::exception_ptr error;
         try {
-            store_.insert_batch(records);
+            store_.insert_groups(groups);
         } catch (...) {
             error = std::current_exception();
         }
-        for (std::size_t i = 0; i < batch.size(); ++i) batch[i].second(records[i], error);
+        ++commits_;
+        if (!error)
+            for (const InsertGroup& g : groups)
+                if (!g.error) records_ += g.records.size();
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            batch[i].second(groups[i], error ? error : groups[i].error);
     }
 }
 

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
                                                             : judge::Catalog::load(cfg.languages_file);
         server::StoreOptions so;
         so.synchronous_full = cfg.sqlite_synchronous != "NORMAL";
+        so.idempotency_retention_seconds = cfg.idempotency_retention_seconds;
         server::Store store(cfg.data_dir + "/judge.db", so);
         if (auto n = store.requeue_processing())
             server::log_line("store", "", std::to_string(n) + " submissions left Processing by a previous run queued again");

@@ -60,6 +60,11 @@ void Metrics::callback_sent() {
     ++callbacks_sent_;
 }
 
+void Metrics::store_retry() {
+    std::lock_guard lock(mu_);
+    ++store_retries_;
+}
+
 std::string Metrics::render() const {
     std::vector<NamedGauge> gauges;
     std::string out;
@@ -90,6 +95,9 @@ std::string Metrics::render() const {
         out += "# HELP judged_callbacks_sent_total Callbacks the receiver accepted.\n"
                "# TYPE judged_callbacks_sent_total counter\n"
                "judged_callbacks_sent_total " + std::to_string(callbacks_sent_) + "\n";
+        out += "# HELP judged_store_retries_total Tries to store a finished result that the store refused.\n"
+               "# TYPE judged_store_retries_total counter\n"
+               "judged_store_retries_total " + std::to_string(store_retries_) + "\n";
     }
     // Gauges may take other locks (the store's): never under ours.
     for (const auto& g : gauges)

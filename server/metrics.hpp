@@ -28,6 +28,8 @@ public:
     void internal_error();
     void callback_failure();
     void callback_sent();
+    // A result the store refused (the disk full, the database locked), to be tried again.
+    void store_retry();
 
     std::string render() const;
 
@@ -44,7 +46,7 @@ private:
     std::map<unsigned, std::uint64_t> http_by_code_;
     std::map<std::pair<int, int>, std::uint64_t> finished_;  // (status, language) -> count
     Histogram latency_, judging_;
-    std::uint64_t internal_errors_ = 0, callback_failures_ = 0, callbacks_sent_ = 0;
+    std::uint64_t internal_errors_ = 0, callback_failures_ = 0, callbacks_sent_ = 0, store_retries_ = 0;
     struct NamedGauge {
         std::string name, help;
         Gauge g;

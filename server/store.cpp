@@ -1,15 +1,18 @@
 #include "server/store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 #include <limits>
 #include <mutex>
 #include <system_error>
@@ -260,86 +263,179 @@ std::int64_t query_int(SQLite::Database& db, const char* sql) {
 
 }  // namespace
 
-struct Store::Impl {
-    // One caller of insert() waiting for its row to be committed.
-    struct PendingInsert {
-        explicit PendingInsert(Record* r) : record(r) {}
-        Record* record;
-        bool done = false;              // guarded by queue_mutex
-        std::exception_ptr error;       // set by the leader before done
-        std::int64_t id = 0;            // staged until the commit succeeds
-        std::string token;
-        std::int64_t created_at_ms = 0;
-    };
+// One SQLite connection and its cached statements (the SQL text is the key;
+// a statement lives as long as its connection).
+struct Conn {
+    Conn(const std::string& path, int flags) : db(path, flags, busy_timeout_ms) {}
 
-    explicit Impl(const std::string& path)
-        : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_ms) {}
-
-    // The SQL text is the key; statements live as long as the connection.
     SQLite::Statement& prepared(const std::string& sql) {
         auto& slot = statements[sql];
         if (!slot) slot = std::make_unique<SQLite::Statement>(db, sql);
         return *slot;
     }
 
-    // Runs f under the connection's mutex; SQLite's exceptions come out as
-    // StoreError naming `op`.
+    SQLite::Database db;
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements;
+};
+
+struct Store::Impl {
+    Impl(const std::string& p, const StoreOptions& o)
+        : path(p), opts(o), writer(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {}
+
+    // Runs f(writer) under the writer's mutex; SQLite's exceptions come out
+    // as StoreError naming `op`.
     template <class F>
     auto locked(const char* op, F&& f) {
-        std::lock_guard lock(db_mutex);
+        std::lock_guard lock(writer_mutex);
         try {
-            return f();
+            return f(writer);
         } catch (const SQLite::Exception& e) {
             throw store_error(op, e);
         }
     }
 
-    int user_version() { return static_cast<int>(query_int(db, "PRAGMA user_version")); }
+    // Runs f on a read-only connection of the pool (one per concurrent
+    // reader), never waiting for the writer. An in-memory database is one
+    // connection's alone, so there the writer serves reads too.
+    template <class F>
+    auto reading(const char* op, F&& f) {
+        if (path == ":memory:") return locked(op, std::forward<F>(f));
+        try {
+            std::unique_ptr<Conn> c = take_reader();
+            auto result = f(*c);
+            give_back(std::move(c));
+            return result;
+        } catch (const SQLite::Exception& e) {  // the connection is dropped, not pooled
+            throw store_error(op, e);
+        }
+    }
 
-    void configure(const std::string& path, const StoreOptions& opts);
-    void migrate(const std::string& path);
-    std::int64_t insert_row(const Record& r, const std::string& token, std::int64_t created_at_ms);
-    std::optional<Record> get_locked(std::string_view token);
-    void write_group(std::vector<PendingInsert*>& group) noexcept;
+    std::unique_ptr<Conn> take_reader() {
+        {
+            std::lock_guard lock(readers_mutex);
+            if (!idle_readers.empty()) {
+                std::unique_ptr<Conn> c = std::move(idle_readers.back());
+                idle_readers.pop_back();
+                return c;
+            }
+        }
+        return std::make_unique<Conn>(path, SQLite::OPEN_READONLY);
+    }
 
-    std::mutex db_mutex;  // guards db and statements
-    SQLite::Database db;
-    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements;
+    void give_back(std::unique_ptr<Conn> c) {
+        std::lock_guard lock(readers_mutex);
+        if (idle_readers.size() < max_idle_readers) idle_readers.push_back(std::move(c));
+    }
 
-    // Group commit (see insert()).
-    std::mutex queue_mutex;  // guards pending, committing and every PendingInsert::done
-    std::condition_variable queue_cv;
-    std::vector<PendingInsert*> pending;
-    bool committing = false;
+    int user_version(Conn& c) { return static_cast<int>(query_int(c.db, "PRAGMA user_version")); }
+
+    void configure();
+    void check_integrity();
+    void migrate();
+
+    // A reader left idle beyond this many is closed (a burst of readers
+    // does not keep its connections).
+    static constexpr std::size_t max_idle_readers = 8;
+
+    const std::string path;
+    const StoreOptions opts;
+    std::mutex writer_mutex;  // guards writer
+    Conn writer;
+    std::mutex readers_mutex;  // guards idle_readers
+    std::vector<std::unique_ptr<Conn>> idle_readers;
 };
 
-void Store::Impl::configure(const std::string& path, const StoreOptions& opts) {
+namespace {
+
+std::int64_t insert_row(Conn& c, const Record& r, const std::string& token, std::int64_t created_at_ms) {
+    static const std::string sql = insert_sql();
+    Use q(c.prepared(sql));
+    Binder b(*q);
+    bind_record(b, r, token, created_at_ms);
+    q->exec();
+    return c.db.getLastInsertRowid();
+}
+
+std::optional<Record> get_row(Conn& c, std::string_view token) {
+    static const std::string sql = select_records("WHERE token = ?");
+    Use q(c.prepared(sql));
+    q->bind(1, std::string(token));
+    if (!q->executeStep()) return std::nullopt;
+    return read_record(*q);
+}
+
+// The same request, as far as the store can tell: every input the client
+// sent (after parsing and defaults) is equal.
+bool same_inputs(const Record& a, const Record& b) {
+    return a.source_code == b.source_code && a.language_id == b.language_id &&
+           a.compiler_options == b.compiler_options && a.command_line_arguments == b.command_line_arguments &&
+           a.stdin_data == b.stdin_data && a.expected_output == b.expected_output &&
+           a.callback_url == b.callback_url && a.additional_files == b.additional_files &&
+           a.cpu_time_limit == b.cpu_time_limit && a.cpu_extra_time == b.cpu_extra_time &&
+           a.wall_time_limit == b.wall_time_limit && a.memory_limit == b.memory_limit &&
+           a.stack_limit == b.stack_limit && a.max_file_size == b.max_file_size &&
+           a.max_processes_and_or_threads == b.max_processes_and_or_threads &&
+           a.number_of_runs == b.number_of_runs &&
+           a.enable_per_process_and_thread_time_limit == b.enable_per_process_and_thread_time_limit &&
+           a.enable_per_process_and_thread_memory_limit == b.enable_per_process_and_thread_memory_limit &&
+           a.redirect_stderr_to_stdout == b.redirect_stderr_to_stdout && a.enable_network == b.enable_network &&
+           a.tests_json == b.tests_json && a.comparator == b.comparator && a.problem_id == b.problem_id;
+    // Not problem_version: it is pinned at acceptance, so a retry after a
+    // new upload of the problem is still the same request.
+}
+
+}  // namespace
+
+void Store::Impl::configure() {
     const std::string op = "open '" + path + "'";
     try {
         // Refuse a newer database before anything writes to it (switching to
         // WAL rewrites the file header).
-        const int version = user_version();
+        const int version = user_version(writer);
         if (version > latest_schema_version())
             throw StoreError("store: " + op + ": database schema version " + std::to_string(version) +
                              " is newer than this binary's " + std::to_string(latest_schema_version()));
+        check_integrity();
         if (path != ":memory:") {
-            SQLite::Statement q(db, "PRAGMA journal_mode=WAL");
+            SQLite::Statement q(writer.db, "PRAGMA journal_mode=WAL");
             const std::string mode = q.executeStep() ? q.getColumn(0).getString() : std::string();
             if (mode != "wal")
                 throw StoreError("store: " + op + ": journal_mode=WAL refused (still '" + mode + "')");
         }
-        db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-        db.exec("PRAGMA foreign_keys=ON");
+        writer.db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        writer.db.exec("PRAGMA foreign_keys=ON");
     } catch (const SQLite::Exception& e) {
         throw store_error(op, e);
     }
+}
+
+// quick_check reads every page (not the indexes' agreement with their
+// tables, which only a full integrity_check costs): a damaged page is found
+// now, not by the first request that reads it.
+void Store::Impl::check_integrity() {
+    std::string report;
+    try {
+        SQLite::Statement q(writer.db, "PRAGMA quick_check(10)");
+        while (q.executeStep()) {
+            if (!report.empty()) report += "; ";
+            report += q.getColumn(0).getString();
+        }
+    } catch (const SQLite::Exception& e) {
+        report = e.what();
+    }
+    if (report == "ok") return;
+    throw StoreError("store: open '" + path + "': the database failed its integrity check (PRAGMA quick_check: " +
+                         report + "). Not starting on it: restore the file from a backup, or recover what is " +
+                         "readable with `sqlite3 '" + path + "' .recover | sqlite3 recovered.db` and move " +
+                         "recovered.db in its place",
+                     SQLITE_CORRUPT);
 }
 
 // Each missing migration in its own IMMEDIATE transaction, which also sets
 // user_version: a failure leaves the database at the last good version, and
 // two processes starting at once do not both apply a migration (the second
 // one re-reads the version once it holds the write lock).
-void Store::Impl::migrate(const std::string& path) {
+void Store::Impl::migrate() {
     const std::vector<Migration>& all = migrations();
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (all[i].number != static_cast<int>(i) + 1)
@@ -348,15 +444,16 @@ void Store::Impl::migrate(const std::string& path) {
     }
     int version = 0;
     try {
-        version = user_version();
+        version = user_version(writer);
     } catch (const SQLite::Exception& e) {
         throw store_error("open '" + path + "'", e);
     }
+    SQLite::Database& db = writer.db;
     for (const Migration& m : all) {
         if (m.number <= version) continue;
         try {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-            version = user_version();
+            version = user_version(writer);
             if (version > latest_schema_version())
                 throw StoreError("store: open '" + path + "': database schema version " + std::to_string(version) +
                                  " is newer than this binary's " + std::to_string(latest_schema_version()));
@@ -371,78 +468,66 @@ void Store::Impl::migrate(const std::string& path) {
     }
 }
 
-std::int64_t Store::Impl::insert_row(const Record& r, const std::string& token, std::int64_t created_at_ms) {
-    static const std::string sql = insert_sql();
-    Use q(prepared(sql));
-    Binder b(*q);
-    bind_record(b, r, token, created_at_ms);
-    q->exec();
-    return db.getLastInsertRowid();
+namespace {
+
+std::string marker_path(const std::string& path) { return path + ".marker"; }
+
+// A database that existed (its marker is there) but whose file is now empty
+// or gone was lost: opening it would make a fresh, empty one, and every
+// earlier token would answer 404 as if it had never been.
+void refuse_lost_database(const std::string& path) {
+    if (path == ":memory:") return;
+    std::error_code ec;
+    if (!std::filesystem::exists(marker_path(path), ec)) return;
+    const bool gone = !std::filesystem::exists(path, ec);
+    if (!gone && std::filesystem::file_size(path, ec) != 0) return;
+    if (ec && !gone) return;  // its size cannot be read: SQLite's open reports why
+    throw StoreError("store: open '" + path + "': the database file is " + (gone ? "missing" : "empty (0 bytes)") +
+                     " but '" + marker_path(path) + "' says a database was made here before. Not starting " +
+                     "a fresh one over it: restore the file from a backup; to start empty on purpose, delete '" +
+                     marker_path(path) + "'");
 }
 
-std::optional<Record> Store::Impl::get_locked(std::string_view token) {
-    static const std::string sql = select_records("WHERE token = ?");
-    Use q(prepared(sql));
-    q->bind(1, std::string(token));
-    if (!q->executeStep()) return std::nullopt;
-    return read_record(*q);
+// Written (and made durable) once the database exists, for refuse_lost_database.
+void write_marker(const std::string& path) {
+    if (path == ":memory:") return;
+    const std::string marker = marker_path(path);
+    std::error_code ec;
+    if (std::filesystem::exists(marker, ec)) return;
+    const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        throw StoreError("store: open '" + path + "': open('" + marker + "'): " + std::strerror(errno));
+    static constexpr char text[] = "judged: the database beside this file exists; see server/store.hpp\n";
+    const bool ok = ::write(fd, text, sizeof text - 1) == static_cast<ssize_t>(sizeof text - 1) && ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) throw StoreError("store: open '" + path + "': write('" + marker + "'): " + std::strerror(err));
+    const std::string dir = std::filesystem::path(marker).parent_path().string();
+    const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {  // the marker's name durable too; a failure here costs only the marker
+        static_cast<void>(::fsync(dfd));
+        ::close(dfd);
+    }
 }
 
-// The leader's part of insert(): every row of the group in one transaction.
-// A row the database refuses on its own (a duplicate token, a blob too big)
-// fails alone: SQLite undoes just that statement and the transaction goes on.
-// Anything else (the disk, the lock, the commit) fails the whole group.
-// Never throws: every caller must be woken with a result.
-void Store::Impl::write_group(std::vector<PendingInsert*>& group) noexcept {
-    std::lock_guard lock(db_mutex);
-    try {
-        try {
-            SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
-            for (PendingInsert* p : group) {
-                p->token = p->record->token.empty() ? new_token() : p->record->token;
-                p->created_at_ms = now_ms();
-                try {
-                    p->id = insert_row(*p->record, p->token, p->created_at_ms);
-                } catch (const SQLite::Exception& e) {
-                    const int code = primary_code(e);
-                    const bool row_only = (code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG) &&
-                                          sqlite3_get_autocommit(db.getHandle()) == 0;
-                    if (!row_only) throw;
-                    p->error = std::make_exception_ptr(store_error("insert", e));
-                }
-            }
-            tx.commit();
-        } catch (const SQLite::Exception& e) {
-            throw store_error("insert", e);
-        }
-    } catch (...) {
-        const std::exception_ptr error = std::current_exception();
-        for (PendingInsert* p : group) p->error = error;
-        return;
-    }
-    for (PendingInsert* p : group) {
-        if (p->error) continue;
-        p->record->id = p->id;
-        p->record->token = std::move(p->token);
-        p->record->created_at_ms = p->created_at_ms;
-        p->record->status_id = status::in_queue;
-    }
-}
+}  // namespace
 
 Store::Store(const std::string& path, StoreOptions opts) {
+    refuse_lost_database(path);
     try {
-        impl_ = std::make_unique<Impl>(path);
+        impl_ = std::make_unique<Impl>(path, opts);
     } catch (const SQLite::Exception& e) {
         throw store_error("open '" + path + "'", e);
     }
-    impl_->configure(path, opts);
-    impl_->migrate(path);
+    impl_->configure();
+    impl_->migrate();
+    write_marker(path);
 }
 
 Store::~Store() = default;
 
 int Store::schema_version() {
-    return impl_->locked("schema_version", [&] { return impl_->user_version(); });
+    return impl_->reading("schema_version", [&](Conn& c) { return impl_->user_version(c); });
 }
 
 int Store::latest_schema_version() {
@@ -450,67 +535,138 @@ int Store::latest_schema_version() {
     return all.empty() ? 0 : all.back().number;
 }
 
-// Group commit: the caller joins the pending list; whoever finds no commit in
-// progress becomes the leader, takes the whole list (its own record and all
-// who arrived while the previous commit ran), writes it in one transaction
-// and wakes everyone. A follower whose record is still pending when a commit
-// ends becomes the next leader. So at most one commit runs at a time, and
-// under load each fsync carries many rows.
-void Store::insert(Record& r) {
-    Impl& d = *impl_;
-    Impl::PendingInsert me(&r);
-    std::unique_lock lock(d.queue_mutex);
-    d.pending.push_back(&me);
-    while (!me.done) {
-        if (d.committing) {
-            d.queue_cv.wait(lock);
-            continue;
-        }
-        d.committing = true;
-        std::vector<Impl::PendingInsert*> group;
-        group.swap(d.pending);
-        lock.unlock();
-        d.write_group(group);
-        lock.lock();
-        for (Impl::PendingInsert* p : group) p->done = true;
-        d.committing = false;
-        d.queue_cv.notify_all();
-    }
-    if (me.error) std::rethrow_exception(me.error);
-}
-
 void Store::insert_batch(std::vector<Record>& rs) {
     if (rs.empty()) return;
-    impl_->locked("insert_batch", [&] {
-        std::vector<std::int64_t> ids(rs.size());
-        std::vector<std::string> tokens(rs.size());
-        std::vector<std::int64_t> created(rs.size());
-        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        for (std::size_t i = 0; i < rs.size(); ++i) {
-            tokens[i] = rs[i].token.empty() ? new_token() : rs[i].token;
-            created[i] = now_ms();
-            ids[i] = impl_->insert_row(rs[i], tokens[i], created[i]);
+    std::vector<InsertGroup> one(1);
+    one[0].records = std::move(rs);
+    try {
+        insert_groups(one);
+    } catch (...) {
+        rs = std::move(one[0].records);
+        throw;
+    }
+    rs = std::move(one[0].records);
+    if (one[0].error) std::rethrow_exception(one[0].error);
+}
+
+namespace {
+
+// One record's part of insert_groups, inside the group's savepoint: what
+// becomes of it once the transaction commits.
+struct Staged {
+    InsertGroup::Outcome outcome = InsertGroup::Outcome::inserted;
+    Record earlier;  // replayed: the row the key names
+    std::int64_t id = 0;
+    std::string token;
+    std::int64_t created_at_ms = 0;
+};
+
+Staged stage_insert(Conn& c, const Record& r, const std::optional<std::string>& key, std::int64_t keys_since_ms) {
+    Staged st;
+    if (key) {
+        {
+            static const std::string sql = select_records(
+                "WHERE id = (SELECT submission_id FROM idempotency_keys WHERE key = ? AND created_at_ms >= ?)");
+            Use q(c.prepared(sql));
+            Binder b(*q);
+            b.bytes(*key);
+            b.integer(keys_since_ms);
+            if (q->executeStep()) {
+                st.earlier = read_record(*q);
+                st.outcome = same_inputs(st.earlier, r) ? InsertGroup::Outcome::replayed
+                                                        : InsertGroup::Outcome::key_conflict;
+                return st;
+            }
+        }
+        // A key past its retention that the purge has not removed yet names nothing now.
+        Use d(c.prepared("DELETE FROM idempotency_keys WHERE key = ?"));
+        Binder b(*d);
+        b.bytes(*key);
+        d->exec();
+    }
+    st.token = r.token.empty() ? new_token() : r.token;
+    st.created_at_ms = now_ms();
+    st.id = insert_row(c, r, st.token, st.created_at_ms);
+    if (key) {
+        Use k(c.prepared("INSERT INTO idempotency_keys (key, submission_id, created_at_ms) VALUES (?, ?, ?)"));
+        Binder b(*k);
+        b.bytes(*key);
+        b.integer(st.id);
+        b.integer(st.created_at_ms);
+        k->exec();
+    }
+    return st;
+}
+
+}  // namespace
+
+// Each group in a savepoint: a row the database refuses on its own (a
+// duplicate token, a blob too big) undoes just its group and the
+// transaction goes on. Anything else (the disk, the lock, the commit) fails
+// the whole call. Nothing is written to the records before the commit.
+void Store::insert_groups(std::vector<InsertGroup>& groups) {
+    for (const InsertGroup& g : groups) {
+        if (!g.keys.empty() && g.keys.size() != g.records.size())
+            throw std::invalid_argument("store: insert: " + std::to_string(g.keys.size()) + " keys for " +
+                                        std::to_string(g.records.size()) + " records");
+    }
+    const std::int64_t keys_since_ms = now_ms() - impl_->opts.idempotency_retention_seconds * 1000;
+    std::vector<std::vector<Staged>> staged(groups.size());
+    std::vector<std::exception_ptr> errors(groups.size());
+    impl_->locked("insert", [&](Conn& c) {
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            const InsertGroup& group = groups[g];
+            c.db.exec("SAVEPOINT insert_group");
+            try {
+                for (std::size_t i = 0; i < group.records.size(); ++i)
+                    staged[g].push_back(stage_insert(c, group.records[i],
+                                                     group.keys.empty() ? std::nullopt : group.keys[i], keys_since_ms));
+                c.db.exec("RELEASE insert_group");
+            } catch (const SQLite::Exception& e) {
+                const int code = primary_code(e);
+                const bool group_only = (code == SQLITE_CONSTRAINT || code == SQLITE_TOOBIG) &&
+                                        sqlite3_get_autocommit(c.db.getHandle()) == 0;
+                if (!group_only) throw;
+                c.db.exec("ROLLBACK TO insert_group");
+                c.db.exec("RELEASE insert_group");
+                staged[g].clear();
+                errors[g] = std::make_exception_ptr(store_error("insert", e));
+            }
         }
         tx.commit();
-        for (std::size_t i = 0; i < rs.size(); ++i) {
-            rs[i].id = ids[i];
-            rs[i].token = std::move(tokens[i]);
-            rs[i].created_at_ms = created[i];
-            rs[i].status_id = status::in_queue;
-        }
     });
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        InsertGroup& group = groups[g];
+        group.error = errors[g];
+        group.outcomes.clear();
+        if (group.error) continue;
+        for (std::size_t i = 0; i < group.records.size(); ++i) {
+            Staged& st = staged[g][i];
+            group.outcomes.push_back(st.outcome);
+            Record& r = group.records[i];
+            if (st.outcome == InsertGroup::Outcome::replayed) {
+                r = std::move(st.earlier);
+            } else if (st.outcome == InsertGroup::Outcome::inserted) {
+                r.id = st.id;
+                r.token = std::move(st.token);
+                r.created_at_ms = st.created_at_ms;
+                r.status_id = status::in_queue;
+            }
+        }
+    }
 }
 
 std::optional<Record> Store::get(std::string_view token) {
-    return impl_->locked("get", [&] { return impl_->get_locked(token); });
+    return impl_->reading("get", [&](Conn& c) { return get_row(c, token); });
 }
 
 std::vector<std::optional<Record>> Store::get_many(const std::vector<std::string>& tokens) {
-    return impl_->locked("get_many", [&] {
+    return impl_->reading("get_many", [&](Conn& c) {
         std::vector<std::optional<Record>> out;
         out.reserve(tokens.size());
-        SQLite::Transaction tx(impl_->db);  // one snapshot for all
-        for (const std::string& t : tokens) out.push_back(impl_->get_locked(t));
+        SQLite::Transaction tx(c.db);  // one snapshot for all
+        for (const std::string& t : tokens) out.push_back(get_row(c, t));
         tx.commit();
         return out;
     });
@@ -520,13 +676,13 @@ Store::Page Store::list(std::int64_t page, std::int64_t per_page) {
     if (page < 1 || per_page < 1)
         throw std::invalid_argument("store: list: page and per_page must be at least 1 (got " + std::to_string(page) +
                                     ", " + std::to_string(per_page) + ")");
-    return impl_->locked("list", [&] {
+    return impl_->reading("list", [&](Conn& c) {
         Page out;
-        SQLite::Transaction tx(impl_->db);  // the total and the page from one snapshot
-        out.total = query_int(impl_->db, "SELECT count(*) FROM submissions");
+        SQLite::Transaction tx(c.db);  // the total and the page from one snapshot
+        out.total = query_int(c.db, "SELECT count(*) FROM submissions");
         if (page - 1 <= std::numeric_limits<std::int64_t>::max() / per_page) {
             static const std::string sql = select_records("ORDER BY created_at_ms DESC, id DESC LIMIT ? OFFSET ?");
-            Use q(impl_->prepared(sql));
+            Use q(c.prepared(sql));
             q->bind(1, per_page);
             q->bind(2, (page - 1) * per_page);
             while (q->executeStep()) out.records.push_back(read_record(*q));
@@ -537,12 +693,12 @@ Store::Page Store::list(std::int64_t page, std::int64_t per_page) {
 }
 
 Store::RemoveResult Store::remove(std::string_view token, Record* out) {
-    return impl_->locked("remove", [&] {
-        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        std::optional<Record> r = impl_->get_locked(token);
+    return impl_->locked("remove", [&](Conn& c) {
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::optional<Record> r = get_row(c, token);
         if (!r) return RemoveResult::not_found;
         if (r->status_id == status::in_queue || r->status_id == status::processing) return RemoveResult::busy;
-        Use q(impl_->prepared("DELETE FROM submissions WHERE id = ?"));
+        Use q(c.prepared("DELETE FROM submissions WHERE id = ?"));
         q->bind(1, r->id);
         q->exec();
         tx.commit();
@@ -552,18 +708,18 @@ Store::RemoveResult Store::remove(std::string_view token, Record* out) {
 }
 
 std::optional<Record> Store::claim(std::string_view worker) {
-    return impl_->locked("claim", [&]() -> std::optional<Record> {
+    return impl_->locked("claim", [&](Conn& c) -> std::optional<Record> {
         // IMMEDIATE: the write lock is taken before the SELECT, so another
         // connection to the same file cannot claim the same row in between.
-        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
         std::optional<Record> r;
         {
             static const std::string sql = select_records("WHERE status_id = 1 ORDER BY id LIMIT 1");
-            Use q(impl_->prepared(sql));
+            Use q(c.prepared(sql));
             if (!q->executeStep()) return std::nullopt;  // empty queue; tx rolls back, nothing was written
             r = read_record(*q);
         }
-        Use u(impl_->prepared("UPDATE submissions SET status_id = 2, worker = ?, claimed_at_ms = ? WHERE id = ?"));
+        Use u(c.prepared("UPDATE submissions SET status_id = 2, worker = ?, claimed_at_ms = ? WHERE id = ?"));
         u->bind(1, std::string(worker));
         u->bind(2, now_ms());
         u->bind(3, r->id);
@@ -578,8 +734,8 @@ bool Store::finish(const Record& r, std::string_view worker) {
     if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
         throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
                                     " is not a final status");
-    return impl_->locked("finish", [&] {
-        Use q(impl_->prepared(
+    return impl_->locked("finish", [&](Conn& c) {
+        Use q(c.prepared(
             "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
             "exit_code = ?, exit_signal = ?, time = ?, wall_time = ?, memory = ?, finished_at_ms = ?, "
             "verdict_json = ?, test_results_json = ?, problem_result_json = ? "
@@ -606,8 +762,8 @@ bool Store::finish(const Record& r, std::string_view worker) {
 }
 
 bool Store::release(std::string_view token, std::string_view worker) {
-    return impl_->locked("release", [&] {
-        Use q(impl_->prepared(
+    return impl_->locked("release", [&](Conn& c) {
+        Use q(c.prepared(
             "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL "
             "WHERE token = ? AND status_id = 2 AND worker = ?"));
         q->bind(1, std::string(token));
@@ -617,8 +773,8 @@ bool Store::release(std::string_view token, std::string_view worker) {
 }
 
 std::int64_t Store::requeue_processing() {
-    return impl_->locked("requeue_processing", [&] {
-        return static_cast<std::int64_t>(impl_->db.exec(
+    return impl_->locked("requeue_processing", [&](Conn& c) {
+        return static_cast<std::int64_t>(c.db.exec(
             "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL WHERE status_id = 2"));
     });
 }
@@ -638,8 +794,8 @@ constexpr const char* problem_columns = "SELECT id, version, name, summary_json,
 }  // namespace
 
 std::int64_t Store::next_problem_version(std::string_view id) {
-    return impl_->locked("next_problem_version", [&] {
-        SQLite::Statement q(impl_->db, "SELECT coalesce(max(version), 0) + 1 FROM problems WHERE id = ?");
+    return impl_->locked("next_problem_version", [&](Conn& c) {
+        SQLite::Statement q(c.db, "SELECT coalesce(max(version), 0) + 1 FROM problems WHERE id = ?");
         q.bind(1, std::string(id));
         q.executeStep();
         return q.getColumn(0).getInt64();
@@ -647,8 +803,8 @@ std::int64_t Store::next_problem_version(std::string_view id) {
 }
 
 void Store::add_problem(const ProblemRow& p) {
-    impl_->locked("add_problem", [&] {
-        SQLite::Statement q(impl_->db,
+    impl_->locked("add_problem", [&](Conn& c) {
+        SQLite::Statement q(c.db,
                             "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms) "
                             "VALUES (?, ?, ?, ?, ?, ?)");
         q.bind(1, p.id);
@@ -662,8 +818,8 @@ void Store::add_problem(const ProblemRow& p) {
 }
 
 std::optional<ProblemRow> Store::problem(std::string_view id, std::optional<std::int64_t> version) {
-    return impl_->locked("problem", [&]() -> std::optional<ProblemRow> {
-        SQLite::Statement q(impl_->db, std::string(problem_columns) +
+    return impl_->reading("problem", [&](Conn& c) -> std::optional<ProblemRow> {
+        SQLite::Statement q(c.db, std::string(problem_columns) +
                                            (version ? "WHERE id = ? AND version = ?"
                                                     : "WHERE id = ? ORDER BY version DESC LIMIT 1"));
         q.bind(1, std::string(id));
@@ -674,8 +830,8 @@ std::optional<ProblemRow> Store::problem(std::string_view id, std::optional<std:
 }
 
 std::vector<ProblemRow> Store::problems() {
-    return impl_->locked("problems", [&] {
-        SQLite::Statement q(impl_->db, std::string(problem_columns) +
+    return impl_->reading("problems", [&](Conn& c) {
+        SQLite::Statement q(c.db, std::string(problem_columns) +
                                            "p WHERE version = (SELECT max(version) FROM problems WHERE id = p.id) "
                                            "ORDER BY id");
         std::vector<ProblemRow> out;
@@ -685,8 +841,8 @@ std::vector<ProblemRow> Store::problems() {
 }
 
 std::vector<ProblemRow> Store::problem_versions(std::string_view id) {
-    return impl_->locked("problem_versions", [&] {
-        SQLite::Statement q(impl_->db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
+    return impl_->reading("problem_versions", [&](Conn& c) {
+        SQLite::Statement q(c.db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
         q.bind(1, std::string(id));
         std::vector<ProblemRow> out;
         while (q.executeStep()) out.push_back(read_problem(q));
@@ -695,8 +851,8 @@ std::vector<ProblemRow> Store::problem_versions(std::string_view id) {
 }
 
 bool Store::problem_in_use(std::string_view id) {
-    return impl_->locked("problem_in_use", [&] {
-        SQLite::Statement q(impl_->db, "SELECT 1 FROM submissions WHERE problem_id = ? AND status_id <= 2 LIMIT 1");
+    return impl_->reading("problem_in_use", [&](Conn& c) {
+        SQLite::Statement q(c.db, "SELECT 1 FROM submissions WHERE problem_id = ? AND status_id <= 2 LIMIT 1");
         const std::string idv(id);
         q.bind(1, idv.data(), static_cast<int>(idv.size()));  // stored as a blob
         return q.executeStep();
@@ -704,15 +860,15 @@ bool Store::problem_in_use(std::string_view id) {
 }
 
 std::vector<ProblemRow> Store::remove_problem(std::string_view id) {
-    return impl_->locked("remove_problem", [&] {
-        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+    return impl_->locked("remove_problem", [&](Conn& c) {
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
         std::vector<ProblemRow> out;
         {
-            SQLite::Statement q(impl_->db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
+            SQLite::Statement q(c.db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
             q.bind(1, std::string(id));
             while (q.executeStep()) out.push_back(read_problem(q));
         }
-        SQLite::Statement d(impl_->db, "DELETE FROM problems WHERE id = ?");
+        SQLite::Statement d(c.db, "DELETE FROM problems WHERE id = ?");
         d.bind(1, std::string(id));
         d.exec();
         tx.commit();
@@ -721,41 +877,48 @@ std::vector<ProblemRow> Store::remove_problem(std::string_view id) {
 }
 
 std::int64_t Store::count_in_queue() {
-    return impl_->locked("count_in_queue",
-                         [&] { return query_int(impl_->db, "SELECT count(*) FROM submissions WHERE status_id = 1"); });
+    return impl_->reading("count_in_queue", [&](Conn& c) { return query_int(c.db, "SELECT count(*) FROM submissions WHERE status_id = 1"); });
 }
 
 std::int64_t Store::count_processing() {
-    return impl_->locked("count_processing",
-                         [&] { return query_int(impl_->db, "SELECT count(*) FROM submissions WHERE status_id = 2"); });
+    return impl_->reading("count_processing", [&](Conn& c) { return query_int(c.db, "SELECT count(*) FROM submissions WHERE status_id = 2"); });
+}
+
+std::int64_t Store::purge_idempotency_keys() {
+    const std::int64_t before_ms = now_ms() - impl_->opts.idempotency_retention_seconds * 1000;
+    return impl_->locked("purge_idempotency_keys", [&](Conn& c) {
+        Use q(c.prepared("DELETE FROM idempotency_keys WHERE created_at_ms < ?"));
+        q->bind(1, before_ms);
+        return static_cast<std::int64_t>(q->exec());
+    });
 }
 
 std::int64_t Store::purge_finished_before(std::int64_t before_ms) {
-    return impl_->locked("purge_finished_before", [&] {
+    return impl_->locked("purge_finished_before", [&](Conn& c) {
         // `status_id >= 3` literally, so the partial index of 0002 applies.
-        Use q(impl_->prepared("DELETE FROM submissions WHERE status_id >= 3 AND created_at_ms < ?"));
+        Use q(c.prepared("DELETE FROM submissions WHERE status_id >= 3 AND created_at_ms < ?"));
         q->bind(1, before_ms);
         return static_cast<std::int64_t>(q->exec());
     });
 }
 
 Statistics Store::statistics() {
-    return impl_->locked("statistics", [&] {
+    return impl_->reading("statistics", [&](Conn& c) {
         Statistics s;
-        SQLite::Transaction tx(impl_->db);  // one snapshot for all counts
-        s.total = query_int(impl_->db, "SELECT count(*) FROM submissions");
+        SQLite::Transaction tx(c.db);  // one snapshot for all counts
+        s.total = query_int(c.db, "SELECT count(*) FROM submissions");
         {
-            SQLite::Statement q(impl_->db,
+            SQLite::Statement q(c.db,
                                 "SELECT strftime('%Y-%m-%d', created_at_ms / 1000, 'unixepoch') AS day, count(*) "
                                 "FROM submissions GROUP BY day");
             while (q.executeStep()) s.by_day[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
         }
         {
-            SQLite::Statement q(impl_->db, "SELECT language_id, count(*) FROM submissions GROUP BY language_id");
+            SQLite::Statement q(c.db, "SELECT language_id, count(*) FROM submissions GROUP BY language_id");
             while (q.executeStep()) s.by_language[q.getColumn(0).getInt()] = q.getColumn(1).getInt64();
         }
         {
-            SQLite::Statement q(impl_->db, "SELECT status_id, count(*) FROM submissions GROUP BY status_id");
+            SQLite::Statement q(c.db, "SELECT status_id, count(*) FROM submissions GROUP BY status_id");
             while (q.executeStep()) s.by_status[q.getColumn(0).getInt()] = q.getColumn(1).getInt64();
         }
         tx.commit();
@@ -765,9 +928,9 @@ Statistics Store::statistics() {
 
 bool Store::writable() {
     try {
-        return impl_->locked("writable", [&] {
-            SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-            Use q(impl_->prepared(
+        return impl_->locked("writable", [&](Conn& c) {
+            SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+            Use q(c.prepared(
                 "INSERT INTO health (id, checked_at_ms) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET checked_at_ms = excluded.checked_at_ms"));
             q->bind(1, now_ms());

@@ -6,26 +6,35 @@
 // applied number).
 //
 // Durability: a submission is accepted only once its row is committed. With
-// synchronous=FULL every commit reaches the disk; concurrent inserts share a
-// commit (group commit: the first waiting caller commits everyone's rows in
-// one transaction), so throughput does not pay one fsync per request.
+// synchronous=FULL every commit reaches the disk. insert_groups() writes many
+// callers' rows in one transaction (the Inserter's committer thread gathers
+// them), so throughput does not pay one fsync per request.
 //
 // Claiming is one transaction: the oldest In Queue row becomes Processing
 // with the worker's name and a lease time. On start, rows a crash left in
 // Processing are queued again (requeue_processing). Results are written by
 // finish() before anyone is told.
 //
-// Thread-safety: every member may be called from many threads at once (one
-// connection, guarded by a mutex; inserts grouped as above).
+// Opening refuses a damaged database rather than serving until a read hits
+// the damage: PRAGMA quick_check must pass, and a file that is empty or gone
+// while its marker (<path>.marker, written once the database exists) is
+// there is refused too, so a fresh database is never made over a lost one.
+//
+// Thread-safety: every member may be called from many threads at once. Writes
+// share one connection (guarded by a mutex); reads (get, list, counts,
+// statistics, problems) each take a connection of their own from a pool, so
+// a commit waiting on the disk or on another process's lock never delays a
+// read (WAL: readers see the last commit and do not block the writer).
 // Errors: StoreError (with SQLite's primary result code, e.g. SQLITE_BUSY 5,
 // SQLITE_CONSTRAINT 19; the message names the operation: "store: claim:
 // database is locked") for anything the database refuses; the constructor
-// throws for a file it cannot open or migrate, or a database newer than this
-// binary knows. std::invalid_argument for a caller's mistake (list's page 0,
-// finish with a status that is not final).
+// throws for a file it cannot open, check or migrate, or a database newer
+// than this binary knows. std::invalid_argument for a caller's mistake
+// (list's page 0, finish with a status that is not final).
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +58,26 @@ private:
 
 struct StoreOptions {
     bool synchronous_full = true;  // false: NORMAL (safe against a process crash, not a power loss)
+    // How long an idempotency key names its submission (the purge removes
+    // older keys; an older key not purged yet counts as unused).
+    std::int64_t idempotency_retention_seconds = 86400;
+};
+
+// One caller's rows in a shared commit (Store::insert_groups).
+struct InsertGroup {
+    enum class Outcome {
+        inserted,      // a new row; the record has its id, token, created_at_ms
+        replayed,      // its key names an earlier row with the same inputs: the record is that row, as stored
+        key_conflict,  // its key names an earlier row with other inputs: nothing written for it
+    };
+    std::vector<Record> records;
+    // Empty, or one per record: the client's idempotency key (nullopt: none).
+    std::vector<std::optional<std::string>> keys;
+    std::vector<Outcome> outcomes;  // filled: one per record
+    // Set when the database refused a row of this group on its own (a
+    // duplicate token, a blob too big): nothing of the group is written, the
+    // records are unchanged, the other groups are not affected.
+    std::exception_ptr error;
 };
 
 struct Statistics {
@@ -89,14 +118,15 @@ public:
     int schema_version();   // the last migration applied
     static int latest_schema_version();  // the last one this binary has
 
-    // Inserts and commits (see Durability). Fills r.id, r.created_at_ms (now)
-    // and r.token when empty (a fresh uuid4). Status is set to In Queue.
-    // r is left unchanged when it throws; a row refused on its own (a
-    // duplicate token: SQLITE_CONSTRAINT) fails only its caller, not the
-    // others sharing its commit.
-    void insert(Record& r);
-    // All or none, in one transaction.
+    // Inserts and commits, all or none, in one transaction (see Durability).
+    // Fills each r.id, r.created_at_ms (now) and r.token when empty (a fresh
+    // uuid4); status is set to In Queue. The records are unchanged when it
+    // throws.
     void insert_batch(std::vector<Record>& rs);
+    // Every group in one transaction, each group all or none (see
+    // InsertGroup). Throws StoreError, nothing written, when the commit
+    // itself fails (the disk, the lock).
+    void insert_groups(std::vector<InsertGroup>& groups);
 
     std::optional<Record> get(std::string_view token);
     // One entry per token, in order; nullopt for an unknown token.
@@ -133,6 +163,8 @@ public:
     std::int64_t count_processing();
     // Finished submissions created before `before_ms` are deleted; returns how many.
     std::int64_t purge_finished_before(std::int64_t before_ms);
+    // Idempotency keys older than the retention window are deleted; returns how many.
+    std::int64_t purge_idempotency_keys();
     Statistics statistics();
     // A write that proves the database is writable (GET /health).
     bool writable();

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +14,22 @@
 #include "server/log.hpp"
 
 namespace server {
+
+std::optional<bool> store_result(Store& store, const Record& r, const std::string& worker, Metrics& metrics,
+                                 const std::function<bool(std::chrono::milliseconds)>& pause) {
+    std::chrono::milliseconds delay(100);
+    for (;;) {
+        try {
+            return store.finish(r, worker);
+        } catch (const std::exception& e) {
+            log_line("worker", r.token, std::string("storing the result failed (trying again in ") +
+                                            std::to_string(delay.count()) + " ms): " + e.what());
+        }
+        metrics.store_retry();
+        if (pause(delay)) return std::nullopt;
+        delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+    }
+}
 
 Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg,
                  Metrics& metrics, Problems& problems, OnClaimed on_claimed, OnFinished on_finished)
@@ -110,21 +127,25 @@ void Workers::process(Record r, const std::string& name) {
     }
     r.finished_at_ms = now_ms();
     const double judging = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    bool stored = false;
-    for (int attempt = 0; attempt < 3 && !stored; ++attempt) {
-        try {
-            if (!store_.finish(r, name)) {
-                // Requeued by a shutdown that gave up on us, or deleted.
-                log_line("worker", r.token, "result not stored: the submission is no longer ours");
-                return;
-            }
-            stored = true;
-        } catch (const std::exception& e) {
-            log_line("worker", r.token, std::string("storing the result failed: ") + e.what());
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const std::optional<bool> stored = store_result(store_, r, name, metrics_, [this](std::chrono::milliseconds d) {
+        const auto until = std::chrono::steady_clock::now() + d;
+        std::unique_lock lock(mu_);
+        for (;;) {
+            const std::uint64_t seen = wakeups_;
+            if (!cv_.wait_until(lock, until, [&] { return stopping_ || wakeups_ != seen; })) return false;
+            if (stopping_) return true;
+            cv_.notify_all();  // notify() woke this thread, not an idle one: pass it on
         }
+    });
+    if (!stored) {
+        log_line("worker", r.token, "result not stored before shutdown: the submission is judged again at the next start");
+        return;
     }
-    if (!stored) return;  // stays Processing; requeued at the next start
+    if (!*stored) {
+        // Requeued by a shutdown that gave up on us, or deleted.
+        log_line("worker", r.token, "result not stored: the submission is no longer ours");
+        return;
+    }
     if (r.status_id == status::internal_error) {
         metrics_.internal_error();
         log_line("worker", r.token, "internal error: " + r.message.value_or(""));

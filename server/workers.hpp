@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,16 @@
 #include "server/store.hpp"
 
 namespace server {
+
+// Writes a finished submission's result (Store::finish) until it is stored:
+// a failure (the disk full, the database locked) is logged, counted
+// (Metrics::store_retry) and tried again after a pause that doubles from
+// 100 ms up to 5 s. `pause(d)` waits up to d and returns true to give up (the
+// workers are stopping: the row stays Processing and is queued again at the
+// next start). Returns finish()'s answer (false: the row is no longer this
+// worker's), or nullopt when it gave up.
+std::optional<bool> store_result(Store& store, const Record& r, const std::string& worker, Metrics& metrics,
+                                 const std::function<bool(std::chrono::milliseconds)>& pause);
 
 class Workers {
 public:

@@ -11,9 +11,12 @@ import base64
 import http.server
 import json
 import os
+import re
 import signal
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -331,6 +334,54 @@ class SharedServer(unittest.TestCase):
         s, out = self.j.json("POST", "/submissions/batch", {"submissions": [subs[1]]})
         self.assertEqual(s, 422)
 
+    def test_idempotency_key(self):
+        body = {"source_code": "print(7)", "language_id": 71}
+        key = {"Idempotency-Key": "e2e-" + str(time.time())}
+        s, hdr, raw = self.j.request("POST", "/submissions", body, key)
+        self.assertEqual(s, 201, raw)
+        first = json.loads(raw)["token"]
+        self.assertNotIn("Idempotent-Replayed", hdr)
+        # The retry of a lost 201: the same token, nothing new queued.
+        s, hdr, raw = self.j.request("POST", "/submissions", body, key)
+        self.assertEqual(s, 201, raw)
+        self.assertEqual(json.loads(raw)["token"], first)
+        self.assertEqual(hdr.get("Idempotent-Replayed"), "true")
+        # wait=true on a retry answers with the earlier submission's result.
+        s, hdr, raw = self.j.request("POST", "/submissions?wait=true&fields=token,stdout", body, key)
+        self.assertEqual(s, 201, raw)
+        self.assertEqual(json.loads(raw), {"token": first, "stdout": "7\n"})
+        # base64 or not, the same submission.
+        b64body = {"source_code": b64("print(7)"), "language_id": 71}
+        s, _, raw = self.j.request("POST", "/submissions?base64_encoded=true", b64body, key)
+        self.assertEqual((s, json.loads(raw)["token"]), (201, first))
+        # The same key for another submission: 422, nothing queued.
+        s, _, raw = self.j.request("POST", "/submissions", {"source_code": "print(8)", "language_id": 71}, key)
+        self.assertEqual(s, 422, raw)
+        self.assertIn("idempotency key", json.loads(raw)["error"])
+        for bad in ("", "x" * 256, "caf\u00e9"):
+            s, _, raw = self.j.request("POST", "/submissions", body, {"Idempotency-Key": bad.encode("utf-8")})
+            self.assertEqual(s, 400, (bad, raw))
+        # Per batch item.
+        k2 = "e2e-batch-" + str(time.time())
+        items = [dict(body, idempotency_key=k2), {"source_code": "print(9)", "language_id": 71}]
+        s, out = self.j.json("POST", "/submissions/batch", {"submissions": items})
+        self.assertEqual(s, 201, out)
+        s, again = self.j.json("POST", "/submissions/batch", {"submissions": items})
+        self.assertEqual(s, 201, again)
+        self.assertEqual(again[0]["token"], out[0]["token"])
+        self.assertNotEqual(again[1]["token"], out[1]["token"])  # no key: a new submission
+        s, out = self.j.json("POST", "/submissions/batch",
+                             {"submissions": [{"source_code": "print(10)", "language_id": 71, "idempotency_key": k2},
+                                              {"source_code": "print(1)", "language_id": 71, "idempotency_key": 5}]})
+        self.assertEqual(s, 422, out)  # nothing queued
+        self.assertIn("idempotency_key", out[0])
+        self.assertIn("idempotency_key", out[1])
+        s, _ = self.j.json("POST", "/submissions/batch", {"submissions": items}, key)
+        self.assertEqual(s, 400)
+        for t in (first, again[0]["token"], again[1]["token"], out[1].get("token")):
+            if t:
+                self.j.wait_done(t)
+
     def test_list_and_delete(self):
         r = self.run_wait({"source_code": "print(7)", "language_id": 71})
         s, page = self.j.json("GET", "/submissions?page=1&per_page=2")
@@ -636,6 +687,51 @@ class Priorities(unittest.TestCase):
 
 class Lifecycle(unittest.TestCase):
     SLEEP = "import time; time.sleep({})\nprint('done')\n"
+
+    def test_result_stored_once_the_disk_has_room(self):
+        """A full disk refuses the result: it is retried (counted in /metrics) until stored, then the wait=true
+        client is answered."""
+        mnt = tempfile.mkdtemp(prefix="judged-e2e-full-", dir="/var/tmp")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m", "judged-e2e", mnt], check=True)
+        filler = os.path.join(mnt, "filler")
+        try:
+            with Judged(JUDGED, workers=1, data_dir=mnt) as j:
+                answer = {}
+                prog = "import sys, time\ntime.sleep(3)\nsys.stdout.write('y' * 900000)\n"
+                t = threading.Thread(target=lambda: answer.update(r=j.submit(
+                    {"source_code": prog, "language_id": 71}, "?wait=true&fields=token,stdout,status,message")))
+                t.start()
+                time.sleep(1)
+                with open(filler, "wb") as f:  # the disk fills up while the program runs
+                    try:
+                        while True:
+                            f.write(b"f" * (1 << 20))
+                            f.flush()
+                    except OSError:
+                        pass
+                deadline = time.time() + 60
+                retries = 0
+                while time.time() < deadline and retries == 0:
+                    _, _, raw = j.request("GET", "/metrics")
+                    m = re.search(rb"^judged_store_retries_total (\d+)$", raw, re.M)
+                    retries = int(m.group(1)) if m else 0
+                    time.sleep(0.2)
+                self.assertGreater(retries, 0)
+                self.assertTrue(t.is_alive())  # not answered while the result is not stored
+                os.unlink(filler)
+                t.join(60)
+                self.assertFalse(t.is_alive())
+                s, r = answer["r"]
+                self.assertEqual(s, 201, r)
+                self.assertNotIn(r["status"]["id"], (1, 2), r)
+                # What the client was told is what was stored (the judging itself may have met the full disk).
+                s, stored = j.json("GET", f"/submissions/{r['token']}?fields=token,stdout,status,message")
+                self.assertEqual((s, stored), (200, r))
+        finally:
+            if os.path.exists(filler):
+                os.unlink(filler)
+            subprocess.run(["umount", "-l", mnt], check=False)
+            os.rmdir(mnt)
 
     def test_queue_full(self):
         with Judged(JUDGED, env={"MAX_QUEUE_SIZE": "2"}, workers=1) as j:

@@ -1,23 +1,31 @@
 #include "server/store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <vector>
 
+#include "server/inserter.hpp"
+#include "server/metrics.hpp"
 #include "server/migrations.hpp"
+#include "server/workers.hpp"
 
 using namespace std::string_literals;
 using server::Record;
@@ -64,6 +72,13 @@ void set_created_at(SQLite::Database& db, std::int64_t id, std::int64_t ms) {
     q.bind(1, ms);
     q.bind(2, id);
     REQUIRE(q.exec() == 1);
+}
+
+// One record in a commit of its own (what a single POST gets).
+void put(Store& s, Record& r) {
+    std::vector<Record> one{r};
+    s.insert_batch(one);
+    r = std::move(one[0]);
 }
 
 Record small(int language_id = 71) {
@@ -214,7 +229,7 @@ TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
     SECTION("all optionals present, binary text") {
         Record r = full_record();
         const Record sent = r;
-        s.insert(r);
+        put(s, r);
         CHECK(r.id > 0);
         CHECK(r.token == sent.token);  // a given token is kept
         CHECK(r.status_id == status::in_queue);
@@ -229,7 +244,7 @@ TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
     }
     SECTION("all optionals absent, extensions empty") {
         Record r = small();
-        s.insert(r);
+        put(s, r);
         CHECK(r.token.size() == 36);  // filled with a fresh uuid4
         auto got = s.get(r.token);
         REQUIRE(got);
@@ -257,7 +272,7 @@ TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
         Record r = small();
         r.status_id = status::accepted;
         r.id = 999;
-        s.insert(r);
+        put(s, r);
         CHECK(r.id != 999);
         CHECK(s.get(r.token)->status_id == status::in_queue);
         CHECK(s.count_in_queue() == 1);
@@ -267,8 +282,8 @@ TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
 TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
     Store s(":memory:");
     Record a = small(), b = small(62);
-    s.insert(a);
-    s.insert(b);
+    put(s, a);
+    put(s, b);
     CHECK(a.id != b.id);
     CHECK(a.token != b.token);
     CHECK_FALSE(s.get("no-such-token"));
@@ -289,7 +304,7 @@ TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
     Record dup = small();
     dup.token = a.token;
     try {
-        s.insert(dup);
+        put(s, dup);
         FAIL("a duplicate token was accepted");
     } catch (const StoreError& e) {
         CHECK(e.code() == SQLITE_CONSTRAINT);
@@ -323,73 +338,193 @@ TEST_CASE("store: insert_batch is all or none", "[store]") {
     CHECK(s.list(1, 10).total == 3);
 }
 
-TEST_CASE("store: group commit under concurrent inserts", "[store]") {
-    TempDir dir;
-    Store s(dir.file("judge.db"));
-    constexpr int threads = 8, per_thread = 200;
-    std::vector<std::vector<Record>> done(threads);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&s, &done, t] {
-            for (int i = 0; i < per_thread; ++i) {
-                Record r = small(t);
-                r.source_code = "thread " + std::to_string(t) + " item " + std::to_string(i);
-                s.insert(r);
-                done[static_cast<std::size_t>(t)].push_back(std::move(r));
-            }
-        });
+// Holds the database's write lock from another connection (what another
+// process on the same file, or a commit stuck on a slow disk, looks like to
+// the store) until release() or the end of the scope.
+class WriteLock {
+public:
+    explicit WriteLock(const std::string& path) : db_(raw(path)) { db_.exec("BEGIN IMMEDIATE"); }
+    ~WriteLock() { release(); }
+    WriteLock(const WriteLock&) = delete;
+    WriteLock& operator=(const WriteLock&) = delete;
+    void release() {
+        if (held_) db_.exec("ROLLBACK");
+        held_ = false;
     }
-    for (auto& th : pool) th.join();
 
-    std::set<std::int64_t> ids;
-    std::set<std::string> tokens;
-    for (const auto& rs : done) {
-        for (const Record& r : rs) {
-            ids.insert(r.id);
-            tokens.insert(r.token);
-        }
+private:
+    SQLite::Database db_;
+    bool held_ = true;
+};
+
+// Waits up to `seconds` for pred.
+template <class Pred>
+bool eventually(Pred pred, int seconds = 10) {
+    for (int i = 0; i < seconds * 100; ++i) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    CHECK(ids.size() == threads * per_thread);
-    CHECK(tokens.size() == threads * per_thread);
-    CHECK(s.list(1, 1).total == threads * per_thread);
-    CHECK(s.count_in_queue() == threads * per_thread);
-    for (std::size_t t = 0; t < done.size(); t += 3) {
-        for (const Record& r : done[t]) {
-            auto got = s.get(r.token);
-            REQUIRE(got);
-            REQUIRE(got->id == r.id);
-            REQUIRE(got->source_code == r.source_code);
-        }
-    }
+    return pred();
 }
 
-TEST_CASE("store: a refused row in a group fails only its caller", "[store]") {
+TEST_CASE("inserter: rows that arrive during a commit share the next one", "[store][inserter]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    constexpr int later = 50;
+    std::mutex mu;
+    std::vector<Record> stored;
+    std::vector<std::string> errors;
+    int seen_by_another_connection = 0;
+    {
+        server::Inserter ins(s);
+        auto done = [&](server::InsertGroup& g, std::exception_ptr err) {
+            std::lock_guard lock(mu);
+            if (err) {
+                errors.emplace_back("failed");
+                return;
+            }
+            // Told only after the commit: another connection sees the row.
+            SQLite::Database other = raw(path);
+            SQLite::Statement q(other, "SELECT count(*) FROM submissions WHERE token = ?");
+            q.bind(1, g.records[0].token);
+            if (q.executeStep() && q.getColumn(0).getInt() == 1) ++seen_by_another_connection;
+            stored.push_back(g.records[0]);
+        };
+        WriteLock lock(path);
+        server::InsertGroup first;
+        first.records.push_back(small());
+        ins.submit(std::move(first), done);
+        // The committer has the first row and waits for the lock (its commit is
+        // "on its way to the disk"); everything submitted meanwhile is pending.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::vector<std::thread> clients;
+        for (int t = 0; t < later; ++t) {
+            clients.emplace_back([&ins, &done, t] {
+                server::InsertGroup g;
+                g.records.push_back(small(t));
+                g.records[0].source_code = "client " + std::to_string(t);
+                ins.submit(std::move(g), done);
+            });
+        }
+        for (auto& c : clients) c.join();
+        CHECK(ins.commits() == 0);
+        lock.release();
+        REQUIRE(eventually([&] {
+            std::lock_guard l(mu);
+            return stored.size() + errors.size() == later + 1;
+        }));
+        // One commit for the first row, one for all that arrived during it.
+        CHECK(ins.commits() == 2);
+        CHECK(ins.records() == later + 1);
+    }
+    CHECK(errors.empty());
+    CHECK(seen_by_another_connection == later + 1);
+    std::set<std::string> tokens;
+    for (const Record& r : stored) {
+        tokens.insert(r.token);
+        auto got = s.get(r.token);
+        REQUIRE(got);
+        CHECK(got->id == r.id);
+        CHECK(got->source_code == r.source_code);
+    }
+    CHECK(tokens.size() == later + 1);
+    CHECK(s.count_in_queue() == later + 1);
+}
+
+TEST_CASE("inserter: a failed commit fails every group in it, and the next commit works", "[store][inserter]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    server::Inserter ins(s);
+    std::mutex mu;
+    int failed = 0, ok = 0;
+    auto done = [&](server::InsertGroup&, std::exception_ptr err) {
+        std::lock_guard lock(mu);
+        ++(err ? failed : ok);
+    };
+    {
+        WriteLock lock(path);  // held past the store's 5 s busy timeout: SQLITE_BUSY
+        for (int i = 0; i < 3; ++i) {
+            server::InsertGroup g;
+            g.records.push_back(small());
+            ins.submit(std::move(g), done);
+        }
+        REQUIRE(eventually([&] {
+            std::lock_guard l(mu);
+            return failed == 3;
+        }, 20));  // up to two commits of 5 s each
+    }
+    CHECK(s.count_in_queue() == 0);
+    server::InsertGroup g;
+    g.records.push_back(small());
+    ins.submit(std::move(g), done);
+    REQUIRE(eventually([&] {
+        std::lock_guard l(mu);
+        return ok == 1;
+    }));
+    CHECK(s.count_in_queue() == 1);
+}
+
+TEST_CASE("store: a refused row fails only its group of the commit", "[store][inserter]") {
     Store s(":memory:");
     Record taken = small();
-    s.insert(taken);
-    constexpr int threads = 8, per_thread = 50;
-    std::vector<int> failures(threads, 0), codes(threads, 0);
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-        pool.emplace_back([&, t] {
-            for (int i = 0; i < per_thread; ++i) {
-                Record r = small();
-                if (i == 10) r.token = taken.token;
-                try {
-                    s.insert(r);
-                } catch (const StoreError& e) {
-                    ++failures[static_cast<std::size_t>(t)];
-                    codes[static_cast<std::size_t>(t)] = e.code();
-                }
-            }
-        });
+    put(s, taken);
+    std::vector<server::InsertGroup> groups(3);
+    groups[0].records = {small(), small()};
+    groups[1].records = {small(), small(), small()};
+    groups[1].records[2].token = taken.token;  // a duplicate: SQLITE_CONSTRAINT
+    groups[2].records = {small()};
+    s.insert_groups(groups);
+    CHECK_FALSE(groups[0].error);
+    CHECK_FALSE(groups[2].error);
+    REQUIRE(groups[1].error);
+    try {
+        std::rethrow_exception(groups[1].error);
+    } catch (const StoreError& e) {
+        CHECK(e.code() == SQLITE_CONSTRAINT);
     }
-    for (auto& th : pool) th.join();
-    for (int t = 0; t < threads; ++t) {
-        CHECK(failures[static_cast<std::size_t>(t)] == 1);
-        CHECK(codes[static_cast<std::size_t>(t)] == SQLITE_CONSTRAINT);
-    }
-    CHECK(s.list(1, 1).total == 1 + threads * (per_thread - 1));
+    CHECK(groups[1].records[0].id == 0);  // untouched
+    CHECK(groups[1].outcomes.empty());
+    REQUIRE(groups[0].outcomes.size() == 2);
+    CHECK(groups[0].outcomes[0] == server::InsertGroup::Outcome::inserted);
+    for (const auto* g : {&groups[0], &groups[2]})
+        for (const Record& r : g->records) CHECK(s.get(r.token));
+    CHECK(s.list(1, 1).total == 1 + 2 + 1);  // nothing of group 1
+}
+
+TEST_CASE("store: a read does not wait for a commit stuck on the write lock", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    Record known = small();
+    put(s, known);
+    WriteLock lock(path);
+    std::vector<Record> batch{small()};
+    std::thread writer([&] {
+        try {
+            s.insert_batch(batch);  // waits for the lock, up to the 5 s busy timeout
+        } catch (const StoreError&) {
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the writer now holds the store's write side
+    const auto t0 = std::chrono::steady_clock::now();
+    auto got = s.get(known.token);
+    auto page = s.list(1, 10);
+    auto many = s.get_many({known.token});
+    const auto queued = s.count_in_queue();
+    const auto stats = s.statistics();
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    lock.release();
+    writer.join();
+    REQUIRE(got);
+    CHECK(got->id == known.id);
+    CHECK(page.total == 1);
+    CHECK(many.size() == 1);
+    CHECK(queued == 1);
+    CHECK(stats.total == 1);
+    CHECK(took < 2.0);  // the busy timeout is 5 s; a read behind the writer would take that long
+    CHECK(s.count_in_queue() == 2);  // the stuck commit went through once the lock was free
 }
 
 TEST_CASE("store: claim takes the oldest In Queue row, once", "[store]") {
@@ -397,7 +532,7 @@ TEST_CASE("store: claim takes the oldest In Queue row, once", "[store]") {
     CHECK_FALSE(s.claim("w1"));  // empty queue
 
     std::vector<Record> rs{small(), small(), small()};
-    for (Record& r : rs) s.insert(r);
+    for (Record& r : rs) put(s, r);
 
     auto c1 = s.claim("w1");
     REQUIRE(c1);
@@ -448,7 +583,7 @@ TEST_CASE("store: racing claims never share a row", "[store]") {
         Store s(":memory:");
         for (int i = 0; i < rows; ++i) {
             Record r = small();
-            s.insert(r);
+            put(s, r);
         }
         race(s, s);
         CHECK(s.count_processing() == rows);
@@ -473,7 +608,7 @@ TEST_CASE("store: finish writes outputs only for the worker holding the row", "[
     in.exit_code.reset();
     in.finished_at_ms.reset();
     in.verdict_json.clear();
-    s.insert(in);
+    put(s, in);
 
     Record unknown = small();
     unknown.token = "no-such-token";
@@ -540,8 +675,8 @@ TEST_CASE("store: finish writes outputs only for the worker holding the row", "[
 TEST_CASE("store: release puts a claimed row back at its place", "[store]") {
     Store s(":memory:");
     Record a = small(), b = small();
-    s.insert(a);
-    s.insert(b);
+    put(s, a);
+    put(s, b);
     auto c = s.claim("w1");
     REQUIRE(c);
     CHECK_FALSE(s.release(a.token, "w2"));
@@ -564,8 +699,8 @@ TEST_CASE("store: a crash's Processing rows are requeued on restart", "[store]")
     Record a = small(), b = small();
     {
         Store s(path);
-        s.insert(a);
-        s.insert(b);
+        put(s, a);
+        put(s, b);
         auto c = s.claim("w1");
         REQUIRE(c);
         CHECK(c->id == a.id);
@@ -628,9 +763,9 @@ TEST_CASE("store: list pages newest first, with the total", "[store]") {
 TEST_CASE("store: remove deletes finished rows only", "[store]") {
     Store s(":memory:");
     Record queued = small(), running = small(), finished = small();
-    s.insert(running);
-    s.insert(finished);
-    s.insert(queued);
+    put(s, running);
+    put(s, finished);
+    put(s, queued);
     auto c = s.claim("w1");
     REQUIRE(c);
     REQUIRE(c->id == running.id);
@@ -656,7 +791,7 @@ TEST_CASE("store: remove deletes finished rows only", "[store]") {
     CHECK(s.list(1, 10).total == 2);
 
     Record other = small();
-    s.insert(other);
+    put(s, other);
     while (auto r = s.claim("w1")) {
         r->status_id = status::accepted;
         REQUIRE(s.finish(*r, "w1"));
@@ -747,7 +882,7 @@ TEST_CASE("store: on disk, WAL, and reopening keeps the data", "[store]") {
     Record r = full_record();
     {
         Store s(path, server::StoreOptions{false});
-        s.insert(r);
+        put(s, r);
     }
     {
         SQLite::Database db = raw(path);
@@ -886,7 +1021,7 @@ TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
     r.language_id = 71;
     r.problem_id = "aplusb";
     r.problem_version = 2;
-    s.insert(r);
+    put(s, r);
     CHECK(s.problem_in_use("aplusb"));
     CHECK_FALSE(s.problem_in_use("guess"));
     auto claimed = s.claim("w");
@@ -900,4 +1035,264 @@ TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
     CHECK(s.get(r.token)->problem_result_json == R"({"score":100})");
     CHECK(s.remove_problem("aplusb").size() == 2);
     CHECK_FALSE(s.problem("aplusb"));
+}
+
+TEST_CASE("store: a database that fails its integrity check is refused", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    {
+        Store s(path);
+        std::vector<Record> rs;
+        for (int i = 0; i < 200; ++i) {
+            rs.push_back(small());
+            rs.back().source_code = std::string(1000, static_cast<char>('a' + i % 26));
+        }
+        s.insert_batch(rs);
+    }  // the last connection's close checkpoints the WAL into the file
+    std::int64_t page_size = 0, pages = 0;
+    {
+        SQLite::Database db = raw(path);
+        page_size = raw_int(db, "PRAGMA page_size");
+        pages = raw_int(db, "PRAGMA page_count");
+    }
+    REQUIRE(pages > 10);
+    {
+        Store s(path);  // intact: opens
+        CHECK(s.list(1, 1).total == 200);
+    }
+    {
+        // A page in the middle of the submissions table becomes garbage.
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        REQUIRE(f);
+        f.seekp(static_cast<std::streamoff>(page_size * (pages / 2)));
+        const std::string garbage(static_cast<std::size_t>(page_size), '\xa5');
+        f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+        REQUIRE(f);
+    }
+    try {
+        Store s(path);
+        FAIL("a damaged database was opened");
+    } catch (const StoreError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("quick_check") != std::string::npos);
+        CHECK(what.find("restore the file from a backup") != std::string::npos);
+        CHECK(what.find(path) != std::string::npos);
+    }
+    CHECK(std::filesystem::file_size(path) == static_cast<std::uintmax_t>(page_size * pages));  // not rewritten
+}
+
+TEST_CASE("store: an empty or missing file where a database was is refused", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    const std::string marker = path + ".marker";
+    {
+        std::ofstream(path).flush();  // 0 bytes, no marker: a first start
+        Store s(path);
+        Record r = small();
+        put(s, r);
+    }
+    REQUIRE(std::filesystem::exists(marker));
+    std::filesystem::remove(path + "-wal");
+    std::filesystem::remove(path + "-shm");
+    std::filesystem::resize_file(path, 0);  // the database lost
+    auto refused = [&](const char* how) {
+        try {
+            Store s(path);
+            FAIL("a lost database was replaced by a fresh one");
+        } catch (const StoreError& e) {
+            const std::string what = e.what();
+            CHECK(what.find(how) != std::string::npos);
+            CHECK(what.find(marker) != std::string::npos);
+            CHECK(what.find("restore the file from a backup") != std::string::npos);
+        }
+    };
+    refused("empty (0 bytes)");
+    CHECK(std::filesystem::file_size(path) == 0);  // nothing was created over it
+    std::filesystem::remove(path);
+    refused("missing");
+    CHECK_FALSE(std::filesystem::exists(path));
+
+    std::filesystem::remove(marker);  // the operator's choice: start empty
+    Store s(path);
+    CHECK(s.list(1, 1).total == 0);
+    CHECK(std::filesystem::exists(marker));
+}
+
+TEST_CASE("store: idempotency keys replay, conflict, expire and go with their row", "[store]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    server::StoreOptions opts;
+    opts.idempotency_retention_seconds = 3600;
+    Store s(path, opts);
+    using Outcome = server::InsertGroup::Outcome;
+    auto insert = [&](Record r, const std::string& key) {
+        std::vector<server::InsertGroup> gs(1);
+        gs[0].records.push_back(std::move(r));
+        gs[0].keys.push_back(key);
+        s.insert_groups(gs);
+        REQUIRE_FALSE(gs[0].error);
+        REQUIRE(gs[0].outcomes.size() == 1);
+        return std::make_pair(gs[0].outcomes[0], gs[0].records[0]);
+    };
+    Record a = small();
+    a.source_code = "print(1)";
+    auto [o1, r1] = insert(a, "key-1");
+    CHECK(o1 == Outcome::inserted);
+    auto [o2, r2] = insert(a, "key-1");  // the retry of a lost 201
+    CHECK(o2 == Outcome::replayed);
+    CHECK(r2.token == r1.token);
+    CHECK(r2.id == r1.id);
+    CHECK(s.list(1, 1).total == 1);
+
+    Record b = a;
+    b.stdin_data = "other";
+    auto [o3, r3] = insert(b, "key-1");  // the same key, another request
+    CHECK(o3 == Outcome::key_conflict);
+    CHECK(r3.id == 0);
+    CHECK(s.list(1, 1).total == 1);
+
+    // Two items of one group under one key: the second is the first's replay.
+    std::vector<server::InsertGroup> gs(1);
+    gs[0].records = {a, a, small()};
+    gs[0].keys = {"key-2", "key-2", std::nullopt};
+    s.insert_groups(gs);
+    REQUIRE(gs[0].outcomes.size() == 3);
+    CHECK(gs[0].outcomes[0] == Outcome::inserted);
+    CHECK(gs[0].outcomes[1] == Outcome::replayed);
+    CHECK(gs[0].outcomes[2] == Outcome::inserted);
+    CHECK(gs[0].records[1].token == gs[0].records[0].token);
+    CHECK(s.list(1, 1).total == 3);
+
+    // Past the retention: the key names nothing (purged or not).
+    {
+        SQLite::Database db = raw(path);
+        db.exec("UPDATE idempotency_keys SET created_at_ms = created_at_ms - 3601000 WHERE key = x'6b65792d31'");
+    }
+    auto [o4, r4] = insert(b, "key-1");
+    CHECK(o4 == Outcome::inserted);
+    CHECK(r4.token != r1.token);
+    {
+        SQLite::Database db = raw(path);
+        db.exec("UPDATE idempotency_keys SET created_at_ms = created_at_ms - 3601000 WHERE key = x'6b65792d32'");
+    }
+    CHECK(s.purge_idempotency_keys() == 1);
+    CHECK(s.purge_idempotency_keys() == 0);
+
+    // A deleted submission takes its key along.
+    auto [o5, r5] = insert(a, "key-3");
+    REQUIRE(o5 == Outcome::inserted);
+    {
+        SQLite::Database db = raw(path);
+        db.exec("UPDATE submissions SET status_id = 3 WHERE id = " + std::to_string(r5.id));
+    }
+    REQUIRE(s.remove(r5.token, nullptr) == Store::RemoveResult::removed);
+    auto [o6, r6] = insert(a, "key-3");
+    CHECK(o6 == Outcome::inserted);
+    CHECK(r6.token != r5.token);
+
+    std::vector<server::InsertGroup> bad(1);
+    bad[0].records = {small(), small()};
+    bad[0].keys = {std::string("k")};
+    CHECK_THROWS_AS(s.insert_groups(bad), std::invalid_argument);
+}
+
+namespace {
+
+// A small tmpfs mounted on a fresh folder, unmounted (lazily, should a file
+// still be open) and removed at the end.
+class SmallTmpfs {
+public:
+    explicit SmallTmpfs(const char* size) {
+        if (::mount("judge-store-test", dir_.file("").c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                    (std::string("size=") + size).c_str()) != 0)
+            throw std::system_error(errno, std::generic_category(), "mount tmpfs on " + dir_.file(""));
+    }
+    ~SmallTmpfs() { static_cast<void>(::umount2(dir_.file("").c_str(), MNT_DETACH)); }
+    SmallTmpfs(const SmallTmpfs&) = delete;
+    SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+    std::string file(const char* name) const { return dir_.file(name); }
+
+private:
+    TempDir dir_;
+};
+
+// Writes `path` until the filesystem is full (ENOSPC).
+void fill(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    const std::string chunk(64 * 1024, 'x');
+    for (;;) {
+        const ssize_t n = ::write(fd, chunk.data(), chunk.size());
+        if (n > 0) continue;
+        const int err = errno;
+        ::close(fd);
+        REQUIRE(n < 0);
+        REQUIRE(err == ENOSPC);
+        return;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("workers: a result the full disk refused is stored once space returns", "[store][workers]") {
+    SmallTmpfs fs("4m");
+    const std::string path = fs.file("judge.db");
+    Store s(path);
+    std::vector<Record> rs{small()};
+    s.insert_batch(rs);
+    auto claimed = s.claim("worker-0");
+    REQUIRE(claimed);
+    Record result = *claimed;
+    result.status_id = status::accepted;
+    result.stdout_data = std::string(2 << 20, 'o');  // needs pages the full disk does not have
+    fill(fs.file("filler"));
+
+    server::Metrics metrics;
+    int pauses = 0;
+    std::optional<bool> stored;
+    std::thread worker([&] {
+        stored = server::store_result(s, result, "worker-0", metrics, [&](std::chrono::milliseconds d) {
+            ++pauses;
+            CHECK(d <= std::chrono::milliseconds(5000));
+            if (pauses == 3) std::filesystem::remove(fs.file("filler"));  // space returns
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            return pauses > 100;  // a backstop for the test only
+        });
+    });
+    worker.join();
+    REQUIRE(stored);
+    CHECK(*stored);
+    CHECK(pauses >= 3);
+    CHECK(pauses <= 100);
+    CHECK(metrics.render().find("judged_store_retries_total " + std::to_string(pauses) + "\n") != std::string::npos);
+    auto got = s.get(result.token);
+    REQUIRE(got);
+    CHECK(got->status_id == status::accepted);
+    CHECK(got->stdout_data == result.stdout_data);
+}
+
+TEST_CASE("workers: storing a result gives up only when told to stop", "[store][workers]") {
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    Store s(path);
+    std::vector<Record> rs{small()};
+    s.insert_batch(rs);
+    auto claimed = s.claim("worker-0");
+    REQUIRE(claimed);
+    claimed->status_id = status::accepted;
+    server::Metrics metrics;
+    WriteLock lock(path);
+    std::vector<std::chrono::milliseconds> delays;
+    // finish() waits 5 s for the lock each try; two tries, then stop.
+    auto stored = server::store_result(s, *claimed, "worker-0", metrics, [&](std::chrono::milliseconds d) {
+        delays.push_back(d);
+        return delays.size() == 2;
+    });
+    CHECK_FALSE(stored);
+    REQUIRE(delays.size() == 2);
+    CHECK(delays[0] == std::chrono::milliseconds(100));
+    CHECK(delays[1] == std::chrono::milliseconds(200));
+    lock.release();
+    CHECK(s.count_processing() == 1);  // still Processing: requeued at the next start
+    CHECK(server::store_result(s, *claimed, "worker-1", metrics, [](auto) { return true; }) == false);  // not ours
 }
