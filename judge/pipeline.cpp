@@ -2,13 +2,16 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <system_error>
 
@@ -121,6 +124,16 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
+// Why `dir`'s file system can take no more (no free block or inode for an
+// unprivileged writer), or "" when it can.
+std::string full_disk(const std::string& dir) {
+    struct statvfs v {};
+    if (::statvfs(dir.c_str(), &v) != 0) return "statvfs(\"" + dir + "\"): " + std::strerror(errno);
+    if (v.f_bavail == 0) return "no space left on the file system of " + dir;
+    if (v.f_files != 0 && v.f_favail == 0) return "no inode left on the file system of " + dir;
+    return {};
+}
+
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile");
@@ -130,8 +143,11 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
         copy_box_files(work.path(), out_dir);
         return CompileOutcome{CompileOutcome::Kind::ok, ""};
     }
-    TempDir out(o.work_dir, "compile-out");
-    sandbox::Fd log = sandbox::create_output(out.path() + "/compiler.txt");
+    // The log is kept in memory (charged to the box, bounded like any file
+    // the compiler writes): on a full disk it would be lost together with
+    // the linker's line that says so.
+    sandbox::Fd log(::memfd_create("compiler-log", MFD_CLOEXEC));
+    if (!log) fail("memfd_create(\"compiler-log\")", errno);
     sandbox::RunSpec spec;
     spec.argv = tc.compile;
     spec.env = tc.env;
@@ -145,26 +161,37 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
     spec.pids_max = tc.compile_processes;
     spec.binds = tc.binds;
     const sandbox::RunResult r = sandbox::run(spec);
-    bool truncated = false;
-    std::string text = read_excerpt(out.path(), "compiler.txt", s.compile_limits.message_bytes, &truncated);
-    if (truncated) {
-        struct stat st {};
-        ::fstat(log.get(), &st);
+    struct stat log_st {};
+    if (::fstat(log.get(), &log_st) != 0) fail("fstat(compiler log)", errno);
+    const auto log_size = static_cast<std::size_t>(log_st.st_size);
+    std::string text(std::min(log_size, s.compile_limits.message_bytes), '\0');
+    const ssize_t got = ::pread(log.get(), text.data(), text.size(), 0);
+    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    if (log_size > text.size())
         text += "\n[compiler output cut at " + std::to_string(s.compile_limits.message_bytes) + " of " +
-                std::to_string(st.st_size) + " bytes]";
-    }
+                std::to_string(log_size) + " bytes]";
     const std::optional<VerdictDetail> v = verdict_of_compile(r);
     if (!v) {
         copy_box_files(work.path(), out_dir);
         return CompileOutcome{CompileOutcome::Kind::ok, text};
     }
     if (v->verdict == Verdict::internal_error) throw std::runtime_error("compile: " + r.message);
+    // A compiler that could not write its output failed for the host's
+    // disk, not for the source: Internal Error (and so never cached).
+    if (const std::string full = full_disk(o.work_dir); !full.empty())
+        throw std::runtime_error("compile: " + full);
+    for (const char* e : {"No space left on device", "Disk quota exceeded"})
+        if (text.find(e) != std::string::npos)
+            throw std::runtime_error(std::string("compile: the compiler reports \"") + e + "\":\n" + text);
     // Why it stopped, when it was not just an error exit: a limit or a signal.
     std::string why;
     if (r.status != sandbox::Status::runtime_error)
         why = "compiler stopped: " + (r.message.empty() ? v->detail : r.message);
-    return CompileOutcome{CompileOutcome::Kind::compilation_error,
-                          why + (why.empty() || text.empty() ? "" : "\n") + text};
+    CompileOutcome ce{CompileOutcome::Kind::compilation_error, why + (why.empty() || text.empty() ? "" : "\n") + text};
+    // Stopped by a limit (an overloaded host's wall clock above all) or a
+    // signal: the same source may compile next time.
+    ce.cacheable = r.status == sandbox::Status::runtime_error;
+    return ce;
 }
 
 }  // namespace

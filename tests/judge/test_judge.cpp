@@ -179,3 +179,21 @@ TEST_CASE("compile-time attacks end as Compilation Error with the reason", "[roo
         CHECK(r.compile.message.size() <= s.compile_limits.message_bytes + 200);
     }
 }
+
+TEST_CASE("a compile stopped by a limit is not cached", "[root][judge][cache]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    judge::Submission s = env().submission(*c, "#include <stdio.h>\nint main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
+                                               "printf(\"%ld\\n\",a+b);return 0;}\n/* limited compile */\n");
+    // As an overloaded host would: the compiler cannot finish in the time.
+    s.compile_limits.wall_time_ms = 1;
+    judge::JudgeResult r = env().judge.judge(s);
+    INFO(r.compile.message);
+    CHECK(r.verdict == judge::Verdict::compilation_error);
+    s.compile_limits = judge::CompileLimits{};
+    r = env().judge.judge(s);
+    INFO(r.compile.message);
+    CHECK_FALSE(r.compile_cached);
+    CHECK(r.verdict == judge::Verdict::accepted);
+}
