@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <system_error>
 
@@ -196,18 +198,112 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
 
 }  // namespace
 
+namespace {
+
+std::mutex warn_mu;
+std::function<void(const std::string&)> warn_sink;  // guarded by warn_mu
+
+void warn(const std::string& message) {
+    std::lock_guard lk(warn_mu);
+    if (warn_sink) {
+        warn_sink(message);
+        return;
+    }
+    const std::string line = "judge: " + message + "\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+// Folders whose removal failed, tried again when the next TempDir is made.
+std::mutex pending_mu;
+std::vector<std::string> pending;  // guarded by pending_mu
+
+bool try_remove(const std::string& path) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            sandbox::remove_tree(path);
+            return true;
+        } catch (const std::exception& e) {
+            if (attempt == 2) {
+                warn("removing " + path + " failed: " + e.what());
+                return false;
+            }
+        }
+    }
+}
+
+void retry_pending() {
+    std::vector<std::string> todo;
+    {
+        std::lock_guard lk(pending_mu);
+        if (pending.empty()) return;
+        todo.swap(pending);
+    }
+    std::vector<std::string> failed;
+    for (const auto& p : todo)
+        if (!try_remove(p)) failed.push_back(p);
+    std::lock_guard lk(pending_mu);
+    pending.insert(pending.end(), failed.begin(), failed.end());
+}
+
+}  // namespace
+
+void set_warning_sink(std::function<void(const std::string&)> sink) {
+    std::lock_guard lk(warn_mu);
+    warn_sink = std::move(sink);
+}
+
 TempDir::TempDir(const std::string& parent, const char* prefix) {
-    std::string t = parent + "/" + prefix + "-XXXXXX";
-    if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
-    path_ = t;
+    retry_pending();
+    for (;;) {
+        std::string t = parent + "/" + prefix + "-XXXXXX";
+        if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
+        sandbox::Fd fd(::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) fail("open(\"" + t + "\")", errno);
+        if (::flock(fd.get(), LOCK_EX) != 0) fail("flock(\"" + t + "\", LOCK_EX)", errno);
+        // A sweep may have taken the folder between mkdtemp and flock: then
+        // the name is gone (or another's) and this one is made again.
+        struct stat held {}, named {};
+        if (::fstat(fd.get(), &held) != 0) fail("fstat(\"" + t + "\")", errno);
+        if (::lstat(t.c_str(), &named) != 0 || named.st_ino != held.st_ino || named.st_dev != held.st_dev) continue;
+        path_ = t;
+        lock_ = std::move(fd);
+        break;
+    }
     if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
 }
 
 TempDir::~TempDir() {
-    try {
-        sandbox::remove_tree(path_);
-    } catch (...) {  // best effort
+    // Removed while still locked, so that no sweep races this removal.
+    if (!try_remove(path_)) {
+        std::lock_guard lk(pending_mu);
+        pending.push_back(path_);
     }
+}
+
+std::size_t sweep_leftovers(const std::string& parent) {
+    DIR* d = ::opendir(parent.c_str());
+    if (!d) {
+        if (errno != ENOENT) warn("sweep: opendir(\"" + parent + "\") failed: " + std::strerror(errno));
+        return 0;
+    }
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        // Only names a TempDir makes ("<prefix>-XXXXXX"): a folder shared with
+        // anything else keeps what is not the judge's.
+        if (n.size() >= 8 && n[n.size() - 7] == '-') names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    std::size_t removed = 0;
+    for (const auto& n : names) {
+        const std::string path = parent + "/" + n;
+        sandbox::Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) continue;  // not a folder: not a TempDir's
+        // Held by a live TempDir (in any process): not ours to touch.
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+        if (try_remove(path)) ++removed;
+    }
+    return removed;
 }
 
 std::string compile_key(const Submission& s) {
@@ -233,6 +329,7 @@ namespace {
 // The folders the judge works in, made before the cache claims its own.
 JudgeOptions prepared(JudgeOptions o) {
     mkdir_p(o.work_dir);
+    sweep_leftovers(o.work_dir);  // what a killed run left
     const std::size_t slash = o.cache_dir.rfind('/');
     if (slash != std::string::npos && slash > 0) mkdir_p(o.cache_dir.substr(0, slash));
     return o;
