@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -39,14 +40,47 @@ std::uint64_t folder_bytes(const std::string& dir) {
     return total;
 }
 
+std::vector<std::string> top_level_names(const std::string& dir) {
+    std::vector<std::string> names;
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return names;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    return names;
+}
+
+void make_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        throw std::system_error(errno, std::generic_category(), "mkdir(\"" + dir + "\")");
+}
+
 }  // namespace
+
+bool CompileCache::intact(const Artifact& a) {
+    if (a.outcome.kind != CompileOutcome::Kind::ok) return true;  // only a message
+    struct stat st {};
+    if (::lstat(a.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+    for (const auto& f : a.files)
+        if (::lstat((a.dir + "/" + f).c_str(), &st) != 0) return false;
+    return true;
+}
+
+void CompileCache::drop_locked(const std::string& key) {
+    auto s = slots_.find(key);
+    if (s == slots_.end()) return;
+    if (s->second->artifact) stats_.bytes -= std::min(stats_.bytes, s->second->artifact->bytes);
+    if (s->second->in_lru) lru_.erase(s->second->lru);
+    slots_.erase(s);
+}
 
 CompileCache::CompileCache(std::string dir, std::uint64_t max_bytes) : dir_(std::move(dir)), max_bytes_(max_bytes) {
     // The index lives in memory: what an earlier process left is unknown
     // to it, so start from an empty folder.
     sandbox::remove_tree(dir_);
-    if (::mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST)
-        throw std::system_error(errno, std::generic_category(), "mkdir(\"" + dir_ + "\")");
+    make_dir(dir_);
 }
 
 CompileCache::~CompileCache() {
@@ -65,14 +99,14 @@ std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const 
         if (it != slots_.end()) {
             slot = it->second;
             done_.wait(lk, [&] { return slot->ready; });
-            if (slot->artifact) {
+            if (slot->artifact && intact(*slot->artifact)) {
                 ++stats_.hits;
                 if (slot->in_lru) lru_.splice(lru_.begin(), lru_, slot->lru);
                 return slot->artifact;
             }
-            // The first attempt was not cacheable (an internal error): try
-            // again, as the owner of a fresh slot.
-            if (slots_[key] == slot) slots_.erase(key);
+            // Not cacheable (the first attempt failed), or its files are
+            // gone: compile again, as the owner of a fresh slot.
+            if (slots_[key] == slot) drop_locked(key);
         }
         slot = std::make_shared<Slot>();
         slots_[key] = slot;
@@ -83,15 +117,23 @@ std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const 
     auto artifact = std::make_shared<Artifact>();
     artifact->key = key;
     try {
-        if (::mkdir(work.c_str(), 0755) != 0)
-            throw std::system_error(errno, std::generic_category(), "mkdir(\"" + work + "\")");
+        if (::mkdir(work.c_str(), 0755) != 0) {
+            if (errno != ENOENT) throw std::system_error(errno, std::generic_category(), "mkdir(\"" + work + "\")");
+            // The cache folder itself was removed: make it again, and forget
+            // every entry whose files went with it.
+            recreate();
+            if (::mkdir(work.c_str(), 0755) != 0)
+                throw std::system_error(errno, std::generic_category(), "mkdir(\"" + work + "\")");
+        }
         artifact->outcome = compile(work);
         artifact->dir = work;
         artifact->bytes = folder_bytes(work);
+        artifact->files = top_level_names(work);
     } catch (const std::exception& e) {
         artifact->outcome = CompileOutcome{CompileOutcome::Kind::internal_error, e.what()};
     }
-    const bool cacheable = artifact->outcome.kind != CompileOutcome::Kind::internal_error;
+    const bool cacheable =
+        artifact->outcome.kind != CompileOutcome::Kind::internal_error && artifact->outcome.cacheable;
     if (!cacheable) {
         try {
             sandbox::remove_tree(work);
@@ -124,6 +166,15 @@ std::shared_ptr<const Artifact> CompileCache::get(const std::string& key, const 
     }
     done_.notify_all();
     return shared;
+}
+
+void CompileCache::recreate() {
+    make_dir(dir_);
+    std::lock_guard lk(mu_);
+    std::vector<std::string> gone;
+    for (const auto& [key, slot] : slots_)
+        if (slot->ready && slot->artifact && !intact(*slot->artifact)) gone.push_back(key);
+    for (const auto& key : gone) drop_locked(key);
 }
 
 void CompileCache::evict_locked() {

@@ -5,8 +5,11 @@
 // additional files (the caller builds it; see compile_key in compile.hpp). A
 // hit skips the compiler entirely. Successful compiles keep their artifact
 // folder; compilation errors keep their message (the same source fails the
-// same way). Internal errors are never cached. Two identical compiles at
-// once compile once: the second caller waits for the first's result.
+// same way). Internal errors, and failures a limit caused, are never cached.
+// Two identical compiles at once compile once: the second caller waits for
+// the first's result. A hit whose files are gone (someone removed them, or
+// the whole cache folder) is dropped and compiled again; the cache folder is
+// made again when it is missing.
 //
 // Bounded: when the artifacts' total size passes `max_bytes`, the least
 // recently used entries nobody is using right now are removed.
@@ -23,12 +26,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace judge {
 
 struct CompileOutcome {
     enum class Kind { ok, compilation_error, internal_error } kind = Kind::internal_error;
     std::string message;  // compiler output (bounded) or the internal error
+    // false: the same source may well compile next time (the compiler was
+    // stopped by a limit, not refused by the source), so it is not cached.
+    bool cacheable = true;
 };
 
 struct Artifact {
@@ -36,6 +43,7 @@ struct Artifact {
     std::string dir;  // folder with the compiled files (ok only)
     CompileOutcome outcome;
     std::uint64_t bytes = 0;
+    std::vector<std::string> files;  // the top-level names in dir, checked on a hit
 };
 
 class CompileCache {
@@ -61,6 +69,10 @@ public:
 private:
     struct Slot;
     void evict_locked();
+    // False when the files of a successful compile are no longer there.
+    static bool intact(const Artifact& a);
+    void drop_locked(const std::string& key);
+    void recreate();  // the cache folder again, and only the entries still on disk
     std::string dir_;
     std::uint64_t max_bytes_;
     mutable std::mutex mu_;  // guards everything below

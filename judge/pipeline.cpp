@@ -2,13 +2,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <mutex>
 #include <optional>
 #include <system_error>
 
@@ -121,6 +126,16 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
+// Why `dir`'s file system can take no more (no free block or inode for an
+// unprivileged writer), or "" when it can.
+std::string full_disk(const std::string& dir) {
+    struct statvfs v {};
+    if (::statvfs(dir.c_str(), &v) != 0) return "statvfs(\"" + dir + "\"): " + std::strerror(errno);
+    if (v.f_bavail == 0) return "no space left on the file system of " + dir;
+    if (v.f_files != 0 && v.f_favail == 0) return "no inode left on the file system of " + dir;
+    return {};
+}
+
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile");
@@ -130,8 +145,11 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
         copy_box_files(work.path(), out_dir);
         return CompileOutcome{CompileOutcome::Kind::ok, ""};
     }
-    TempDir out(o.work_dir, "compile-out");
-    sandbox::Fd log = sandbox::create_output(out.path() + "/compiler.txt");
+    // The log is kept in memory (charged to the box, bounded like any file
+    // the compiler writes): on a full disk it would be lost together with
+    // the linker's line that says so.
+    sandbox::Fd log(::memfd_create("compiler-log", MFD_CLOEXEC));
+    if (!log) fail("memfd_create(\"compiler-log\")", errno);
     sandbox::RunSpec spec;
     spec.argv = tc.compile;
     spec.env = tc.env;
@@ -145,42 +163,147 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
     spec.pids_max = tc.compile_processes;
     spec.binds = tc.binds;
     const sandbox::RunResult r = sandbox::run(spec);
-    bool truncated = false;
-    std::string text = read_excerpt(out.path(), "compiler.txt", s.compile_limits.message_bytes, &truncated);
-    if (truncated) {
-        struct stat st {};
-        ::fstat(log.get(), &st);
+    struct stat log_st {};
+    if (::fstat(log.get(), &log_st) != 0) fail("fstat(compiler log)", errno);
+    const auto log_size = static_cast<std::size_t>(log_st.st_size);
+    std::string text(std::min(log_size, s.compile_limits.message_bytes), '\0');
+    const ssize_t got = ::pread(log.get(), text.data(), text.size(), 0);
+    text.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    if (log_size > text.size())
         text += "\n[compiler output cut at " + std::to_string(s.compile_limits.message_bytes) + " of " +
-                std::to_string(st.st_size) + " bytes]";
-    }
+                std::to_string(log_size) + " bytes]";
     const std::optional<VerdictDetail> v = verdict_of_compile(r);
     if (!v) {
         copy_box_files(work.path(), out_dir);
         return CompileOutcome{CompileOutcome::Kind::ok, text};
     }
     if (v->verdict == Verdict::internal_error) throw std::runtime_error("compile: " + r.message);
+    // A compiler that could not write its output failed for the host's
+    // disk, not for the source: Internal Error (and so never cached).
+    if (const std::string full = full_disk(o.work_dir); !full.empty())
+        throw std::runtime_error("compile: " + full);
+    for (const char* e : {"No space left on device", "Disk quota exceeded"})
+        if (text.find(e) != std::string::npos)
+            throw std::runtime_error(std::string("compile: the compiler reports \"") + e + "\":\n" + text);
     // Why it stopped, when it was not just an error exit: a limit or a signal.
     std::string why;
     if (r.status != sandbox::Status::runtime_error)
         why = "compiler stopped: " + (r.message.empty() ? v->detail : r.message);
-    return CompileOutcome{CompileOutcome::Kind::compilation_error,
-                          why + (why.empty() || text.empty() ? "" : "\n") + text};
+    CompileOutcome ce{CompileOutcome::Kind::compilation_error, why + (why.empty() || text.empty() ? "" : "\n") + text};
+    // Stopped by a limit (an overloaded host's wall clock above all) or a
+    // signal: the same source may compile next time.
+    ce.cacheable = r.status == sandbox::Status::runtime_error;
+    return ce;
 }
 
 }  // namespace
 
+namespace {
+
+std::mutex warn_mu;
+std::function<void(const std::string&)> warn_sink;  // guarded by warn_mu
+
+void warn(const std::string& message) {
+    std::lock_guard lk(warn_mu);
+    if (warn_sink) {
+        warn_sink(message);
+        return;
+    }
+    const std::string line = "judge: " + message + "\n";
+    [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+// Folders whose removal failed, tried again when the next TempDir is made.
+std::mutex pending_mu;
+std::vector<std::string> pending;  // guarded by pending_mu
+
+bool try_remove(const std::string& path) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            sandbox::remove_tree(path);
+            return true;
+        } catch (const std::exception& e) {
+            if (attempt == 2) {
+                warn("removing " + path + " failed: " + e.what());
+                return false;
+            }
+        }
+    }
+}
+
+void retry_pending() {
+    std::vector<std::string> todo;
+    {
+        std::lock_guard lk(pending_mu);
+        if (pending.empty()) return;
+        todo.swap(pending);
+    }
+    std::vector<std::string> failed;
+    for (const auto& p : todo)
+        if (!try_remove(p)) failed.push_back(p);
+    std::lock_guard lk(pending_mu);
+    pending.insert(pending.end(), failed.begin(), failed.end());
+}
+
+}  // namespace
+
+void set_warning_sink(std::function<void(const std::string&)> sink) {
+    std::lock_guard lk(warn_mu);
+    warn_sink = std::move(sink);
+}
+
 TempDir::TempDir(const std::string& parent, const char* prefix) {
-    std::string t = parent + "/" + prefix + "-XXXXXX";
-    if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
-    path_ = t;
+    retry_pending();
+    for (;;) {
+        std::string t = parent + "/" + prefix + "-XXXXXX";
+        if (!::mkdtemp(t.data())) fail("mkdtemp(\"" + t + "\")", errno);
+        sandbox::Fd fd(::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) fail("open(\"" + t + "\")", errno);
+        if (::flock(fd.get(), LOCK_EX) != 0) fail("flock(\"" + t + "\", LOCK_EX)", errno);
+        // A sweep may have taken the folder between mkdtemp and flock: then
+        // the name is gone (or another's) and this one is made again.
+        struct stat held {}, named {};
+        if (::fstat(fd.get(), &held) != 0) fail("fstat(\"" + t + "\")", errno);
+        if (::lstat(t.c_str(), &named) != 0 || named.st_ino != held.st_ino || named.st_dev != held.st_dev) continue;
+        path_ = t;
+        lock_ = std::move(fd);
+        break;
+    }
     if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
 }
 
 TempDir::~TempDir() {
-    try {
-        sandbox::remove_tree(path_);
-    } catch (...) {  // best effort
+    // Removed while still locked, so that no sweep races this removal.
+    if (!try_remove(path_)) {
+        std::lock_guard lk(pending_mu);
+        pending.push_back(path_);
     }
+}
+
+std::size_t sweep_leftovers(const std::string& parent) {
+    DIR* d = ::opendir(parent.c_str());
+    if (!d) {
+        if (errno != ENOENT) warn("sweep: opendir(\"" + parent + "\") failed: " + std::strerror(errno));
+        return 0;
+    }
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+        std::string n = e->d_name;
+        // Only names a TempDir makes ("<prefix>-XXXXXX"): a folder shared with
+        // anything else keeps what is not the judge's.
+        if (n.size() >= 8 && n[n.size() - 7] == '-') names.push_back(std::move(n));
+    }
+    ::closedir(d);
+    std::size_t removed = 0;
+    for (const auto& n : names) {
+        const std::string path = parent + "/" + n;
+        sandbox::Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) continue;  // not a folder: not a TempDir's
+        // Held by a live TempDir (in any process): not ours to touch.
+        if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+        if (try_remove(path)) ++removed;
+    }
+    return removed;
 }
 
 std::string compile_key(const Submission& s) {
@@ -206,6 +329,7 @@ namespace {
 // The folders the judge works in, made before the cache claims its own.
 JudgeOptions prepared(JudgeOptions o) {
     mkdir_p(o.work_dir);
+    sweep_leftovers(o.work_dir);  // what a killed run left
     const std::size_t slash = o.cache_dir.rfind('/');
     if (slash != std::string::npos && slash > 0) mkdir_p(o.cache_dir.substr(0, slash));
     return o;

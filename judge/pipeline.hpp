@@ -19,6 +19,7 @@
 #include "judge/comparator.hpp"
 #include "judge/compile_cache.hpp"
 #include "judge/verdict.hpp"
+#include "sandbox/fd.hpp"
 #include "sandbox/sandbox.hpp"
 
 namespace judge {
@@ -123,7 +124,11 @@ struct RunIo {
 };
 
 // A fresh private folder (mode 0755) under `parent`, removed (without
-// following links) when it goes out of scope. Throws std::system_error.
+// following links) when it goes out of scope. While it lives it holds an
+// exclusive flock on itself: that is how sweep_leftovers (in this or another
+// process on the same data folder) tells a live folder from a dead one's.
+// A removal that fails is reported (see set_warning_sink) and tried again
+// when the next TempDir is made. Throws std::system_error.
 class TempDir {
 public:
     TempDir(const std::string& parent, const char* prefix);
@@ -134,7 +139,17 @@ public:
 
 private:
     std::string path_;
+    sandbox::Fd lock_;
 };
+
+// Removes every folder under `parent` that no live TempDir holds (what a
+// killed or failed run left). Returns how many it removed; failures are
+// reported, never thrown.
+std::size_t sweep_leftovers(const std::string& parent);
+
+// Where the judge reports what it cannot throw (a folder it failed to
+// remove). Default: one line on stderr. Safe to call at any time.
+void set_warning_sink(std::function<void(const std::string&)> sink);
 
 struct JudgeOptions {
     std::string work_dir = "/var/lib/judge/work";

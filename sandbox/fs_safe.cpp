@@ -83,32 +83,93 @@ Fd create_output(const std::string& path) {
 
 namespace {
 
-// Empties the folder `dfd` (opened without following links) recursively.
-void remove_contents(int dfd, dev_t dev) {
+// One folder on the way down: what identifies it, and its name in its
+// parent. No descriptor is kept per level, so the depth of a tree costs
+// memory only, never file descriptors or stack.
+struct Level {
+    dev_t dev;
+    ino_t ino;
+    std::string name;
+};
+
+// Up to `max` entries of `dfd` other than "." and ".." (none: it is empty).
+// Always from the start: the duplicate shares the offset of `dfd`, and
+// entries removed since the last read leave no gap to trip over.
+std::vector<std::string> some_entries(int dfd, const std::string& where, std::size_t max) {
     int dup = ::fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-    if (dup < 0) io::throw_errno("fcntl(F_DUPFD_CLOEXEC)", errno);
+    if (dup < 0) io::throw_errno("fcntl(\"" + where + "\", F_DUPFD_CLOEXEC)", errno);
     DIR* d = ::fdopendir(dup);
     if (!d) {
+        const int err = errno;
         ::close(dup);
-        io::throw_errno("fdopendir()", errno);
+        io::throw_errno("fdopendir(\"" + where + "\")", err);
     }
+    ::rewinddir(d);
     std::vector<std::string> names;
-    while (dirent* e = ::readdir(d)) {
+    errno = 0;
+    while (names.size() < max) {
+        dirent* e = ::readdir(d);
+        if (!e) break;
         std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
+        if (n != "." && n != "..") names.push_back(std::move(n));
+        errno = 0;
     }
+    const int err = errno;
     ::closedir(d);
-    for (const auto& n : names) {
-        if (::unlinkat(dfd, n.c_str(), 0) == 0 || errno == ENOENT) continue;
-        if (errno != EISDIR && errno != EPERM) io::throw_errno("unlinkat(\"" + n + "\")", errno);
-        Fd sub(::openat(dfd, n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!sub) io::throw_errno("openat(\"" + n + "\")", errno);
-        struct stat st {};
-        if (::fstat(sub.get(), &st) != 0) io::throw_errno("fstat(\"" + n + "\")", errno);
-        if (st.st_dev != dev) io::throw_errno("remove_tree: \"" + n + "\" is another file system", EXDEV);
-        remove_contents(sub.get(), dev);
-        if (::unlinkat(dfd, n.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
-            io::throw_errno("unlinkat(\"" + n + "\", AT_REMOVEDIR)", errno);
+    if (names.empty() && err != 0) io::throw_errno("readdir(\"" + where + "\")", err);
+    return names;
+}
+
+// Empties the folder `root` (opened without following links) with at most
+// three descriptors open at once: walks down into the first sub-folder that
+// is not empty, and climbs back through ".." once a folder is empty,
+// checking that ".." is the very folder it came from.
+void remove_contents(Fd root, const std::string& path) {
+    struct stat st {};
+    if (::fstat(root.get(), &st) != 0) io::throw_errno("fstat(\"" + path + "\")", errno);
+    const dev_t dev = st.st_dev;
+    std::vector<Level> down;  // the folders from below the root to `cur`
+    Fd cur = std::move(root);
+    // Which level we are at, for messages only.
+    auto where = [&] { return path + (down.empty() ? "" : "/<depth " + std::to_string(down.size()) + ">"); };
+    for (;;) {
+        const std::vector<std::string> names = some_entries(cur.get(), where(), 4096);
+        if (names.empty()) {
+            if (down.empty()) return;
+            Fd parent(::openat(cur.get(), "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!parent) io::throw_errno("openat(\"" + where() + "/..\")", errno);
+            struct stat pst {};
+            if (::fstat(parent.get(), &pst) != 0) io::throw_errno("fstat(\"" + where() + "/..\")", errno);
+            const Level child = std::move(down.back());
+            down.pop_back();
+            const dev_t want_dev = down.empty() ? dev : down.back().dev;
+            const ino_t want_ino = down.empty() ? st.st_ino : down.back().ino;
+            if (pst.st_dev != want_dev || pst.st_ino != want_ino)
+                io::throw_errno("remove_tree(\"" + path + "\"): a folder moved while being removed", ESTALE);
+            cur = std::move(parent);
+            if (::unlinkat(cur.get(), child.name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT)
+                io::throw_errno("unlinkat(\"" + where() + "/" + child.name + "\", AT_REMOVEDIR)", errno);
+            continue;
+        }
+        for (const auto& n : names) {
+            if (::unlinkat(cur.get(), n.c_str(), 0) == 0 || errno == ENOENT) continue;
+            if (errno != EISDIR && errno != EPERM)
+                io::throw_errno("unlinkat(\"" + where() + "/" + n + "\")", errno);
+            // An empty folder goes at once; only a full one is walked into.
+            if (::unlinkat(cur.get(), n.c_str(), AT_REMOVEDIR) == 0 || errno == ENOENT) continue;
+            // EBUSY: a mount point, refused below as another file system.
+            if (errno != ENOTEMPTY && errno != EEXIST && errno != EBUSY)
+                io::throw_errno("unlinkat(\"" + where() + "/" + n + "\", AT_REMOVEDIR)", errno);
+            Fd sub(::openat(cur.get(), n.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) io::throw_errno("openat(\"" + where() + "/" + n + "\")", errno);
+            struct stat sst {};
+            if (::fstat(sub.get(), &sst) != 0) io::throw_errno("fstat(\"" + where() + "/" + n + "\")", errno);
+            if (sst.st_dev != dev)
+                io::throw_errno("remove_tree: \"" + where() + "/" + n + "\" is another file system", EXDEV);
+            down.push_back(Level{sst.st_dev, sst.st_ino, n});
+            cur = std::move(sub);
+            break;  // the rest of this batch is read again on the way back up
+        }
     }
 }
 
@@ -157,9 +218,7 @@ void remove_tree(const std::string& path) {
         }
         io::throw_errno("open(\"" + path + "\")", errno);
     }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) io::throw_errno("fstat(\"" + path + "\")", errno);
-    remove_contents(fd.get(), st.st_dev);
+    remove_contents(std::move(fd), path);
     if (::rmdir(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("rmdir(\"" + path + "\")", errno);
 }
 

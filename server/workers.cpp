@@ -44,6 +44,8 @@ Workers::~Workers() {
 
 void Workers::start(unsigned n) {
     std::filesystem::create_directories(cfg_.data_dir + "/tmp");
+    judge::set_warning_sink([](const std::string& m) { log_line("judge", "-", m); });
+    judge::sweep_leftovers(cfg_.data_dir + "/tmp");  // what a killed run left
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { loop(i); });
     started_ = static_cast<unsigned>(threads_.size());
 }

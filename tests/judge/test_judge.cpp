@@ -7,8 +7,10 @@
 #include "judge/pipeline.hpp"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -178,4 +180,52 @@ TEST_CASE("compile-time attacks end as Compilation Error with the reason", "[roo
         CHECK(r.compile.message.find(a.reason) != std::string::npos);
         CHECK(r.compile.message.size() <= s.compile_limits.message_bytes + 200);
     }
+}
+
+TEST_CASE("a compile stopped by a limit is not cached", "[root][judge][cache]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    judge::Submission s = env().submission(*c, "#include <stdio.h>\nint main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
+                                               "printf(\"%ld\\n\",a+b);return 0;}\n/* limited compile */\n");
+    // As an overloaded host would: the compiler cannot finish in the time.
+    s.compile_limits.wall_time_ms = 1;
+    judge::JudgeResult r = env().judge.judge(s);
+    INFO(r.compile.message);
+    CHECK(r.verdict == judge::Verdict::compilation_error);
+    s.compile_limits = judge::CompileLimits{};
+    r = env().judge.judge(s);
+    INFO(r.compile.message);
+    CHECK_FALSE(r.compile_cached);
+    CHECK(r.verdict == judge::Verdict::accepted);
+}
+
+TEST_CASE("a program nesting folders 3,000 deep is Accepted and leaves nothing", "[root][judge][disk]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    // Deeper than a service's 1,024 descriptors would allow a remover that
+    // keeps one per level; then the a+b answer.
+    judge::Submission s = env().submission(
+        *c, "#include <stdio.h>\n#include <sys/stat.h>\n#include <unistd.h>\n"
+            "int main(void){for(int i=0;i<3000;++i){if(mkdir(\"d\",0755)||chdir(\"d\"))return 3;}"
+            "long a,b;scanf(\"%ld %ld\",&a,&b);printf(\"%ld\\n\",a+b);return 0;}\n");
+    // systemd's default soft limit for a service.
+    rlimit old{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+    rlimit lim = old;
+    lim.rlim_cur = std::min<rlim_t>(old.rlim_cur, 1024);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lim) == 0);
+    judge::JudgeResult r = env().judge.judge(s);
+    ::setrlimit(RLIMIT_NOFILE, &old);
+    INFO(r.compile.message);
+    CHECK(r.verdict == judge::Verdict::accepted);
+    std::vector<std::string> left;
+    if (DIR* d = ::opendir((env().dir + "/work").c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") left.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    INFO("left in work/: " << left.size());
+    CHECK(left.empty());
 }

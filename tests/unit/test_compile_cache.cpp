@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "judge/sha256.hpp"
+#include "sandbox/fs_safe.hpp"
 
 using judge::CompileCache;
 using judge::CompileOutcome;
@@ -131,4 +132,62 @@ TEST_CASE("an artifact in use is not removed by eviction", "[compile_cache]") {
     cache.get("other", writes(calls, 8000));
     cache.get("third", writes(calls, 8000));
     CHECK(exists(held->dir + "/a.out"));
+}
+
+TEST_CASE("a hit whose files are gone compiles again", "[compile_cache]") {
+    const std::string base = temp_dir();
+    CompileCache cache(base + "/cache", 1 << 20);
+    std::atomic<int> calls{0};
+    std::string dir;
+    {
+        auto first = cache.get("k", writes(calls));
+        dir = first->dir;
+    }
+    REQUIRE(::unlink((dir + "/a.out").c_str()) == 0);
+    auto again = cache.get("k", writes(calls));
+    CHECK(calls == 2);
+    CHECK(again->outcome.kind == CompileOutcome::Kind::ok);
+    CHECK(exists(again->dir + "/a.out"));
+    sandbox::remove_tree(again->dir);  // the whole folder this time
+    auto third = cache.get("k", writes(calls));
+    CHECK(calls == 3);
+    CHECK(exists(third->dir + "/a.out"));
+    CHECK(cache.get("k", writes(calls)) == third);  // and a hit again
+    CHECK(calls == 3);
+    sandbox::remove_tree(base);
+}
+
+TEST_CASE("a removed cache folder is made again and its entries dropped", "[compile_cache]") {
+    const std::string base = temp_dir();
+    CompileCache cache(base + "/cache", 1 << 20);
+    std::atomic<int> calls{0};
+    cache.get("a", writes(calls));
+    cache.get("b", writes(calls));
+    REQUIRE(calls == 2);
+    sandbox::remove_tree(base + "/cache");
+    auto c = cache.get("c", writes(calls));  // a miss: needs the folder back
+    CHECK(c->outcome.kind == CompileOutcome::Kind::ok);
+    CHECK(exists(c->dir + "/a.out"));
+    CHECK(cache.stats().entries == 1);  // a and b went with the folder
+    auto a = cache.get("a", writes(calls));
+    CHECK(calls == 4);
+    CHECK(exists(a->dir + "/a.out"));
+    sandbox::remove_tree(base);
+}
+
+TEST_CASE("a failure the compiler's limits caused is not cached", "[compile_cache]") {
+    const std::string base = temp_dir();
+    CompileCache cache(base + "/cache", 1 << 20);
+    int runs = 0;
+    auto limited = [&](const std::string&) {
+        ++runs;
+        CompileOutcome o{CompileOutcome::Kind::compilation_error, "compiler stopped: wall time limit"};
+        o.cacheable = false;
+        return o;
+    };
+    CHECK(cache.get("slow", limited)->outcome.kind == CompileOutcome::Kind::compilation_error);
+    CHECK(cache.get("slow", limited)->outcome.kind == CompileOutcome::Kind::compilation_error);
+    CHECK(runs == 2);
+    CHECK(cache.stats().entries == 0);
+    sandbox::remove_tree(base);
 }
