@@ -1,5 +1,6 @@
 #include "judge/yaml.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -16,6 +17,9 @@ using nlohmann::json;
 // Nesting deeper than this is refused: a hostile file of a thousand
 // indentation levels or brackets must not exhaust the stack.
 constexpr int kMaxDepth = 64;
+// Larger documents are refused before any parsing: a package's YAML is a few
+// lines, and the parse's memory grows with the text.
+constexpr std::size_t kMaxBytes = 1 << 20;
 
 [[noreturn]] void fail(int line, const std::string& what) {
     throw YamlError("line " + std::to_string(line) + ": " + what);
@@ -127,11 +131,17 @@ struct Cursor {
 
     bool done() const { return i >= s.size(); }
     char peek() const { return i < s.size() ? s[i] : '\0'; }
+    // Counts on from the last answer: every quoted scalar and flow key asks,
+    // and a recount from the start each time made a long flow collection
+    // quadratic (800 KB of ["x", ...] took minutes).
     int line() const {
-        int n = first_line;
-        for (std::size_t k = 0; k < i && k < s.size(); ++k) n += s[k] == '\n' ? 1 : 0;
-        return n;
+        const std::size_t end = std::min(i, s.size());
+        if (end < counted_to_) counted_to_ = 0, counted_lines_ = 0;
+        for (; counted_to_ < end; ++counted_to_) counted_lines_ += s[counted_to_] == '\n' ? 1 : 0;
+        return first_line + counted_lines_;
     }
+    mutable std::size_t counted_to_ = 0;  // line()'s memo: newlines in s[0, counted_to_)
+    mutable int counted_lines_ = 0;
 };
 
 void skip_ws(Cursor& c) {
@@ -802,6 +812,9 @@ private:
 }  // namespace
 
 nlohmann::json parse_yaml(std::string_view text) {
+    if (text.size() > kMaxBytes)
+        throw YamlError("the document is " + std::to_string(text.size()) + " bytes, more than the " +
+                        std::to_string(kMaxBytes) + " allowed");
     BlockParser p(text);
     return p.document();
 }
