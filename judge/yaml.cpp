@@ -27,6 +27,35 @@ constexpr std::size_t kMaxBytes = 1 << 20;
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+// Where `s` stops being UTF-8 (overlong forms, surrogates and code points
+// past U+10FFFF included), or npos. YAML is UTF-8, and a string that is not
+// could not be written out as JSON.
+std::size_t invalid_utf8_at(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0, min = 0;
+        if (b < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((b & 0xE0) == 0xC0) n = 1, cp = b & 0x1F, min = 0x80;
+        else if ((b & 0xF0) == 0xE0) n = 2, cp = b & 0x0F, min = 0x800;
+        else if ((b & 0xF8) == 0xF0) n = 3, cp = b & 0x07, min = 0x10000;
+        else return i;
+        if (s.size() - i <= n) return i;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = static_cast<unsigned char>(s[i + k]);
+            if ((c & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += n + 1;
+    }
+    return std::string_view::npos;
+}
+
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
     while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
@@ -815,6 +844,11 @@ nlohmann::json parse_yaml(std::string_view text) {
     if (text.size() > kMaxBytes)
         throw YamlError("the document is " + std::to_string(text.size()) + " bytes, more than the " +
                         std::to_string(kMaxBytes) + " allowed");
+    if (const std::size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+        int line = 1;
+        for (std::size_t k = 0; k < bad; ++k) line += text[k] == '\n' ? 1 : 0;
+        fail(line, "not UTF-8 (byte " + std::to_string(bad) + ")");
+    }
     BlockParser p(text);
     return p.document();
 }

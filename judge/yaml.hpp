@@ -12,7 +12,8 @@
 // multiple documents, complex keys, duplicate keys, indentation indicators
 // of block scalars, tabs in indentation, control characters.
 //
-// At most 1 MiB of text; parsing time and memory grow linearly with it.
+// UTF-8 only, at most 1 MiB of text; parsing time and memory grow linearly
+// with it.
 //
 // Thread-safety: pure. Errors: YamlError with "line N: ..." for anything
 // outside the subset or malformed, or naming the size when over 1 MiB.

@@ -14,10 +14,11 @@
 
 #include "sandbox/fs_safe.hpp"
 #include "sandbox/spawn.hpp"
-#include "tests/skip.hpp"
 
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include "tests/skip.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -242,3 +242,15 @@ TEST_CASE("yaml: a document over 1 MiB is refused before parsing", "[yaml]") {
     doc.insert(4, "x");
     CHECK(error_of(doc) == "the document is 1048577 bytes, more than the 1048576 allowed");
 }
+
+TEST_CASE("yaml: text that is not UTF-8 is refused with its line", "[yaml]") {
+    CHECK(error_of("a: 1\nb: x\xff\n") == "line 2: not UTF-8 (byte 9)");
+    CHECK(error_of("a: \xc0\xaf\n") == "line 1: not UTF-8 (byte 3)");          // overlong "/"
+    CHECK(error_of("a: \xed\xa0\x80\n") == "line 1: not UTF-8 (byte 3)");      // a surrogate
+    CHECK(error_of("a: \xf4\x90\x80\x80\n") == "line 1: not UTF-8 (byte 3)");  // past U+10FFFF
+    CHECK(error_of("a: \xe2\x82\n") == "line 1: not UTF-8 (byte 3)");          // cut short
+    CHECK(error_of("# \xff\na: 1\n") == "line 1: not UTF-8 (byte 2)");          // comments too
+    const json ok = parse_yaml("a: \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"\n");
+    CHECK(ok.at("a") == "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CHECK_NOTHROW(ok.dump());
+}
