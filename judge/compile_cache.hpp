@@ -2,7 +2,7 @@
 //
 // The key is a SHA-256 over everything that decides the compiler's output:
 // the language, the toolchain's version, the flags and the exact source and
-// additional files (the caller builds it; see compile_key in compile.hpp). A
+// additional files (the caller builds it; see compile_key in pipeline.hpp). A
 // hit skips the compiler entirely. Successful compiles keep their artifact
 // folder; compilation errors keep their message (the same source fails the
 // same way). Internal errors, and failures a limit caused, are never cached.

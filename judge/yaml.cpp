@@ -1,5 +1,6 @@
 #include "judge/yaml.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -16,12 +17,44 @@ using nlohmann::json;
 // Nesting deeper than this is refused: a hostile file of a thousand
 // indentation levels or brackets must not exhaust the stack.
 constexpr int kMaxDepth = 64;
+// Larger documents are refused before any parsing: a package's YAML is a few
+// lines, and the parse's memory grows with the text.
+constexpr std::size_t kMaxBytes = 1 << 20;
 
 [[noreturn]] void fail(int line, const std::string& what) {
     throw YamlError("line " + std::to_string(line) + ": " + what);
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+// Where `s` stops being UTF-8 (overlong forms, surrogates and code points
+// past U+10FFFF included), or npos. YAML is UTF-8, and a string that is not
+// could not be written out as JSON.
+std::size_t invalid_utf8_at(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        std::uint32_t cp = 0, min = 0;
+        if (b < 0x80) {
+            ++i;
+            continue;
+        }
+        if ((b & 0xE0) == 0xC0) n = 1, cp = b & 0x1F, min = 0x80;
+        else if ((b & 0xF0) == 0xE0) n = 2, cp = b & 0x0F, min = 0x800;
+        else if ((b & 0xF8) == 0xF0) n = 3, cp = b & 0x07, min = 0x10000;
+        else return i;
+        if (s.size() - i <= n) return i;
+        for (std::size_t k = 1; k <= n; ++k) {
+            const auto c = static_cast<unsigned char>(s[i + k]);
+            if ((c & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (c & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += n + 1;
+    }
+    return std::string_view::npos;
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -127,11 +160,17 @@ struct Cursor {
 
     bool done() const { return i >= s.size(); }
     char peek() const { return i < s.size() ? s[i] : '\0'; }
+    // Counts on from the last answer: every quoted scalar and flow key asks,
+    // and a recount from the start each time made a long flow collection
+    // quadratic (800 KB of ["x", ...] took minutes).
     int line() const {
-        int n = first_line;
-        for (std::size_t k = 0; k < i && k < s.size(); ++k) n += s[k] == '\n' ? 1 : 0;
-        return n;
+        const std::size_t end = std::min(i, s.size());
+        if (end < counted_to_) counted_to_ = 0, counted_lines_ = 0;
+        for (; counted_to_ < end; ++counted_to_) counted_lines_ += s[counted_to_] == '\n' ? 1 : 0;
+        return first_line + counted_lines_;
     }
+    mutable std::size_t counted_to_ = 0;  // line()'s memo: newlines in s[0, counted_to_)
+    mutable int counted_lines_ = 0;
 };
 
 void skip_ws(Cursor& c) {
@@ -802,6 +841,14 @@ private:
 }  // namespace
 
 nlohmann::json parse_yaml(std::string_view text) {
+    if (text.size() > kMaxBytes)
+        throw YamlError("the document is " + std::to_string(text.size()) + " bytes, more than the " +
+                        std::to_string(kMaxBytes) + " allowed");
+    if (const std::size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+        int line = 1;
+        for (std::size_t k = 0; k < bad; ++k) line += text[k] == '\n' ? 1 : 0;
+        fail(line, "not UTF-8 (byte " + std::to_string(bad) + ")");
+    }
     BlockParser p(text);
     return p.document();
 }

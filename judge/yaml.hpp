@@ -12,8 +12,11 @@
 // multiple documents, complex keys, duplicate keys, indentation indicators
 // of block scalars, tabs in indentation, control characters.
 //
+// UTF-8 only, at most 1 MiB of text; parsing time and memory grow linearly
+// with it.
+//
 // Thread-safety: pure. Errors: YamlError with "line N: ..." for anything
-// outside the subset or malformed.
+// outside the subset or malformed, or naming the size when over 1 MiB.
 #pragma once
 
 #include <stdexcept>

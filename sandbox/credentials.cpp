@@ -1,5 +1,6 @@
 // Resource limits and credentials of the program, applied in the program
-// child (forked by init) just before seccomp and exec.
+// child (cloned by init, sharing its memory until exec) just before seccomp
+// and exec. The bounding set is dropped earlier, by the factory and by init.
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -24,7 +25,9 @@ void set_limit(int resource, const char* name, rlim_t soft, rlim_t hard) {
 }
 
 int last_cap() {
-    // /proc is the box's own by now; it still shows the kernel's value.
+    // In an init /proc is the box's own, which still shows the kernel's
+    // value; the factory, whose root is the template without a /proc, falls
+    // back to the headers' CAP_LAST_CAP.
     int last = CAP_LAST_CAP;
     if (FILE* f = std::fopen("/proc/sys/kernel/cap_last_cap", "re")) {
         if (std::fscanf(f, "%d", &last) != 1) last = CAP_LAST_CAP;

@@ -62,7 +62,7 @@ using sandbox::proto::Report;
 using sandbox::proto::ReportKind;
 
 // Set by the factory once its own bounding set is empty: the inits it
-// forks inherit that, and need not drop the forty-odd capabilities again.
+// clones inherit that, and need not drop the forty-odd capabilities again.
 bool g_bounding_set_empty = false;
 
 // Shared with the program child until its exec (CLONE_VM | CLONE_VFORK).

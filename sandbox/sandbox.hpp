@@ -80,7 +80,8 @@ struct RunSpec {
     std::uint64_t stack_bytes = 0;           // 0: as large as memory_bytes
     std::uint64_t tmp_bytes = 0;             // size of /tmp and /dev/shm; 0: memory_bytes
 
-    // Extra read-only folders/files beyond /usr, /bin, /lib, /lib64.
+    // Extra folders/files beyond /usr, /bin, /sbin, /lib, /lib64, /lib32,
+    // /libx32 (those the host has) and /etc/ld.so.cache.
     std::vector<Bind> binds;
     // Outbound network: the box's own network namespace gets a user-mode
     // stack whose connections to the host itself, loopback, link-local and

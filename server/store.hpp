@@ -11,7 +11,8 @@
 // them), so throughput does not pay one fsync per request.
 //
 // Claiming is one transaction: the oldest In Queue row becomes Processing
-// with the worker's name and a lease time. On start, rows a crash left in
+// with the worker's name and the time of the claim (no lease: nothing
+// expires a claim while the process runs). On start, rows a crash left in
 // Processing are queued again (requeue_processing). Results are written by
 // finish() before anyone is told.
 //

@@ -15,10 +15,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$root/build-fuzz
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_zip fuzz_base64 fuzz_judge0 fuzz_query)
+((${#targets[@]})) || targets=(fuzz_zip fuzz_base64 fuzz_judge0 fuzz_query fuzz_yaml)
 
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DJUDGE_FUZZ=ON -DJUDGE_BUILD_TESTS=OFF -DJUDGE_BUILD_BENCH=OFF >/dev/null
+  -DJUDGE_FUZZ=ON -DJUDGE_BUILD_TESTS=OFF -DJUDGE_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/judge-fuzz.XXXXXX")

@@ -8,13 +8,9 @@
 #include <sstream>
 #include <string>
 
-#define SKIP_UNLESS_ROOT()                                                 \
-    do {                                                                   \
-        if (::geteuid() != 0) {                                            \
-            WARN("skipped: the judge runs programs in boxes: needs root"); \
-            return;                                                        \
-        }                                                                  \
-    } while (0)
+#include "tests/skip.hpp"
+
+#define SKIP_UNLESS_ROOT() JUDGE_SKIP_UNLESS_ROOT("the judge runs programs in boxes: needs root")
 
 namespace judge_test {
 

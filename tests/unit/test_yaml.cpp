@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 
 #include "judge/yaml.hpp"
@@ -215,4 +216,41 @@ TEST_CASE("yaml: deep nesting is refused, not a stack overflow", "[yaml]") {
     std::string block;
     for (int i = 0; i < 200; ++i) block += std::string(static_cast<std::size_t>(i), ' ') + "k:\n";
     CHECK(error_of(block).find("nested too deeply") != std::string::npos);
+}
+
+TEST_CASE("yaml: a long flow collection parses in linear time", "[yaml]") {
+    // ~800 KB of quoted strings on many lines: each quoted scalar asks for
+    // its line number, which once cost a recount from the start (minutes).
+    std::string doc = "a: [";
+    for (int i = 0; i < 160'000; ++i) doc += "\"x\",\n";
+    doc += "\"y\"]\n";
+    const auto start = std::chrono::steady_clock::now();
+    const json v = parse_yaml(doc);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    REQUIRE(v.at("a").size() == 160'001);
+    CHECK(v["a"].back() == "y");
+    // Linear takes well under a second here; quadratic took over 300 s.
+    CHECK(seconds < 10.0);
+}
+
+TEST_CASE("yaml: a document over 1 MiB is refused before parsing", "[yaml]") {
+    std::string doc = "a: \"";
+    doc += std::string((1u << 20) - doc.size() - 2, 'x');
+    doc += "\"\n";
+    REQUIRE(doc.size() == (1u << 20));
+    CHECK(parse_yaml(doc).at("a").get<std::string>().size() == (1u << 20) - 6);
+    doc.insert(4, "x");
+    CHECK(error_of(doc) == "the document is 1048577 bytes, more than the 1048576 allowed");
+}
+
+TEST_CASE("yaml: text that is not UTF-8 is refused with its line", "[yaml]") {
+    CHECK(error_of("a: 1\nb: x\xff\n") == "line 2: not UTF-8 (byte 9)");
+    CHECK(error_of("a: \xc0\xaf\n") == "line 1: not UTF-8 (byte 3)");          // overlong "/"
+    CHECK(error_of("a: \xed\xa0\x80\n") == "line 1: not UTF-8 (byte 3)");      // a surrogate
+    CHECK(error_of("a: \xf4\x90\x80\x80\n") == "line 1: not UTF-8 (byte 3)");  // past U+10FFFF
+    CHECK(error_of("a: \xe2\x82\n") == "line 1: not UTF-8 (byte 3)");          // cut short
+    CHECK(error_of("# \xff\na: 1\n") == "line 1: not UTF-8 (byte 2)");          // comments too
+    const json ok = parse_yaml("a: \"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"\n");
+    CHECK(ok.at("a") == "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CHECK_NOTHROW(ok.dump());
 }
