@@ -226,4 +226,15 @@ std::string signal_name(int sig) {
 
 Verdict worst(Verdict a, Verdict b) { return rank(b) > rank(a) ? b : a; }
 
+Verdict first_rejection(Verdict so_far, Verdict next) { return so_far != Verdict::accepted ? so_far : next; }
+
+Verdict first_error(Verdict so_far, Verdict next) {
+    if (next == Verdict::internal_error) return next;
+    return first_rejection(so_far, next);
+}
+
+bool judged_by_checker(Verdict v) {
+    return v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error;
+}
+
 }  // namespace judge

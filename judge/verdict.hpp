@@ -148,4 +148,17 @@ std::string signal_name(int sig);
 // reports that test's verdict instead.
 Verdict worst(Verdict a, Verdict b);
 
+// Problem packages judge tests in order (Kattis' first_error): the verdict
+// is the first test's that was not Accepted. Folded test by test:
+// first_rejection keeps `so_far` once it is not Accepted; first_error also
+// lets an Internal Error anywhere win (a result with a judge failure in it
+// must surface, to be rejudged).
+Verdict first_rejection(Verdict so_far, Verdict next);
+Verdict first_error(Verdict so_far, Verdict next);
+
+// The verdicts a checker gives (Accepted, Wrong Answer, Presentation
+// Error): only a test that ended with one keeps partial credit; a crash or
+// a limit scores 0 whatever fraction came with it.
+bool judged_by_checker(Verdict v);
+
 }  // namespace judge

@@ -310,3 +310,22 @@ TEST_CASE("interactive: who exited first comes from the end times", "[verdict]")
         }
     }
 }
+
+TEST_CASE("problem verdicts: the first rejection, an internal error anywhere wins", "[verdict]") {
+    auto fold = [](std::vector<Verdict> vs, Verdict (*f)(Verdict, Verdict)) {
+        Verdict v = Verdict::accepted;
+        for (Verdict x : vs) v = f(v, x);
+        return v;
+    };
+    CHECK(fold({Verdict::accepted, Verdict::accepted}, judge::first_error) == Verdict::accepted);
+    CHECK(fold({Verdict::accepted, Verdict::wrong_answer, Verdict::runtime_error}, judge::first_error) ==
+          Verdict::wrong_answer);
+    CHECK(fold({Verdict::time_limit_exceeded, Verdict::wrong_answer}, judge::first_rejection) ==
+          Verdict::time_limit_exceeded);
+    CHECK(fold({Verdict::wrong_answer, Verdict::internal_error, Verdict::accepted}, judge::first_error) ==
+          Verdict::internal_error);
+    CHECK(fold({Verdict::wrong_answer, Verdict::internal_error}, judge::first_rejection) == Verdict::wrong_answer);
+    for (Verdict v : kAll)
+        CHECK(judge::judged_by_checker(v) ==
+              (v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error));
+}
