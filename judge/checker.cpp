@@ -197,9 +197,7 @@ CheckResult CheckerRunner::check(const ProblemTest& test, const std::string& out
             const CompareOptions opts = validator_args.empty() ? ck.compare : default_validator_options(validator_args);
             const CompareResult r = compare_files(test.answer_path, output_path, opts);
             CheckResult c;
-            c.verdict = r.outcome == CompareOutcome::accepted        ? Verdict::accepted
-                        : r.outcome == CompareOutcome::wrong_answer ? Verdict::wrong_answer
-                                                                     : Verdict::presentation_error;
+            c.verdict = verdict_of_compare(r.outcome);
             c.message = r.message;
             return c;
         }
@@ -244,18 +242,18 @@ CheckResult CheckerRunner::check(const ProblemTest& test, const std::string& out
 CheckResult CheckerRunner::interpret(const sandbox::RunResult& r, const std::string& out_dir,
                                      const std::string& work_dir) const {
     using sandbox::Status;
-    if (r.status != Status::ok && r.status != Status::runtime_error) return judge_error(run_failure(r));
+    if (!checker_run_counts(r)) return judge_error(run_failure(r));
     const std::string err = read_box_file(out_dir, "stderr");
     CheckResult c;
     switch (problem_.checker.protocol) {
         case Checker::Protocol::builtin: return judge_error("a builtin checker has no program");
         case Checker::Protocol::testlib: {
             c.message = trim(err);
+            if (const std::optional<Verdict> v = verdict_of_testlib_exit(r.exit_code)) {
+                c.verdict = *v;
+                return c;
+            }
             switch (r.exit_code) {
-                case 0: c.verdict = Verdict::accepted; return c;
-                case 1: c.verdict = Verdict::wrong_answer; return c;
-                case 2:
-                case 8: c.verdict = Verdict::presentation_error; return c;
                 case 3: return judge_error("checker failed (FAIL): " + c.message);
                 case 7: {
                     const std::optional<double> p = testlib_points(err);
@@ -264,11 +262,11 @@ CheckResult CheckerRunner::interpret(const sandbox::RunResult& r, const std::str
                         if (*p < -kEps || *p > 100 + kEps)
                             return judge_error("checker gave points " + trim(err.substr(0, 40)) + " outside 0..100");
                         c.fraction = std::clamp(*p / 100.0, 0.0, 1.0);
-                        c.verdict = *c.fraction >= 1 - kEps ? Verdict::accepted : Verdict::wrong_answer;
+                        c.verdict = verdict_of_fraction(*c.fraction);
                     } else {
                         if (*p < -kEps) return judge_error("checker gave negative points");
                         c.absolute = std::max(*p, 0.0);
-                        c.verdict = *c.absolute > kEps ? Verdict::accepted : Verdict::wrong_answer;
+                        c.verdict = verdict_of_points(*c.absolute);
                     }
                     return c;
                 }
@@ -282,10 +280,11 @@ CheckResult CheckerRunner::interpret(const sandbox::RunResult& r, const std::str
             c.message = trim(read_box_file(work_dir, "feedback/judgemessage.txt", kMessageBytes, &found));
             if (c.message.empty()) c.message = trim(read_box_file(work_dir, "feedback/teammessage.txt"));
             if (c.message.empty()) c.message = trim(err);
-            if (r.exit_code != 42 && r.exit_code != 43)
+            const std::optional<Verdict> v = verdict_of_kattis_exit(r.exit_code);
+            if (!v)
                 return judge_error("output validator exited with " + std::to_string(r.exit_code) +
                                    " (42 or 43 expected)" + (c.message.empty() ? "" : ": " + c.message));
-            c.verdict = r.exit_code == 42 ? Verdict::accepted : Verdict::wrong_answer;
+            c.verdict = *v;
             const std::string score = read_box_file(work_dir, "feedback/score.txt", 256, &found);
             if (found) {
                 c.absolute = parse_number(score);
@@ -310,7 +309,7 @@ CheckResult CheckerRunner::interpret(const sandbox::RunResult& r, const std::str
                 return judge_error("checker's first stdout line is not a number in [0, 1]" +
                                    (c.message.empty() ? "" : ": " + c.message));
             c.fraction = std::clamp(*f, 0.0, 1.0);
-            c.verdict = *c.fraction >= 1 - kEps ? Verdict::accepted : Verdict::wrong_answer;
+            c.verdict = verdict_of_fraction(*c.fraction);
             return c;
         }
     }

@@ -70,7 +70,7 @@ ContestTestResult run_one(Judge& judge, const Submission& s, const Artifact& a, 
         return r;
     }
     CheckResult c = checker.check(test, out.path() + "/stdout", group.validator_args);
-    r.run.verdict = VerdictDetail{c.verdict, c.message, 0, 0};
+    r.run.verdict = verdict_of_checked_run(run, c.verdict, c.message);
     r.run.message = c.message;
     r.fraction = c.fraction;
     r.absolute = c.absolute;
@@ -88,9 +88,8 @@ ContestResult grade(Judge& judge, const Catalog& catalog, const Problem& problem
     result.score.max_score = problem.max_score;
     std::shared_ptr<const Artifact> a = judge.compile(s);
     result.compile = a->outcome;
-    if (a->outcome.kind != CompileOutcome::Kind::ok) {
-        result.verdict = a->outcome.kind == CompileOutcome::Kind::compilation_error ? Verdict::compilation_error
-                                                                                  : Verdict::internal_error;
+    if (const std::optional<Verdict> cv = verdict_of_compile_outcome(a->outcome)) {
+        result.verdict = *cv;
         result.score.verdict = result.verdict;
         return result;
     }

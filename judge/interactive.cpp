@@ -1,14 +1,12 @@
 #include "judge/interactive.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
 #include <exception>
-#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -44,30 +42,6 @@ sandbox::RunResult failed_run(const std::string& what) {
 }
 
 }  // namespace
-
-VerdictDetail interactive_verdict(const sandbox::RunResult& contestant, const CheckResult& interactor,
-                                  bool contestant_exited_first, InteractivePrecedence precedence) {
-    const VerdictDetail own = verdict_of_run(contestant, std::nullopt);
-    if (own.verdict == Verdict::internal_error) return own;
-    if (interactor.verdict == Verdict::internal_error)
-        return {Verdict::internal_error, "interactor: " + interactor.message, 0, 0};
-    const VerdictDetail theirs{interactor.verdict, interactor.message, 0, 0};
-    const bool interactor_first = !contestant_exited_first;
-    const bool rejected = interactor.verdict == Verdict::wrong_answer ||
-                          interactor.verdict == Verdict::presentation_error;
-    if (precedence == InteractivePrecedence::validator_first) {
-        // Kattis: a validator that had already said "wrong" caused whatever
-        // the contestant did afterwards.
-        if (interactor_first && rejected) return theirs;
-        if (own.verdict != Verdict::accepted) return own;  // TLE, MLE, OLE, RE
-        return theirs;
-    }
-    if (own.verdict != Verdict::accepted) {
-        const bool broken_pipe = contestant.status == sandbox::Status::signaled && contestant.signal == SIGPIPE;
-        if (!(broken_pipe && interactor_first)) return own;
-    }
-    return theirs;
-}
 
 InteractiveResult run_interactive(Judge& judge, const Submission& solution, const Artifact& artifact,
                                   const CheckerRunner& checker, const Problem& problem, const ProblemTest& test,
@@ -128,23 +102,14 @@ InteractiveResult run_interactive(Judge& judge, const Submission& solution, cons
         sandbox::Fd keep_contestant_stdin(::fcntl(to_contestant.read.get(), F_DUPFD_CLOEXEC, 0));
         if (!keep_contestant_stdin) throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
 
-        std::mutex mu;  // guards `returned` and `contestant_first`
-        int returned = 0;
-        bool contestant_first = false;
-        auto record = [&](bool is_contestant) {
-            std::lock_guard lock(mu);
-            if (returned++ == 0) contestant_first = is_contestant;
-        };
-
         std::thread interactor([&] {
             try {
                 irun = judge.run_program(isub, *checker.artifact(), iio);
             } catch (const std::exception& e) {
                 irun = failed_run(std::string("interactor: ") + e.what());
             }
-            record(false);
             // Only now: the contestant sees EOF or SIGPIPE after the
-            // interactor's return is on record.
+            // interactor has ended.
             to_interactor.read.reset();
             to_contestant.write.reset();
             keep_contestant_stdin.reset();
@@ -154,11 +119,9 @@ InteractiveResult run_interactive(Judge& judge, const Submission& solution, cons
         } catch (const std::exception& e) {
             crun = failed_run(e.what());
         }
-        record(true);
         to_contestant.read.reset();
         to_interactor.write.reset();
         interactor.join();
-        res.contestant_exited_first = contestant_first;
     } catch (const std::exception& e) {
         return give_up(std::string("interactive run: ") + e.what());
     }
@@ -166,8 +129,9 @@ InteractiveResult run_interactive(Judge& judge, const Submission& solution, cons
     res.contestant_run = crun;
     res.interactor_run = irun;
     res.interactor = checker.interpret(irun, i_out->path(), i_work->path());
+    res.contestant_exited_first = contestant_exited_first(crun, irun);
     res.contestant.verdict =
-        interactive_verdict(crun, res.interactor, res.contestant_exited_first, problem.precedence);
+        interactive_verdict(crun, irun, res.interactor.verdict, res.interactor.message, problem.precedence);
     res.contestant.cpu_time_us = crun.cpu_time_us;
     res.contestant.wall_time_us = crun.wall_time_us;
     res.contestant.memory_bytes = crun.memory_bytes;

@@ -411,12 +411,7 @@ sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, co
     spec.pids_max = std::max(s.limits.processes, tc.processes);
     spec.binds = tc.binds;
     sandbox::RunResult r = sandbox::run(spec);
-    if (r.status != sandbox::Status::internal_error && r.cpu_time_us > budget_ms * 1000 &&
-        r.status != sandbox::Status::time_limit) {
-        r.status = sandbox::Status::time_limit;
-        r.message = "CPU time " + std::to_string(r.cpu_time_us / 1000) + " ms over the limit of " +
-                    std::to_string(budget_ms) + " ms";
-    }
+    apply_cpu_budget(r, budget_ms);
     return r;
 }
 
@@ -459,12 +454,8 @@ JudgeResult Judge::judge(const Submission& s, const std::function<void(const Tes
     JudgeResult result;
     std::shared_ptr<const Artifact> a = compile(s, &result.compile_cached);
     result.compile = a->outcome;
-    if (a->outcome.kind == CompileOutcome::Kind::compilation_error) {
-        result.verdict = Verdict::compilation_error;
-        return result;
-    }
-    if (a->outcome.kind == CompileOutcome::Kind::internal_error) {
-        result.verdict = Verdict::internal_error;
+    if (const std::optional<Verdict> cv = verdict_of_compile_outcome(a->outcome)) {
+        result.verdict = *cv;
         return result;
     }
     result.verdict = Verdict::accepted;

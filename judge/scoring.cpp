@@ -8,10 +8,6 @@
 namespace judge {
 namespace {
 
-bool checker_judged(Verdict v) {
-    return v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error;
-}
-
 double clamp01(double x) { return std::isnan(x) ? 0.0 : std::clamp(x, 0.0, 1.0); }
 
 // Scores are sums of shares like 30/3: rounding to a millionth keeps
@@ -19,10 +15,9 @@ double clamp01(double x) { return std::isnan(x) ? 0.0 : std::clamp(x, 0.0, 1.0);
 double tidy(double x) { return std::round(x * 1e6) / 1e6; }
 
 // A test's share of a group worth `worth` for it: an absolute score as is,
-// else its fraction of `worth`. Only a test the checker judged keeps partial
-// credit: a crash or a limit scores 0 whatever fraction came with it.
+// else its fraction of `worth`; partial credit only as judged_by_checker says.
 double test_points(const TestOutcome& t, double worth) {
-    if (t.skipped || !checker_judged(t.verdict)) return 0;
+    if (t.skipped || !judged_by_checker(t.verdict)) return 0;
     if (t.absolute) return std::isfinite(*t.absolute) ? std::max(0.0, *t.absolute) : 0.0;
     if (t.fraction) return worth * clamp01(*t.fraction);
     return t.verdict == Verdict::accepted ? worth : 0;
@@ -36,7 +31,7 @@ ProblemScore score_problem(const Problem& problem, const std::vector<std::vector
                                     std::to_string(problem.groups.size()) + " groups");
     }
     ProblemScore result;
-    bool rejected = false, internal = false;
+
     for (std::size_t gi = 0; gi < problem.groups.size(); ++gi) {
         const TestGroup& group = problem.groups[gi];
         const std::vector<TestOutcome>& tests = outcomes[gi];
@@ -57,15 +52,9 @@ ProblemScore score_problem(const Problem& problem, const std::vector<std::vector
                 any_skipped = true;
                 continue;
             }
-            if (t.verdict == Verdict::internal_error) internal = true;
-            if (t.verdict != Verdict::accepted) {
-                gs.passed = false;
-                if (gs.verdict == Verdict::accepted) gs.verdict = t.verdict;
-                if (!rejected) {
-                    rejected = true;
-                    result.verdict = t.verdict;
-                }
-            }
+            if (t.verdict != Verdict::accepted) gs.passed = false;
+            gs.verdict = first_rejection(gs.verdict, t.verdict);
+            result.verdict = first_error(result.verdict, t.verdict);
         }
 
         double score = 0;
@@ -104,7 +93,6 @@ ProblemScore score_problem(const Problem& problem, const std::vector<std::vector
     }
     result.score = tidy(result.score);
     result.max_score = tidy(result.max_score);
-    if (internal) result.verdict = Verdict::internal_error;
     return result;
 }
 

@@ -1,14 +1,12 @@
 #include "judge/verdict.hpp"
 
 #include <csignal>
-#include <string_view>
 #include <utility>
 
 namespace judge {
 namespace {
 
-// sandbox.cpp words a seccomp violation as this prefix and the call's name.
-constexpr std::string_view kForbiddenCall = "forbidden system call: ";
+constexpr double kEps = 1e-9;
 
 VerdictDetail runtime_error(std::string detail, int sig, int exit_code) {
     return {Verdict::runtime_error, std::move(detail), sig, exit_code};
@@ -27,10 +25,9 @@ VerdictDetail verdict_of_failure(const sandbox::RunResult& run) {
             // A Runtime Error, as Judge0-like judges report a call the policy
             // kills for: the program misbehaved, and no limit was reached. The
             // detail names the call so that the contestant can tell.
-            std::string_view m = run.message;
-            if (m.starts_with(kForbiddenCall))
-                return runtime_error("syscall " + std::string(m.substr(kForbiddenCall.size())), 0, 0);
-            return runtime_error(m.empty() ? "syscall" : "syscall: " + run.message, 0, 0);
+            if (!run.refused_syscall_name.empty()) return runtime_error("syscall " + run.refused_syscall_name, 0, 0);
+            if (run.refused_syscall >= 0) return runtime_error("syscall " + std::to_string(run.refused_syscall), 0, 0);
+            return runtime_error(run.message.empty() ? "syscall" : "syscall: " + run.message, 0, 0);
         }
         case Status::signaled: return runtime_error(signal_name(run.signal), run.signal, 0);
         case Status::runtime_error: return runtime_error("exit code " + std::to_string(run.exit_code), 0, run.exit_code);
@@ -57,15 +54,97 @@ int rank(Verdict v) {
 
 }  // namespace
 
+Verdict verdict_of_compare(CompareOutcome outcome) {
+    switch (outcome) {
+        case CompareOutcome::accepted: return Verdict::accepted;
+        case CompareOutcome::wrong_answer: return Verdict::wrong_answer;
+        case CompareOutcome::presentation_error: return Verdict::presentation_error;
+    }
+    return Verdict::wrong_answer;
+}
+
 VerdictDetail verdict_of_run(const sandbox::RunResult& run, const std::optional<CompareResult>& cmp) {
     if (run.status != sandbox::Status::ok) return verdict_of_failure(run);
     if (!cmp) return {Verdict::accepted, "", 0, 0};
-    switch (cmp->outcome) {
-        case CompareOutcome::accepted: return {Verdict::accepted, "", 0, 0};
-        case CompareOutcome::wrong_answer: return {Verdict::wrong_answer, cmp->message, 0, 0};
-        case CompareOutcome::presentation_error: return {Verdict::presentation_error, cmp->message, 0, 0};
+    const Verdict v = verdict_of_compare(cmp->outcome);
+    return {v, v == Verdict::accepted ? "" : cmp->message, 0, 0};
+}
+
+VerdictDetail verdict_of_checked_run(const sandbox::RunResult& run, Verdict checker_verdict,
+                                     const std::string& checker_message) {
+    if (run.status != sandbox::Status::ok) return verdict_of_failure(run);
+    return {checker_verdict, checker_message, 0, 0};
+}
+
+std::optional<Verdict> verdict_of_compile_outcome(const CompileOutcome& outcome) {
+    switch (outcome.kind) {
+        case CompileOutcome::Kind::ok: return std::nullopt;
+        case CompileOutcome::Kind::compilation_error: return Verdict::compilation_error;
+        case CompileOutcome::Kind::internal_error: break;
     }
-    return {Verdict::wrong_answer, cmp->message, 0, 0};
+    return Verdict::internal_error;
+}
+
+void apply_cpu_budget(sandbox::RunResult& run, std::uint64_t budget_ms) {
+    if (run.status == sandbox::Status::internal_error || run.status == sandbox::Status::time_limit) return;
+    if (run.cpu_time_us <= budget_ms * 1000) return;
+    run.status = sandbox::Status::time_limit;
+    run.message = "CPU time " + std::to_string(run.cpu_time_us / 1000) + " ms over the limit of " +
+                  std::to_string(budget_ms) + " ms";
+}
+
+bool checker_run_counts(const sandbox::RunResult& checker_run) {
+    return checker_run.status == sandbox::Status::ok || checker_run.status == sandbox::Status::runtime_error;
+}
+
+std::optional<Verdict> verdict_of_testlib_exit(int exit_code) {
+    switch (exit_code) {
+        case 0: return Verdict::accepted;
+        case 1: return Verdict::wrong_answer;
+        case 2:
+        case 8: return Verdict::presentation_error;
+        default: return std::nullopt;
+    }
+}
+
+std::optional<Verdict> verdict_of_kattis_exit(int exit_code) {
+    if (exit_code == 42) return Verdict::accepted;
+    if (exit_code == 43) return Verdict::wrong_answer;
+    return std::nullopt;
+}
+
+Verdict verdict_of_fraction(double fraction) { return fraction >= 1 - kEps ? Verdict::accepted : Verdict::wrong_answer; }
+
+Verdict verdict_of_points(double points) { return points > kEps ? Verdict::accepted : Verdict::wrong_answer; }
+
+bool contestant_exited_first(const sandbox::RunResult& contestant, const sandbox::RunResult& interactor) {
+    if (contestant.end_time_ns == 0 || interactor.end_time_ns == 0) return true;
+    return contestant.end_time_ns <= interactor.end_time_ns;
+}
+
+VerdictDetail interactive_verdict(const sandbox::RunResult& contestant, const sandbox::RunResult& interactor,
+                                  Verdict interactor_verdict, const std::string& interactor_message,
+                                  InteractivePrecedence precedence) {
+    const VerdictDetail own = verdict_of_run(contestant, std::nullopt);
+    if (own.verdict == Verdict::internal_error) return own;
+    if (interactor_verdict == Verdict::internal_error || interactor.status == sandbox::Status::internal_error)
+        return {Verdict::internal_error, "interactor: " + interactor_message, 0, 0};
+    const VerdictDetail theirs{interactor_verdict, interactor_message, 0, 0};
+    const bool interactor_first = !contestant_exited_first(contestant, interactor);
+    const bool rejected =
+        interactor_verdict == Verdict::wrong_answer || interactor_verdict == Verdict::presentation_error;
+    if (precedence == InteractivePrecedence::validator_first) {
+        // Kattis: a validator that had already said "wrong" caused whatever
+        // the contestant did afterwards.
+        if (interactor_first && rejected) return theirs;
+        if (own.verdict != Verdict::accepted) return own;  // TLE, MLE, OLE, RE
+        return theirs;
+    }
+    if (own.verdict != Verdict::accepted) {
+        const bool broken_pipe = contestant.status == sandbox::Status::signaled && contestant.signal == SIGPIPE;
+        if (!(broken_pipe && interactor_first)) return own;
+    }
+    return theirs;
 }
 
 std::optional<VerdictDetail> verdict_of_compile(const sandbox::RunResult& run) {
@@ -145,27 +224,17 @@ std::string signal_name(int sig) {
     }
 }
 
-int judge0_status_id(const VerdictDetail& v) {
-    switch (v.verdict) {
-        case Verdict::accepted: return 3;
-        case Verdict::wrong_answer:
-        case Verdict::presentation_error: return 4;
-        case Verdict::time_limit_exceeded: return 5;
-        case Verdict::compilation_error: return 6;
-        case Verdict::output_limit_exceeded: return 8;  // as Judge0 reports a file too large
-        case Verdict::memory_limit_exceeded: return 12;
-        case Verdict::runtime_error:
-            if (v.signal == SIGSEGV) return 7;
-            if (v.signal == SIGXFSZ) return 8;
-            if (v.signal == SIGFPE) return 9;
-            if (v.signal == SIGABRT) return 10;
-            if (v.signal == 0 && v.exit_code != 0) return 11;
-            return 12;
-        case Verdict::internal_error: return 13;
-    }
-    return 13;
+Verdict worst(Verdict a, Verdict b) { return rank(b) > rank(a) ? b : a; }
+
+Verdict first_rejection(Verdict so_far, Verdict next) { return so_far != Verdict::accepted ? so_far : next; }
+
+Verdict first_error(Verdict so_far, Verdict next) {
+    if (next == Verdict::internal_error) return next;
+    return first_rejection(so_far, next);
 }
 
-Verdict worst(Verdict a, Verdict b) { return rank(b) > rank(a) ? b : a; }
+bool judged_by_checker(Verdict v) {
+    return v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error;
+}
 
 }  // namespace judge

@@ -256,7 +256,7 @@ void empty_namespace() {
         if (listener >= 0 && (pfd[2].revents & POLLIN)) {
             seccomp_notif req{};
             if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
-                report(ReportKind::violation, static_cast<int>(req.data.nr));
+                report(ReportKind::violation, static_cast<int>(req.data.nr), "", cpu_ns(CLOCK_MONOTONIC));
                 finish();
             }
         } else if (listener >= 0 && (pfd[2].revents & (POLLHUP | POLLERR))) {
@@ -272,12 +272,15 @@ void empty_namespace() {
             pid_t p;
             while ((p = ::waitpid(-1, &status, WNOHANG)) > 0) {
                 if (p == child) {
+                    // Read before the box is emptied, which may take a
+                    // while (processes to kill, memory to free).
+                    const std::int64_t ended = cpu_ns(CLOCK_MONOTONIC);
                     // The box is emptied before the report: the host may
                     // take it as saying that no process of the box is left
                     // to write a byte or spend a cycle, and go on while our
                     // own exit (memory, namespaces) completes.
                     empty_namespace();
-                    report(ReportKind::exited, status);
+                    report(ReportKind::exited, status, "", ended);
                     ::_exit(0);
                 }
             }

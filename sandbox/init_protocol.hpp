@@ -63,8 +63,10 @@ inline constexpr std::uint32_t kMagic = 0x4a53424f;  // "JSBO"
 enum class ReportKind : std::uint32_t {
     ready = 1,         // the box is set up; waiting for "go"
     exited = 2,        // a = wait status of the program; every other
-                       // process of the box is already killed and reaped
-    violation = 3,     // a = syscall number the seccomp filter refused
+                       // process of the box is already killed and reaped;
+                       // b = CLOCK_MONOTONIC ns when init reaped the program
+    violation = 3,     // a = syscall number the seccomp filter refused;
+                       // b = CLOCK_MONOTONIC ns when init got the notification
     exec_failed = 4,   // a = errno of execve; text = the path tried
     setup_failed = 5,  // a = errno; text = the step that failed
     prepared = 6,      // generic set-up done; waiting for the run config

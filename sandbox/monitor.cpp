@@ -52,8 +52,12 @@ Outcome from_report(const proto::Report& r) {
         case proto::ReportKind::exited:
             o.ending = Ending::exited;
             o.wait_status = r.a;
+            o.end_ns = r.b > 0 ? static_cast<std::uint64_t>(r.b) : 0;
             break;
-        case proto::ReportKind::violation: o.ending = Ending::violation; break;
+        case proto::ReportKind::violation:
+            o.ending = Ending::violation;
+            o.end_ns = r.b > 0 ? static_cast<std::uint64_t>(r.b) : 0;
+            break;
         case proto::ReportKind::exec_failed: o.ending = Ending::exec_failed; break;
         case proto::ReportKind::setup_failed: o.ending = Ending::setup_failed; break;
         default:
@@ -129,6 +133,7 @@ Outcome watch_box(const Watch& w) {
     auto stop = [&](Outcome o, std::uint64_t t_end) {
         o.cpu_ns = program_cpu();  // before the teardown adds its own
         o.wall_ns = t_end - t0;
+        if (o.end_ns == 0) o.end_ns = t_end;
         return end_box(std::move(o));
     };
 

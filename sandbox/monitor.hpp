@@ -36,6 +36,9 @@ struct Outcome {
     std::string text;
     std::uint64_t cpu_ns = 0;   // the program's CPU time (set-up excluded)
     std::uint64_t wall_ns = 0;  // from "go" to the end
+    // CLOCK_MONOTONIC ns when the program ended: init's reading when it
+    // reports the end, else ours when we ended the box; 0 before "go".
+    std::uint64_t end_ns = 0;
     bool program_started = false;  // "go" was sent: the program may have run
 };
 

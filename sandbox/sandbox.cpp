@@ -219,6 +219,7 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
     RunResult r;
     r.cpu_time_us = o.cpu_ns / 1000;
     r.wall_time_us = o.wall_ns / 1000;
+    r.end_time_ns = o.end_ns;
     r.memory_bytes = cg.memory_peak();
     const std::uint64_t oom = cg.oom_kills();
     const std::uint64_t cpu_limit_ns = s.cpu_time_ms * 1'000'000ull;
@@ -248,7 +249,9 @@ RunResult account(const RunSpec& s, const monitor::Outcome& o, const cgroup::Box
             return r;
         case Ending::violation:
             r.status = Status::syscall_violation;
-            r.message = "forbidden system call: " + seccomp::syscall_name(o.value);
+            r.refused_syscall = o.value;
+            r.refused_syscall_name = seccomp::syscall_name(o.value);
+            r.message = "forbidden system call: " + r.refused_syscall_name;
             return r;
         case Ending::cpu_limit:
         case Ending::wall_limit:

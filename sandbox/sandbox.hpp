@@ -96,7 +96,19 @@ struct RunResult {
     std::uint64_t cpu_time_us = 0;
     std::uint64_t wall_time_us = 0;
     std::uint64_t memory_bytes = 0;  // peak of the whole box
-    std::string message;      // human-readable detail (syscall name, failing step)
+    // syscall_violation: the refused call's number (-1 when the kernel did
+    // not say which: a call through a foreign ABI) and its name ("ptrace";
+    // "syscall N" for a number without one; "" when the number is -1).
+    int refused_syscall = -1;
+    std::string refused_syscall_name;
+    // When the program ended, on CLOCK_MONOTONIC (ns; the boxes share the
+    // host's clock: no time namespace): read by the box's init as it reaps
+    // the program or takes the refused call's notification, so it does not
+    // depend on when the host thread got to look; for a run the host ended
+    // at a limit, the host's reading as it decided to kill. 0 when the
+    // program never ran (internal_error before its start).
+    std::uint64_t end_time_ns = 0;
+    std::string message;      // for people only: the syscall name, the failing step; not to be parsed
 };
 
 // Throws std::invalid_argument naming the bad field.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/base64.hpp"
+#include "server/judge0.hpp"
 #include "server/zip.hpp"
 
 namespace server {
@@ -82,7 +83,7 @@ void set_run_fields(Record& r, const judge::TestResult& t) {
         r.exit_code = t.exit_code;
         r.exit_signal.reset();
     }
-    r.status_id = judge::judge0_status_id(t.verdict);
+    r.status_id = judge0::status_id(t.verdict);
 }
 
 }  // namespace
@@ -229,7 +230,7 @@ void apply_contest_result(Record& r, const judge::ContestResult& res, const judg
         set_run_fields(r, decisive->run);
         v = decisive->run.verdict;
     } else {
-        r.status_id = judge::judge0_status_id(v);
+        r.status_id = judge0::status_id(v);
     }
     r.time = cpu_max / 1e6;
     r.wall_time = wall_max / 1e6;
@@ -330,8 +331,8 @@ void apply_result(Record& r, const judge::JudgeResult& res) {
             json o{{"name", t.name}, {"skipped", t.skipped}};
             if (!t.skipped) {
                 o["verdict"] = verdict_object(t.verdict);
-                o["status"] = {{"id", judge::judge0_status_id(t.verdict)},
-                               {"description", status_description(judge::judge0_status_id(t.verdict))}};
+                o["status"] = {{"id", judge0::status_id(t.verdict)},
+                               {"description", status_description(judge0::status_id(t.verdict))}};
                 o["time"] = static_cast<double>(t.cpu_time_us) / 1e6;
                 o["wall_time"] = static_cast<double>(t.wall_time_us) / 1e6;
                 o["memory"] = t.memory_bytes / 1024;

@@ -1,5 +1,6 @@
 #include "server/judge0.hpp"
 
+#include <csignal>
 #include <chrono>
 #include <charconv>
 #include <cmath>
@@ -846,6 +847,28 @@ std::optional<bool> parse_bool(std::string_view s) {
     if (equals_ci("true") || s == "1") return true;
     if (equals_ci("false") || s == "0") return false;
     return std::nullopt;
+}
+
+int status_id(const judge::VerdictDetail& v) {
+    using judge::Verdict;
+    switch (v.verdict) {
+        case Verdict::accepted: return status::accepted;
+        case Verdict::wrong_answer:
+        case Verdict::presentation_error: return status::wrong_answer;
+        case Verdict::time_limit_exceeded: return status::time_limit;
+        case Verdict::compilation_error: return status::compilation_error;
+        case Verdict::output_limit_exceeded: return status::sigxfsz;  // as Judge0 reports a file too large
+        case Verdict::memory_limit_exceeded: return status::runtime_other;
+        case Verdict::runtime_error:
+            if (v.signal == SIGSEGV) return status::sigsegv;
+            if (v.signal == SIGXFSZ) return status::sigxfsz;
+            if (v.signal == SIGFPE) return status::sigfpe;
+            if (v.signal == SIGABRT) return status::sigabrt;
+            if (v.signal == 0 && v.exit_code != 0) return status::nzec;
+            return status::runtime_other;
+        case Verdict::internal_error: return status::internal_error;
+    }
+    return status::internal_error;
 }
 
 }  // namespace server::judge0

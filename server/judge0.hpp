@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "judge/verdict.hpp"
 #include "server/config.hpp"
 #include "server/record.hpp"
 
@@ -116,6 +117,17 @@ public:
 // Throws NotUtf8 when !base64 and a rendered text field is not UTF-8.
 nlohmann::json render(const Record& r, const std::vector<std::string>& fields, bool base64,
                       const LanguageLookup& languages);
+
+// The Judge0 status id of a verdict: the one table from judge verdicts to
+// Judge0 statuses (../shared/JUDGE0-API.md, "Statuses"). Judge0 has no
+// Presentation Error, Memory or Output Limit Exceeded; on this surface:
+//   Accepted 3 · Wrong Answer 4 · Presentation Error 4 · Time Limit 5 (cpu and wall) ·
+//   Compilation Error 6 · RE by SIGSEGV 7 · Output Limit 8 and RE by SIGXFSZ 8 ·
+//   RE by SIGFPE 9 · RE by SIGABRT 10 · RE by exit code 11 (NZEC) ·
+//   RE by another signal or a forbidden call 12 · Memory Limit 12 · Internal Error 13.
+// Grading adds `message` "Memory limit exceeded" to 12 for MLE (and names
+// PE, OLE in its message or the verdict extension field).
+int status_id(const judge::VerdictDetail& v);
 
 // ISO 8601 UTC with milliseconds and Z.
 std::string iso8601_ms(std::int64_t unix_ms);

@@ -376,6 +376,9 @@ void expect_violation(const std::vector<std::string>& argv_tail, const std::stri
     INFO("call: " << name);
     CHECK(r.status == Status::syscall_violation);
     if (!name.empty()) CHECK(contains(r.message, name));
+    if (!name.empty()) CHECK(r.refused_syscall_name == name);
+    if (!name.empty()) CHECK(r.refused_syscall >= 0);
+    CHECK(r.end_time_ns > 0);
     box.cleanup();
     host.check();
 }

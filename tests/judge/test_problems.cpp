@@ -348,11 +348,11 @@ TEST_CASE("interactive: a deadlock ends at the contestant's wall limit as TLE; b
         // Kattis and DOMjudge: the validator's WA stands.
         CHECK(r.contestant.verdict.verdict == judge::Verdict::wrong_answer);
         // DMOJ and CMS: the contestant's TLE wins, on the very same run.
-        CHECK(judge::interactive_verdict(r.contestant_run, r.interactor, r.contestant_exited_first,
-                                         judge::InteractivePrecedence::contestant_first)
+        CHECK(judge::interactive_verdict(r.contestant_run, r.interactor_run, r.interactor.verdict,
+                                         r.interactor.message, judge::InteractivePrecedence::contestant_first)
                   .verdict == judge::Verdict::time_limit_exceeded);
-        CHECK(judge::interactive_verdict(r.contestant_run, r.interactor, r.contestant_exited_first,
-                                         judge::InteractivePrecedence::validator_first)
+        CHECK(judge::interactive_verdict(r.contestant_run, r.interactor_run, r.interactor.verdict,
+                                         r.interactor.message, judge::InteractivePrecedence::validator_first)
                   .verdict == judge::Verdict::wrong_answer);
         // And through grading with the setting switched.
         p.precedence = judge::InteractivePrecedence::contestant_first;
@@ -361,13 +361,72 @@ TEST_CASE("interactive: a deadlock ends at the contestant's wall limit as TLE; b
     }
 
     SECTION("an interactor failure is a judge error under both settings") {
-        judge::CheckResult broken;
-        broken.verdict = judge::Verdict::internal_error;
         sandbox::RunResult tle;
         tle.status = sandbox::Status::time_limit;
+        sandbox::RunResult crashed;
+        crashed.status = sandbox::Status::signaled;
         for (auto prec : {judge::InteractivePrecedence::validator_first, judge::InteractivePrecedence::contestant_first})
-            CHECK(judge::interactive_verdict(tle, broken, true, prec).verdict == judge::Verdict::internal_error);
+            CHECK(judge::interactive_verdict(tle, crashed, judge::Verdict::internal_error, "checker signaled", prec)
+                      .verdict == judge::Verdict::internal_error);
     }
+}
+
+TEST_CASE("interactive: who exited first is the kernel's order, not the order the host threads return",
+          "[root][problems][interactive]") {
+    SKIP_UNLESS_ROOT();
+    Env& e = env();
+    // The contestant makes many files in its working folder, writes a guess
+    // and exits 3 at once; the interactor reads the guess, waits 300 ms on
+    // its own (not for the contestant: the host holds the pipe open) and
+    // says "wrong answer". By the kernel's clock the contestant ended first;
+    // its host thread, though, comes back long after the interactor's: the
+    // sandbox accounts its folder and run_program removes it, file by file.
+    const std::string root = e.dir + "/late-interactor";
+    write_file(root + "/problem.yaml",
+               "problem_format_version: 2023-07-draft\nname: Late interactor\ntype: interactive\n"
+               "limits:\n  time_limit: 5\n");
+    write_file(root + "/output_validator/validator.cpp",
+               "#include <chrono>\n#include <fstream>\n#include <iostream>\n#include <string>\n#include <thread>\n"
+               "int main(int argc, char** argv) {\n"
+               "  std::string t;\n  std::cin >> t;\n"
+               "  std::this_thread::sleep_for(std::chrono::milliseconds(300));\n"
+               "  std::ofstream(std::string(argv[3]) + \"/judgemessage.txt\") << \"late no\\n\";\n"
+               "  return 43;\n}\n");
+    write_file(root + "/data/secret/1.in", "5\n");
+    write_file(root + "/data/secret/1.ans", "5\n");
+    judge::Problem p = judge::load_problem(root);
+    REQUIRE(p.interactive);
+    REQUIRE(p.precedence == judge::InteractivePrecedence::validator_first);
+    const judge::CheckerRunner checker(e.judge, e.catalog, p);
+    judge::Submission s = e.submission("cpp17",
+                                       "#include <fcntl.h>\n#include <unistd.h>\n#include <cstdio>\n#include <string>\n"
+                                       "int main() {\n"
+                                       "  for (int i = 0; i < 20000; ++i) {\n"
+                                       "    int fd = ::open((\"f\" + std::to_string(i)).c_str(), O_CREAT | O_WRONLY, 0644);\n"
+                                       "    if (fd < 0) return 9;\n    ::close(fd);\n  }\n"
+                                       "  std::printf(\"1\\n\");\n  std::fflush(stdout);\n  return 3;\n}\n");
+    s.limits.cpu_time_ms = 5000;
+    s.limits.wall_time_ms = 30'000;  // making the files is slow on a loaded machine
+    s.limits.memory_bytes = 256ull << 20;
+    auto a = e.judge.compile(s);
+    REQUIRE(a->outcome.kind == judge::CompileOutcome::Kind::ok);
+    const judge::ProblemTest test = p.groups.back().tests.front();
+
+    const judge::InteractiveResult r = judge::run_interactive(e.judge, s, *a, checker, p, test, {});
+    INFO("contestant: " << sandbox::to_string(r.contestant_run.status) << ", " << r.contestant_run.wall_time_us
+                        << " us wall, " << r.contestant_run.cpu_time_us << " us CPU; " << r.contestant_run.message);
+    REQUIRE(r.contestant_run.status == sandbox::Status::runtime_error);
+    REQUIRE(r.contestant_run.exit_code == 3);
+    REQUIRE(r.interactor.verdict == judge::Verdict::wrong_answer);
+    REQUIRE(r.contestant_run.end_time_ns > 0);
+    REQUIRE(r.interactor_run.end_time_ns > 0);
+    // The kernel's order: the interactor ended ~300 ms after the contestant.
+    CHECK(r.interactor_run.end_time_ns > r.contestant_run.end_time_ns + 250'000'000ull);
+    CHECK(r.contestant_exited_first);
+    // Kattis: the validator's WA counts only when it came first; here the
+    // contestant's own runtime error stands.
+    CHECK(r.contestant.verdict.verdict == judge::Verdict::runtime_error);
+    CHECK(r.contestant.verdict.detail == "exit code 3");
 }
 
 TEST_CASE("judge verify exits 0 on every sample package; judge problem's exit status", "[root][problems][cli]") {

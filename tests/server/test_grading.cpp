@@ -1,11 +1,20 @@
 #include "server/grading.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "judge/contest.hpp"
+#include "judge/problem.hpp"
+#include "sandbox/fs_safe.hpp"
 #include "server/base64.hpp"
 #include "server/callbacks.hpp"
+#include "server/judge0.hpp"
 #include "server/metrics.hpp"
 
 using server::Record;
@@ -23,6 +32,12 @@ judge::TestResult test(judge::Verdict v, std::string name = "run1") {
     return t;
 }
 
+void write_text(const std::string& path, const std::string& content) {
+    for (std::size_t p = path.find('/', 1); p != std::string::npos; p = path.find('/', p + 1))
+        ::mkdir(path.substr(0, p).c_str(), 0755);
+    std::ofstream(path, std::ios::binary) << content;
+}
+
 }  // namespace
 
 TEST_CASE("a compile error shows the compiler's output and status 6", "[grading]") {
@@ -38,16 +53,101 @@ TEST_CASE("a compile error shows the compiler's output and status 6", "[grading]
     CHECK(nlohmann::json::parse(r.verdict_json)["short"] == "CE");
 }
 
-TEST_CASE("the judge's own failure is Internal Error with its message, never the program's verdict", "[grading]") {
+TEST_CASE("the judge's own failure is Internal Error with its message, never the program's verdict",
+          "[grading][root]") {
+    if (::geteuid() != 0) {
+        WARN("skipped: runs a checker in the sandbox: needs root");
+        return;
+    }
+    // A real checker failure: the contestant's program runs to its end with
+    // a wrong answer (its own verdict would be WA, status 4), then the
+    // problem's testlib checker aborts. The sandbox reports the checker's
+    // signal; the result must be the judge's failure (13), not WA, nor the
+    // Accepted a checker's "exit" of 0 would read as.
+    char dir_template[] = "/tmp/judge-grading-XXXXXX";
+    REQUIRE(::mkdtemp(dir_template) != nullptr);
+    const std::string dir = dir_template;
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() { sandbox::remove_tree(dir); }
+    } cleanup{dir};
+    const std::string root = dir + "/problem";
+    write_text(root + "/problem.yaml",
+               "problem_format_version: 2023-07-draft\nname: Crashing checker\ntype: pass-fail\n"
+               "limits:\n  time_limit: 1\njudged:\n  checker_protocol: testlib\n");
+    write_text(root + "/output_validator/checker.cpp", "#include <cstdlib>\nint main() { std::abort(); }\n");
+    write_text(root + "/data/secret/1.in", "1\n");
+    write_text(root + "/data/secret/1.ans", "2\n");
+    const judge::Catalog catalog = judge::Catalog::load(std::string(JUDGE_SOURCE_DIR) + "/schema/languages.json");
+    judge::Judge j(judge::JudgeOptions{dir + "/work", dir + "/cache", 256ull << 20, 1024});
+    const judge::Problem p = judge::load_problem(root);
+    const judge::Language* cpp = catalog.by_key("cpp17");
+    REQUIRE(cpp != nullptr);
+    judge::Submission s;
+    s.toolchain = catalog.toolchain(*cpp);
+    s.source = "#include <cstdio>\nint main() { std::puts(\"1\"); }\n";
+
+    const judge::ContestResult res = judge::grade(j, catalog, p, s);
+    REQUIRE(res.tests.size() == 1);
+    CHECK(res.tests[0].run.verdict.verdict == judge::Verdict::internal_error);
+    CHECK(res.tests[0].run.exit_code == 0);  // the program itself finished normally
     Record r;
-    judge::JudgeResult res;
-    res.verdict = judge::Verdict::internal_error;
-    res.compile.kind = judge::CompileOutcome::Kind::internal_error;
-    res.compile.message = "sandbox: clone: EPERM";
-    server::apply_result(r, res);
+    server::apply_contest_result(r, res, p);
     CHECK(r.status_id == 13);
-    CHECK(r.message == "sandbox: clone: EPERM");
-    CHECK_FALSE(r.compile_output);
+    REQUIRE(r.message);
+    CHECK(r.message->find("checker signaled (SIGABRT)") != std::string::npos);
+    CHECK(nlohmann::json::parse(r.verdict_json)["short"] == "IE");
+    CHECK(nlohmann::json::parse(r.problem_result_json)["verdict"] == "IE");
+}
+
+TEST_CASE("Judge0 status ids: the one table", "[grading]") {
+    using judge::CompareOutcome;
+    using judge::CompareResult;
+    using judge::Verdict;
+    using sandbox::Status;
+    auto run = [](Status st, int exit_code = 0, int sig = 0) {
+        sandbox::RunResult r;
+        r.status = st;
+        r.exit_code = exit_code;
+        r.signal = sig;
+        return r;
+    };
+    auto id = [](const sandbox::RunResult& r, std::optional<CompareResult> cmp = std::nullopt) {
+        return server::judge0::status_id(judge::verdict_of_run(r, cmp));
+    };
+    const CompareResult accepted{CompareOutcome::accepted, ""};
+    const CompareResult wrong{CompareOutcome::wrong_answer, "x"};
+    const CompareResult presentation{CompareOutcome::presentation_error, "x"};
+    CHECK(id(run(Status::ok), accepted) == 3);
+    CHECK(id(run(Status::ok)) == 3);
+    CHECK(id(run(Status::ok), wrong) == 4);
+    CHECK(id(run(Status::ok), presentation) == 4);  // Judge0 has no PE
+    CHECK(id(run(Status::time_limit)) == 5);
+    CHECK(id(run(Status::wall_time_limit)) == 5);
+    CHECK(server::judge0::status_id(*judge::verdict_of_compile(run(Status::runtime_error, 1))) == 6);
+    CHECK(id(run(Status::signaled, 0, SIGSEGV)) == 7);
+    CHECK(id(run(Status::signaled, 0, SIGXFSZ)) == 8);
+    CHECK(id(run(Status::output_limit)) == 8);  // Judge0 reports an exceeded output limit as SIGXFSZ
+    CHECK(id(run(Status::signaled, 0, SIGFPE)) == 9);
+    CHECK(id(run(Status::signaled, 0, SIGABRT)) == 10);
+    CHECK(id(run(Status::runtime_error, 1)) == 11);
+    CHECK(id(run(Status::runtime_error, 139)) == 11);  // an exit code, even one that looks like a signal
+    CHECK(id(run(Status::signaled, 0, SIGKILL)) == 12);
+    CHECK(id(run(Status::signaled, 0, SIGBUS)) == 12);
+    sandbox::RunResult refused = run(Status::syscall_violation);
+    refused.refused_syscall = 101;
+    refused.refused_syscall_name = "ptrace";
+    CHECK(id(refused) == 12);
+    CHECK(id(run(Status::memory_limit)) == 12);  // Judge0: 12 with message "Memory limit exceeded"
+    CHECK(id(run(Status::internal_error)) == 13);
+    for (Verdict v : {Verdict::accepted, Verdict::wrong_answer, Verdict::presentation_error,
+                      Verdict::time_limit_exceeded, Verdict::memory_limit_exceeded, Verdict::output_limit_exceeded,
+                      Verdict::runtime_error, Verdict::compilation_error, Verdict::internal_error}) {
+        const int i = server::judge0::status_id({v, "", 0, 0});
+        CHECK(i >= 3);
+        CHECK(i <= 13);
+        CHECK(server::status_description(i) != nullptr);
+    }
 }
 
 TEST_CASE("runs map to Judge0 statuses and messages", "[grading]") {

@@ -94,9 +94,17 @@ TEST_CASE("run statuses map to verdicts with details", "[verdict]") {
         CHECK(of(result(Status::signaled, 0, SIGRTMIN + 6)).detail == "signal " + std::to_string(SIGRTMIN + 6));
     }
     SECTION("a forbidden system call is a runtime error naming the call") {
-        const VerdictDetail v = of(result(Status::syscall_violation, 0, 0, "forbidden system call: ptrace"));
+        sandbox::RunResult refused = result(Status::syscall_violation, 0, 0, "forbidden system call: ptrace");
+        refused.refused_syscall = 101;
+        refused.refused_syscall_name = "ptrace";
+        const VerdictDetail v = of(refused);
         CHECK(v.verdict == Verdict::runtime_error);
         CHECK(v.detail == "syscall ptrace");
+        // The name comes from the structured field; the message is for people.
+        refused.message = "whatever the sandbox says: forbidden system call: mount";
+        CHECK(of(refused).detail == "syscall ptrace");
+        refused.refused_syscall_name.clear();
+        CHECK(of(refused).detail == "syscall 101");
         CHECK(v.signal == 0);
         CHECK(v.exit_code == 0);
         const VerdictDetail abi = of(result(Status::syscall_violation, 0, SIGSYS,
@@ -133,8 +141,11 @@ TEST_CASE("a failed compile is a compilation error unless the sandbox failed", "
     CHECK(judge::verdict_of_compile(result(Status::memory_limit))->verdict == Verdict::compilation_error);
     CHECK(judge::verdict_of_compile(result(Status::output_limit))->verdict == Verdict::compilation_error);
     CHECK(judge::verdict_of_compile(result(Status::signaled, 0, SIGSEGV))->detail == "SIGSEGV");
-    CHECK(judge::verdict_of_compile(result(Status::syscall_violation, 0, 0, "forbidden system call: ptrace"))
-              ->detail == "syscall ptrace");
+    sandbox::RunResult refused = result(Status::syscall_violation, 0, 0, "forbidden system call: ptrace");
+    refused.refused_syscall = 101;
+    refused.refused_syscall_name = "ptrace";
+    CHECK(judge::verdict_of_compile(refused)->detail == "syscall ptrace");
+    CHECK(judge::verdict_of_compile(refused)->verdict == Verdict::internal_error);  // our policy's fault
     CHECK(judge::verdict_of_compile(result(Status::internal_error, 0, 0, "x"))->verdict == Verdict::internal_error);
 }
 
@@ -160,36 +171,6 @@ TEST_CASE("verdict names", "[verdict]") {
     CHECK(judge::signal_name(SIGSYS) == "SIGSYS");
     CHECK(judge::signal_name(0) == "signal 0");
     CHECK(judge::signal_name(200) == "signal 200");
-}
-
-TEST_CASE("Judge0 status ids", "[verdict]") {
-    auto id = [](const sandbox::RunResult& r, std::optional<CompareResult> cmp = std::nullopt) {
-        return judge::judge0_status_id(judge::verdict_of_run(r, cmp));
-    };
-    CHECK(id(result(Status::ok), kAccepted) == 3);
-    CHECK(id(result(Status::ok)) == 3);
-    CHECK(id(result(Status::ok), kWrong) == 4);
-    CHECK(id(result(Status::ok), kPresentation) == 4);  // Judge0 has no PE
-    CHECK(id(result(Status::time_limit)) == 5);
-    CHECK(id(result(Status::wall_time_limit)) == 5);
-    CHECK(judge::judge0_status_id(*judge::verdict_of_compile(result(Status::runtime_error, 1))) == 6);
-    CHECK(id(result(Status::signaled, 0, SIGSEGV)) == 7);
-    CHECK(id(result(Status::signaled, 0, SIGXFSZ)) == 8);
-    CHECK(id(result(Status::output_limit)) == 8);  // Judge0 reports an exceeded output limit as SIGXFSZ
-    CHECK(id(result(Status::signaled, 0, SIGFPE)) == 9);
-    CHECK(id(result(Status::signaled, 0, SIGABRT)) == 10);
-    CHECK(id(result(Status::runtime_error, 1)) == 11);
-    CHECK(id(result(Status::runtime_error, 139)) == 11);  // an exit code, even one that looks like a signal
-    CHECK(id(result(Status::signaled, 0, SIGKILL)) == 12);
-    CHECK(id(result(Status::signaled, 0, SIGBUS)) == 12);
-    CHECK(id(result(Status::syscall_violation, 0, 0, "forbidden system call: ptrace")) == 12);
-    CHECK(id(result(Status::memory_limit)) == 12);  // Judge0: 12 with message "Memory limit exceeded"
-    CHECK(id(result(Status::internal_error)) == 13);
-    for (Verdict v : kAll) {
-        const int i = judge::judge0_status_id({v, "", 0, 0});
-        CHECK(i >= 3);
-        CHECK(i <= 13);
-    }
 }
 
 TEST_CASE("worst: precedence among tests", "[verdict]") {
@@ -225,4 +206,126 @@ TEST_CASE("worst: precedence among tests", "[verdict]") {
     for (Verdict v : {Verdict::presentation_error, Verdict::accepted, Verdict::wrong_answer, Verdict::accepted})
         total = judge::worst(total, v);
     CHECK(total == Verdict::wrong_answer);
+}
+
+TEST_CASE("the CPU budget rule: over the budget is TLE even when the run finished", "[verdict]") {
+    sandbox::RunResult r = result(Status::ok);
+    r.cpu_time_us = 1'000'000;
+    judge::apply_cpu_budget(r, 1000);
+    CHECK(r.status == Status::ok);  // at the budget, not over it
+    r.cpu_time_us = 1'000'001;
+    judge::apply_cpu_budget(r, 1000);
+    CHECK(r.status == Status::time_limit);
+    CHECK(r.message == "CPU time 1000 ms over the limit of 1000 ms");
+    sandbox::RunResult crashed = result(Status::signaled, 0, SIGSEGV);
+    crashed.cpu_time_us = 5'000'000;
+    judge::apply_cpu_budget(crashed, 1000);
+    CHECK(of(crashed).verdict == Verdict::time_limit_exceeded);
+    sandbox::RunResult ie = result(Status::internal_error, 0, 0, "box set-up failed");
+    ie.cpu_time_us = 5'000'000;
+    judge::apply_cpu_budget(ie, 1000);
+    CHECK(ie.status == Status::internal_error);  // a sandbox failure stays one
+    CHECK(ie.message == "box set-up failed");
+}
+
+TEST_CASE("compile outcomes and checker outcomes", "[verdict]") {
+    using judge::CompileOutcome;
+    CHECK_FALSE(judge::verdict_of_compile_outcome({CompileOutcome::Kind::ok, ""}));
+    CHECK(judge::verdict_of_compile_outcome({CompileOutcome::Kind::compilation_error, "x"}) ==
+          Verdict::compilation_error);
+    CHECK(judge::verdict_of_compile_outcome({CompileOutcome::Kind::internal_error, "x"}) == Verdict::internal_error);
+
+    CHECK(judge::verdict_of_compare(CompareOutcome::accepted) == Verdict::accepted);
+    CHECK(judge::verdict_of_compare(CompareOutcome::wrong_answer) == Verdict::wrong_answer);
+    CHECK(judge::verdict_of_compare(CompareOutcome::presentation_error) == Verdict::presentation_error);
+
+    CHECK(judge::checker_run_counts(result(Status::ok)));
+    CHECK(judge::checker_run_counts(result(Status::runtime_error, 1)));
+    for (Status s : {Status::signaled, Status::time_limit, Status::wall_time_limit, Status::memory_limit,
+                     Status::output_limit, Status::syscall_violation, Status::internal_error})
+        CHECK_FALSE(judge::checker_run_counts(result(s, 0, SIGSEGV)));
+
+    CHECK(judge::verdict_of_testlib_exit(0) == Verdict::accepted);
+    CHECK(judge::verdict_of_testlib_exit(1) == Verdict::wrong_answer);
+    CHECK(judge::verdict_of_testlib_exit(2) == Verdict::presentation_error);
+    CHECK(judge::verdict_of_testlib_exit(8) == Verdict::presentation_error);
+    for (int code : {3, 4, 7, 42, 43, 255}) CHECK_FALSE(judge::verdict_of_testlib_exit(code));
+    CHECK(judge::verdict_of_kattis_exit(42) == Verdict::accepted);
+    CHECK(judge::verdict_of_kattis_exit(43) == Verdict::wrong_answer);
+    for (int code : {0, 1, 2, 41, 44}) CHECK_FALSE(judge::verdict_of_kattis_exit(code));
+    CHECK(judge::verdict_of_fraction(1.0) == Verdict::accepted);
+    CHECK(judge::verdict_of_fraction(1.0 - 1e-12) == Verdict::accepted);
+    CHECK(judge::verdict_of_fraction(0.999) == Verdict::wrong_answer);
+    CHECK(judge::verdict_of_points(0.5) == Verdict::accepted);
+    CHECK(judge::verdict_of_points(0) == Verdict::wrong_answer);
+
+    // A checked test: the run's own verdict unless it exited 0.
+    CHECK(judge::verdict_of_checked_run(result(Status::ok), Verdict::wrong_answer, "no").detail == "no");
+    CHECK(judge::verdict_of_checked_run(result(Status::runtime_error, 3), Verdict::accepted, "").verdict ==
+          Verdict::runtime_error);
+    CHECK(judge::verdict_of_checked_run(result(Status::internal_error), Verdict::accepted, "").verdict ==
+          Verdict::internal_error);
+}
+
+TEST_CASE("interactive: who exited first comes from the end times", "[verdict]") {
+    using judge::InteractivePrecedence;
+    sandbox::RunResult contestant = result(Status::runtime_error, 3);
+    sandbox::RunResult interactor = result(Status::runtime_error, 43);
+    auto verdict = [&](InteractivePrecedence p) {
+        return judge::interactive_verdict(contestant, interactor, Verdict::wrong_answer, "wrong guess", p);
+    };
+    SECTION("the interactor ended first: its WA stands under validator_first") {
+        interactor.end_time_ns = 1'000'000;
+        contestant.end_time_ns = 1'000'001;
+        CHECK_FALSE(judge::contestant_exited_first(contestant, interactor));
+        CHECK(verdict(InteractivePrecedence::validator_first).verdict == Verdict::wrong_answer);
+        CHECK(verdict(InteractivePrecedence::validator_first).detail == "wrong guess");
+        CHECK(verdict(InteractivePrecedence::contestant_first).verdict == Verdict::runtime_error);
+    }
+    SECTION("the contestant ended first: its own runtime error stands") {
+        contestant.end_time_ns = 5'000'000'000;
+        interactor.end_time_ns = 5'300'000'000;
+        CHECK(judge::contestant_exited_first(contestant, interactor));
+        CHECK(verdict(InteractivePrecedence::validator_first).verdict == Verdict::runtime_error);
+        CHECK(verdict(InteractivePrecedence::contestant_first).verdict == Verdict::runtime_error);
+    }
+    SECTION("SIGPIPE after the interactor ended is the interactor's verdict under contestant_first") {
+        contestant = result(Status::signaled, 0, SIGPIPE);
+        interactor.end_time_ns = 10;
+        contestant.end_time_ns = 20;
+        CHECK(verdict(InteractivePrecedence::contestant_first).verdict == Verdict::wrong_answer);
+        contestant.end_time_ns = 5;  // SIGPIPE before the interactor ended: its own fault
+        CHECK(verdict(InteractivePrecedence::contestant_first).verdict == Verdict::runtime_error);
+    }
+    SECTION("a sandbox or interactor failure is an internal error under both settings") {
+        contestant = result(Status::time_limit);
+        contestant.end_time_ns = 10;
+        interactor.end_time_ns = 5;
+        for (auto p : {InteractivePrecedence::validator_first, InteractivePrecedence::contestant_first}) {
+            CHECK(judge::interactive_verdict(contestant, interactor, Verdict::internal_error, "exit 3", p).verdict ==
+                  Verdict::internal_error);
+            CHECK(judge::interactive_verdict(result(Status::internal_error), interactor, Verdict::wrong_answer, "",
+                                             p)
+                      .verdict == Verdict::internal_error);
+        }
+    }
+}
+
+TEST_CASE("problem verdicts: the first rejection, an internal error anywhere wins", "[verdict]") {
+    auto fold = [](std::vector<Verdict> vs, Verdict (*f)(Verdict, Verdict)) {
+        Verdict v = Verdict::accepted;
+        for (Verdict x : vs) v = f(v, x);
+        return v;
+    };
+    CHECK(fold({Verdict::accepted, Verdict::accepted}, judge::first_error) == Verdict::accepted);
+    CHECK(fold({Verdict::accepted, Verdict::wrong_answer, Verdict::runtime_error}, judge::first_error) ==
+          Verdict::wrong_answer);
+    CHECK(fold({Verdict::time_limit_exceeded, Verdict::wrong_answer}, judge::first_rejection) ==
+          Verdict::time_limit_exceeded);
+    CHECK(fold({Verdict::wrong_answer, Verdict::internal_error, Verdict::accepted}, judge::first_error) ==
+          Verdict::internal_error);
+    CHECK(fold({Verdict::wrong_answer, Verdict::internal_error}, judge::first_rejection) == Verdict::wrong_answer);
+    for (Verdict v : kAll)
+        CHECK(judge::judged_by_checker(v) ==
+              (v == Verdict::accepted || v == Verdict::wrong_answer || v == Verdict::presentation_error));
 }
