@@ -176,7 +176,8 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
 }
 
 App::~App() {
-    blocking_.join();   // its tasks use everything below
+    packages_.join();  // their tasks use everything below
+    blocking_.join();
     inserter_.reset();  // commits what is pending; its completions use workers_
     workers_.reset();
 }
@@ -701,7 +702,7 @@ void App::upload_problem(const Call& c) {
     // an HTTP I/O thread. The body moves there; the request stays with its
     // session.
     const bool keep_alive = c.req.keep_alive();
-    boost::asio::post(blocking_, [this, body = std::string(c.req.body()), id = param(c.q, "id").value_or(""),
+    boost::asio::post(packages_, [this, body = std::string(c.req.body()), id = param(c.q, "id").value_or(""),
                                   reply = c.reply, keep_alive] {
         Response res;
         try {

@@ -130,10 +130,12 @@ private:
     bool probe_running_ = false;          // at most one probe at a time
     std::vector<Reply> health_waiters_;   // answered by the running probe
 
-    // Blocking work (unpacking and compiling a problem package, the health
-    // probe's box, wait=true's deadline reads) runs here, never on an HTTP
-    // I/O thread; replies are posted back to their sessions. Last member:
-    // destroyed (joined) first, while what its tasks use still exists.
+    // Blocking work runs on these pools, never on an HTTP I/O thread;
+    // replies are posted back to their sessions. Packages (unpacking and
+    // compiling take seconds) have their own, so a burst of uploads does not
+    // delay the health probe's box or wait=true's deadline reads. Last
+    // members: joined first (~App), while what their tasks use still exists.
+    boost::asio::thread_pool packages_{2};
     boost::asio::thread_pool blocking_{2};
 };
 
