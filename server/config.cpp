@@ -279,7 +279,8 @@ const std::vector<Entry>& entries() {
                            "accepted authentication tokens, comma-separated; empty: no authentication"));
         t.push_back(header("AUTHZ_HEADER", &Config::authz_header, "header carrying the authorization token"));
         t.push_back(tokens("AUTHZ_TOKEN", &Config::authz_tokens,
-                           "accepted authorization tokens, comma-separated; empty: no authorization"));
+                           "accepted authorization tokens, comma-separated; empty: Judge0's authorized routes "
+                           "open, operator routes (problem upload/delete, submission delete) refused"));
         // --- Judge0's keys (GET /config_info), seconds and KB.
         t.push_back(boolean("ALLOW_ENABLE_NETWORK", &Config::allow_enable_network,
                             "a submission may set enable_network=true"));
