@@ -176,7 +176,11 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
 }
 
 App::~App() {
-    packages_.join();  // their tasks use everything below
+    // Their tasks use everything below. Queued work and wait=true timers
+    // are dropped (the process is ending); a task already running finishes.
+    packages_.stop();
+    blocking_.stop();
+    packages_.join();
     blocking_.join();
     inserter_.reset();  // commits what is pending; its completions use workers_
     workers_.reset();

@@ -45,7 +45,7 @@ struct Config {
     unsigned body_timeout_seconds = 30;       // and its body within
     unsigned idle_timeout_seconds = 60;       // keep-alive connection idle
     unsigned max_connections = 1024;          // beyond: accepted and closed at once
-    unsigned max_connections_per_ip = 64;     // from one client address; beyond: the same
+    unsigned max_connections_per_ip = 128;    // from one client address; beyond: the same
     unsigned shutdown_grace_seconds = 20;     // SIGTERM: running work may finish within
     std::int64_t purge_after_seconds = 7 * 24 * 3600;  // finished submissions older go; 0: never
     std::int64_t max_source_bytes = 1 << 20;           // source_code

@@ -43,7 +43,7 @@ struct HttpOptions {
     std::chrono::seconds body_timeout{30};
     std::chrono::seconds idle_timeout{60};
     unsigned max_connections = 1024;
-    unsigned max_connections_per_ip = 64;
+    unsigned max_connections_per_ip = 128;
     std::function<void(unsigned)> on_response;  // status code of every response (metrics)
 };
 

@@ -426,7 +426,7 @@ TEST_CASE("config: per-process limits on by default are refused", "[config]") {
 }
 
 TEST_CASE("config: JUDGED_MAX_CONNECTIONS_PER_IP", "[config]") {
-    CHECK(load_config({}, {}).max_connections_per_ip == 64);
+    CHECK(load_config({}, {}).max_connections_per_ip == 128);
     CHECK(load_config({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "4"}}).max_connections_per_ip == 4);
     CHECK(error_of({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "0"}}).find("JUDGED_MAX_CONNECTIONS_PER_IP") !=
           std::string::npos);
