@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
 #include "sandbox/sandbox.hpp"
@@ -25,8 +27,14 @@ namespace {
 
 constexpr const char* judge0_api_version = "1.13.1";
 
+// Every answer's JSON text. Messages may quote client bytes (a path, a
+// file name in a package, a problem's name) that are not UTF-8: they are
+// replaced by U+FFFD rather than failing the answer with type_error 316.
+// Submission outputs never get here unchecked: render() throws NotUtf8 first.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 Response error(unsigned status, const std::string& message) {
-    return json_response(status, json{{"error", message}}.dump());
+    return json_response(status, dump(json{{"error", message}}));
 }
 
 Response empty(unsigned status) {
@@ -145,6 +153,20 @@ constexpr const char* key_conflict_message =
 
 }  // namespace
 
+// What a route's handler gets: the request, its query, the path's last
+// segment for a "{}" pattern, and the reply (call done() once, or keep
+// `reply` to answer later from another thread).
+struct App::Call {
+    const Request& req;
+    const Query& q;
+    std::string arg;
+    Reply reply;
+    void done(Response res) const {
+        res.keep_alive(req.keep_alive());
+        reply(std::move(res));
+    }
+};
+
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
     : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge),
       callbacks_(store, cfg.callbacks_max_tries,
@@ -167,6 +189,12 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
 }
 
 App::~App() {
+    // Their tasks use everything below. Queued work and wait=true timers
+    // are dropped (the process is ending); a task already running finishes.
+    packages_.stop();
+    blocking_.stop();
+    packages_.join();
+    blocking_.join();
     inserter_.reset();  // commits what is pending; its completions use workers_
     workers_.reset();
 }
@@ -200,19 +228,62 @@ void App::purge() {
     }
 }
 
+bool App::take_waiter(const std::string& token, std::uint64_t id) {
+    std::lock_guard lock(waiters_mu_);
+    auto [b, e] = waiters_.equal_range(token);
+    for (auto it = b; it != e; ++it)
+        if (it->second.id == id) {
+            waiters_.erase(it);
+            return true;
+        }
+    return false;
+}
+
+std::chrono::milliseconds App::wait_deadline(const Record& r) const {
+    // Generous on purpose: it bounds a request that would otherwise hang
+    // for ever; it does not judge the program.
+    constexpr double margin_s = 10;
+    double compile_s = 0;
+    if (const judge::Language* l = catalog_.by_id(r.language_id); l && l->compiled())
+        compile_s = static_cast<double>(judge::CompileLimits{}.wall_time_ms) / 1000;
+    double tests = 1, per_test_s = r.wall_time_limit;
+    if (!r.tests_json.empty()) {
+        try {
+            tests = static_cast<double>(std::max<std::size_t>(1, json::parse(r.tests_json).size()));
+        } catch (const json::exception&) {
+        }
+    }
+    if (r.problem_id) {
+        // A package's own tests and time limit; summary_json is ours.
+        try {
+            if (auto row = store_.problem(*r.problem_id, r.problem_version)) {
+                const json sum = json::parse(row->summary_json);
+                double n = 0;
+                for (const auto& g : sum.value("groups", json::array())) n += g.value("tests", 0.0);
+                tests = std::max(1.0, n);
+                per_test_s = std::max(per_test_s, 2 * sum.value("time_limit", 1.0) + 1);
+            }
+        } catch (const std::exception&) {
+            per_test_s = std::max(per_test_s, cfg_.max_wall_time_limit);
+        }
+    }
+    const double s = compile_s + per_test_s * r.number_of_runs * tests + margin_s;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(s, 7.0 * 86400) * 1000));
+}
+
 void App::on_finished(const Record& r) {
     std::vector<std::function<void(const Record&)>> ws;
     {
         std::lock_guard lock(waiters_mu_);
         auto [b, e] = waiters_.equal_range(r.token);
-        for (auto it = b; it != e; ++it) ws.push_back(std::move(it->second));
+        for (auto it = b; it != e; ++it) ws.push_back(std::move(it->second.wake));
         waiters_.erase(b, e);
     }
     for (auto& w : ws) w(r);
     if (r.callback_url && cfg_.enable_callbacks) {
         try {
             json body = judge0::render(r, judge0::default_fields(), true, lookup_);
-            callbacks_.send(*r.callback_url, body.dump(), r.token);
+            callbacks_.send(*r.callback_url, dump(body), r.token);
         } catch (const std::exception& e) {
             log_line("callback", r.token, std::string("not sent: ") + e.what());
         }
@@ -283,38 +354,46 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
         if (auto why = bad_idempotency_key(*key)) return error(400, "Idempotency-Key " + *why);
     }
 
-    json body;
-    try {
-        body = json::parse(req.body());
-    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
-        return error(400, std::string("malformed JSON: ") + e.what());
-    }
-    judge0::Parsed p = judge0::parse_submission(body, cfg_, lookup_, base64);
+    judge0::Parsed p = judge0::parse_submission_text(req.body(), cfg_, lookup_, base64);
     if (!p.bad_request.empty()) return error(400, p.bad_request);
     if (p.errors.empty()) check_record(p.record, p.errors);
-    if (p.errors.empty()) attach_problem(body, p.record, p.errors);
-    if (!p.errors.empty()) return json_response(422, json(p.errors).dump());
+    if (p.errors.empty()) attach_problem(p.body, p.record, p.errors);
+    if (!p.errors.empty()) return json_response(422, dump(json(p.errors)));
     if (queued_ >= cfg_.max_queue_size) return error(503, "queue is full");
 
     Record& r = p.record;
     r.token = new_token();
     const std::string token = r.token;
+    // wait=true answers when the submission finishes, or at its deadline
+    // with the row as it is then (still In Queue or Processing when the
+    // queue is long): whichever comes first, once (the timer's reads run on
+    // the blocking pool).
+    auto answer = [this, reply, fields, base64](const Record& done) {
+        try {
+            reply(json_response(201, dump(judge0::render(done, fields, base64, lookup_))));
+        } catch (const judge0::NotUtf8& e) {
+            reply(json_response(400, dump(json{{"token", done.token}, {"error", e.what()}})));
+        }
+    };
+    std::shared_ptr<boost::asio::steady_timer> timer;
+    std::uint64_t waiter_id = 0;
     if (wait) {
+        timer = std::make_shared<boost::asio::steady_timer>(blocking_.get_executor());
         std::lock_guard lock(waiters_mu_);
-        waiters_.emplace(token, [this, reply, fields, base64](const Record& done) {
-            try {
-                reply(json_response(201, judge0::render(done, fields, base64, lookup_).dump()));
-            } catch (const judge0::NotUtf8& e) {
-                reply(json_response(400, json{{"token", done.token}, {"error", e.what()}}.dump()));
-            }
-        });
+        waiter_id = ++next_waiter_;
+        waiters_.emplace(token, Waiter{waiter_id, [answer, timer](const Record& done) {
+                                           timer->cancel();
+                                           answer(done);
+                                       }});
     }
+    const auto deadline = wait_deadline(r);
     // Counted now, so concurrent requests see the queue as it will be.
     ++queued_;
     InsertGroup group;
     group.records.push_back(std::move(r));
     if (key) group.keys.push_back(key);
-    inserter_->submit(std::move(group), [this, reply, wait, token, fields, base64](InsertGroup& g, std::exception_ptr err) {
+    inserter_->submit(std::move(group), [this, reply, wait, token, fields, base64, timer, waiter_id, deadline,
+                                         answer](InsertGroup& g, std::exception_ptr err) {
         if (err) {
             --queued_;
             if (wait) {
@@ -331,10 +410,7 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
         }
         if (g.outcomes[0] != InsertGroup::Outcome::inserted) {
             --queued_;  // nothing new was queued
-            if (wait) {
-                std::lock_guard lock(waiters_mu_);
-                waiters_.erase(token);
-            }
+            if (wait && take_waiter(token, waiter_id)) timer->cancel();
             if (g.outcomes[0] == InsertGroup::Outcome::key_conflict) {
                 reply(error(422, key_conflict_message));
                 return;
@@ -342,8 +418,22 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
             answer_replay(g.records[0], wait, fields, base64, reply);
             return;
         }
+        if (wait) {
+            timer->expires_after(deadline);
+            timer->async_wait([this, token, waiter_id, answer, reply](boost::system::error_code ec) {
+                if (ec) return;  // cancelled: the submission finished first
+                if (!take_waiter(token, waiter_id)) return;
+                try {
+                    auto row = store_.get(token);
+                    if (row) return answer(*row);
+                } catch (const std::exception& e) {
+                    log_line("api", token, std::string("wait=true deadline read failed: ") + e.what());
+                }
+                reply(error(500, "the submission could not be read back from the store"));
+            });
+        }
         workers_->notify();
-        if (!wait) reply(json_response(201, json{{"token", token}}.dump()));
+        if (!wait) reply(json_response(201, dump(json{{"token", token}})));
     });
     *replied_later = true;
     return {};
@@ -360,12 +450,12 @@ void App::answer_replay(const Record& earlier, bool wait, const std::vector<std:
     };
     auto render = [this, fields, base64, replayed](const Record& done) {
         try {
-            replayed(json_response(201, judge0::render(done, fields, base64, lookup_).dump()));
+            replayed(json_response(201, dump(judge0::render(done, fields, base64, lookup_))));
         } catch (const judge0::NotUtf8& e) {
-            replayed(json_response(400, json{{"token", done.token}, {"error", e.what()}}.dump()));
+            replayed(json_response(400, dump(json{{"token", done.token}, {"error", e.what()}})));
         }
     };
-    if (!wait) return replayed(json_response(201, json{{"token", earlier.token}}.dump()));
+    if (!wait) return replayed(json_response(201, dump(json{{"token", earlier.token}})));
     std::optional<Record> now;
     {
         // Read and register under the waiters' lock: a worker storing the
@@ -379,7 +469,23 @@ void App::answer_replay(const Record& earlier, bool wait, const std::vector<std:
             return reply(error(500, "the submission could not be read"));
         }
         if (now && now->status_id <= status::processing) {
-            waiters_.emplace(earlier.token, render);
+            // The same deadline as the first request's wait.
+            auto timer = std::make_shared<boost::asio::steady_timer>(blocking_.get_executor());
+            const std::uint64_t id = ++next_waiter_;
+            waiters_.emplace(earlier.token, Waiter{id, [render, timer](const Record& done) {
+                                                       timer->cancel();
+                                                       render(done);
+                                                   }});
+            timer->expires_after(wait_deadline(*now));
+            timer->async_wait([this, token = earlier.token, id, render, reply](boost::system::error_code ec) {
+                if (ec || !take_waiter(token, id)) return;
+                try {
+                    if (auto row = store_.get(token)) return render(*row);
+                } catch (const std::exception& e) {
+                    log_line("api", token, std::string("wait=true deadline read failed: ") + e.what());
+                }
+                reply(error(500, "the submission could not be read back from the store"));
+            });
             return;
         }
     }
@@ -443,7 +549,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
         group.keys.push_back(std::move(key));
         any_key |= group.keys.back().has_value();
     }
-    if (group.records.empty()) return json_response(422, out.dump());
+    if (group.records.empty()) return json_response(422, dump(out));
     const auto n = static_cast<std::int64_t>(group.records.size());
     if (queued_ + n > cfg_.max_queue_size) return error(503, "queue is full");
     if (!any_key) group.keys.clear();
@@ -480,7 +586,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
         }
         queued_ -= n - inserted;
         for (std::int64_t i = 0; i < inserted; ++i) workers_->notify();
-        reply(json_response(inserted + replayed > 0 ? 201 : 422, out.dump()));
+        reply(json_response(inserted + replayed > 0 ? 201 : 422, dump(out)));
     });
     *replied_later = true;
     return {};
@@ -494,7 +600,7 @@ Response App::get_one(const std::string& token, const Query& q) {
     auto r = store_.get(token);
     if (!r) return error(404, "submission not found");
     try {
-        return json_response(200, judge0::render(*r, fields, base64, lookup_).dump());
+        return json_response(200, dump(judge0::render(*r, fields, base64, lookup_)));
     } catch (const judge0::NotUtf8& e) {
         return error(400, e.what());
     }
@@ -519,7 +625,7 @@ Response App::get_batch(const Query& q) {
     } catch (const judge0::NotUtf8& e) {
         return error(400, e.what());
     }
-    return json_response(200, json{{"submissions", arr}}.dump());
+    return json_response(200, dump(json{{"submissions", arr}}));
 }
 
 Response App::list(const Query& q) {
@@ -551,7 +657,7 @@ Response App::list(const Query& q) {
               {"prev_page", page > 1 ? json(page - 1) : json(nullptr)},
               {"total_pages", pages},
               {"total_count", pg.total}};
-    return json_response(200, json{{"submissions", arr}, {"meta", meta}}.dump());
+    return json_response(200, dump(json{{"submissions", arr}, {"meta", meta}}));
 }
 
 Response App::remove(const std::string& token, const Query& q) {
@@ -568,9 +674,9 @@ Response App::remove(const std::string& token, const Query& q) {
     case Store::RemoveResult::removed: break;
     }
     try {
-        return json_response(200, judge0::render(r, fields, base64, lookup_).dump());
+        return json_response(200, dump(judge0::render(r, fields, base64, lookup_)));
     } catch (const judge0::NotUtf8&) {
-        return json_response(200, judge0::render(r, fields, true, lookup_).dump());
+        return json_response(200, dump(judge0::render(r, fields, true, lookup_)));
     }
 }
 
@@ -578,7 +684,7 @@ Response App::languages(bool all) {
     json arr = json::array();
     if (!all) {
         for (const auto& [id, l] : catalog_.offered()) arr.push_back(json{{"id", id}, {"name", l->name}});
-        return json_response(200, arr.dump());
+        return json_response(200, dump(arr));
     }
     std::vector<std::pair<int, const judge::Language*>> every;
     for (const auto& l : catalog_.all())
@@ -586,7 +692,7 @@ Response App::languages(bool all) {
     std::sort(every.begin(), every.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (const auto& [id, l] : every)
         arr.push_back(json{{"id", id}, {"name", l->available ? l->name : l->name_template}, {"is_archived", !l->available}});
-    return json_response(200, arr.dump());
+    return json_response(200, dump(arr));
 }
 
 Response App::language(const std::string& id_text) {
@@ -599,7 +705,7 @@ Response App::language(const std::string& id_text) {
            {"source_file", l->source_file},
            {"compile_cmd", l->compiled() ? json(join(l->compile_argv())) : json(nullptr)},
            {"run_cmd", join(l->run_argv())}};
-    return json_response(200, o.dump());
+    return json_response(200, dump(o));
 }
 
 Response App::statistics() {
@@ -622,12 +728,11 @@ Response App::statistics() {
     }
     json by_day = json::object();
     for (const auto& [day, n] : s.by_day) by_day[day] = n;
-    return json_response(200, json{{"now", judge0::iso8601_ms(now_ms())},
-                                   {"submissions", {{"total", s.total}, {"today", today_n}, {"last_30_days", last30}}},
-                                   {"languages", langs},
-                                   {"statuses", statuses},
-                                   {"by_day", by_day}}
-                                  .dump());
+    return json_response(200, dump(json{{"now", judge0::iso8601_ms(now_ms())},
+                                        {"submissions", {{"total", s.total}, {"today", today_n}, {"last_30_days", last30}}},
+                                        {"languages", langs},
+                                        {"statuses", statuses},
+                                        {"by_day", by_day}}));
 }
 
 Response App::system_info() {
@@ -642,7 +747,7 @@ Response App::system_info() {
     o["Vendor ID"] = proc_value("/proc/cpuinfo", "vendor_id");
     o["Mem"] = proc_value("/proc/meminfo", "MemTotal");
     o["Swap"] = proc_value("/proc/meminfo", "SwapTotal");
-    return json_response(200, o.dump());
+    return json_response(200, dump(o));
 }
 
 Response App::workers_info() {
@@ -654,27 +759,52 @@ Response App::workers_info() {
            {"working", busy},
            {"paused", 0},
            {"failed", 0}};
-    return json_response(200, json::array({w}).dump());
+    return json_response(200, dump(json::array({w})));
 }
 
-Response App::health() {
+void App::health(Reply reply) {
+    std::lock_guard lock(health_mu_);
+    health_waiters_.push_back(std::move(reply));
+    if (probe_running_) return;  // the running probe answers this one too
+    probe_running_ = true;
+    boost::asio::post(blocking_, [this] { run_health_probe(); });
+}
+
+void App::run_health_probe() {
     const bool store_ok = store_.writable();
+    bool stale;
+    {
+        std::lock_guard lock(health_mu_);
+        stale = std::chrono::steady_clock::now() - health_checked_ > std::chrono::seconds(2);
+    }
+    if (stale) {
+        // A real box, at most one at a time and every 2 s however often
+        // probes come.
+        sandbox::RunSpec spec;
+        spec.argv = {"/bin/true"};
+        spec.cpu_time_ms = 2000;
+        spec.wall_time_ms = 5000;
+        bool ok = false;
+        std::string message;
+        try {
+            const sandbox::RunResult r = sandbox::run(spec);
+            ok = r.status == sandbox::Status::ok;
+            message = ok ? "" : r.message;
+        } catch (const std::exception& e) {
+            message = std::string("sandbox::run: ") + e.what();
+        }
+        std::lock_guard lock(health_mu_);
+        sandbox_ok_ = ok;
+        sandbox_message_ = message;
+        health_checked_ = std::chrono::steady_clock::now();
+    }
+    std::vector<Reply> waiters;
     bool sandbox_ok;
     std::string sandbox_msg;
     {
-        // A real box, at most every 10 s however often probes come.
         std::lock_guard lock(health_mu_);
-        const auto now = std::chrono::steady_clock::now();
-        if (now - health_checked_ > std::chrono::seconds(10)) {
-            sandbox::RunSpec spec;
-            spec.argv = {"/bin/true"};
-            spec.cpu_time_ms = 2000;
-            spec.wall_time_ms = 5000;
-            const sandbox::RunResult r = sandbox::run(spec);
-            sandbox_ok_ = r.status == sandbox::Status::ok;
-            sandbox_message_ = sandbox_ok_ ? "" : r.message;
-            health_checked_ = now;
-        }
+        waiters.swap(health_waiters_);
+        probe_running_ = false;
         sandbox_ok = sandbox_ok_;
         sandbox_msg = sandbox_message_;
     }
@@ -685,7 +815,8 @@ Response App::health() {
            {"workers", workers_->size()},
            {"queue", queued_.load()}};
     if (!sandbox_msg.empty()) o["sandbox_message"] = sandbox_msg;
-    return json_response(ok ? 200 : 503, o.dump());
+    const std::string body = dump(o);
+    for (auto& w : waiters) w(json_response(ok ? 200 : 503, body));
 }
 
 void App::attach_problem(const json& body, Record& r, judge0::FieldErrors& errors) {
@@ -716,14 +847,30 @@ void App::attach_problem(const json& body, Record& r, judge0::FieldErrors& error
     r.problem_version = row->version;  // pinned: a later upload does not change it
 }
 
-Response App::upload_problem(const Request& req, const Query& q) {
-    if (cfg_.maintenance_mode) return error(503, "maintenance mode is on; try again later");
-    try {
-        ProblemRow row = problems_.upload(req.body(), param(q, "id").value_or(""));
-        return json_response(201, Problems::describe(row).dump());
-    } catch (const PackageError& e) {
-        return json_response(422, json{{"package", {e.what()}}}.dump());
-    }
+void App::upload_problem(const Call& c) {
+    if (cfg_.maintenance_mode) return c.done(error(503, "maintenance mode is on; try again later"));
+    // Unpacking and compiling take seconds: on the blocking pool, never on
+    // an HTTP I/O thread. The body moves there; the request stays with its
+    // session.
+    const bool keep_alive = c.req.keep_alive();
+    boost::asio::post(packages_, [this, body = std::string(c.req.body()), id = param(c.q, "id").value_or(""),
+                                  reply = c.reply, keep_alive] {
+        Response res;
+        try {
+            ProblemRow row = problems_.upload(body, id);
+            res = json_response(201, dump(Problems::describe(row)));
+        } catch (const PackageError& e) {
+            res = json_response(422, dump(json{{"package", {e.what()}}}));
+        } catch (const StoreError& e) {
+            log_line("api", "", std::string("store: ") + e.what());
+            res = error(500, "the store failed; see the server's log");
+        } catch (const std::exception& e) {
+            log_line("api", "", std::string("problem upload failed: ") + e.what());
+            res = error(500, "the problem package could not be stored; see the server's log");
+        }
+        res.keep_alive(keep_alive);
+        reply(std::move(res));
+    });
 }
 
 Response App::get_problem(const std::string& id, const Query& q) {
@@ -738,119 +885,147 @@ Response App::get_problem(const std::string& id, const Query& q) {
     json versions = json::array();
     for (const auto& v : store_.problem_versions(id)) versions.push_back(v.version);
     o["versions"] = versions;
-    return json_response(200, o.dump());
+    return json_response(200, dump(o));
 }
 
 Response App::list_problems() {
     json arr = json::array();
     for (const auto& row : store_.problems()) arr.push_back(Problems::describe(row));
-    return json_response(200, arr.dump());
+    return json_response(200, dump(arr));
 }
 
 Response App::delete_problem(const std::string& id) {
     auto removed = problems_.remove(id);
     if (!removed) return error(404, "problem not found");
     if (!*removed) return error(409, "problem is in use by queued or running submissions");
-    return json_response(200, json{{"id", id}, {"deleted", true}}.dump());
+    return json_response(200, dump(json{{"id", id}, {"deleted", true}}));
 }
+
+const std::vector<App::Route>& App::routes() {
+    using A = Auth;
+    using V = http::verb;
+    constexpr auto route_health = [](App& a, Call& c) { a.health(c.reply); };
+    // Probes need no token (a kubelet carries none). Metrics need the
+    // authentication token when one is configured (a scraper can send it as
+    // a query parameter). A path is looked up by its first row; its other
+    // rows list the other methods (405 with Allow for the rest).
+    static const std::vector<Route> table = {
+        {V::get, "/health", A::none, route_health},
+        {V::get, "/health/ready", A::none, route_health},
+        {V::get, "/health/live", A::none,
+         [](App&, Call& c) { c.done(json_response(200, R"({"status":"ok"})")); }},
+        {V::get, "/metrics", A::authn,
+         [](App& a, Call& c) { c.done(text(200, a.metrics_.render(), "text/plain; version=0.0.4; charset=utf-8")); }},
+        {V::post, "/submissions", A::authn,
+         [](App& a, Call& c) {
+             bool later = false;
+             Response res = a.create(c.req, c.q, c.reply, &later);
+             if (!later) c.done(std::move(res));
+         }},
+        {V::get, "/submissions", A::authz, [](App& a, Call& c) { c.done(a.list(c.q)); }},
+        {V::post, "/submissions/batch", A::authn,
+         [](App& a, Call& c) {
+             bool later = false;
+             Response res = a.create_batch(c.req, c.q, c.reply, &later);
+             if (!later) c.done(std::move(res));
+         }},
+        {V::get, "/submissions/batch", A::authn, [](App& a, Call& c) { c.done(a.get_batch(c.q)); }},
+        {V::get, "/submissions/{}", A::authn, [](App& a, Call& c) { c.done(a.get_one(c.arg, c.q)); }},
+        {V::delete_, "/submissions/{}", A::operator_, [](App& a, Call& c) { c.done(a.remove(c.arg, c.q)); }},
+        {V::post, "/problems", A::operator_, [](App& a, Call& c) { a.upload_problem(c); }},
+        {V::get, "/problems", A::authn, [](App& a, Call& c) { c.done(a.list_problems()); }},
+        {V::get, "/problems/{}", A::authn, [](App& a, Call& c) { c.done(a.get_problem(c.arg, c.q)); }},
+        {V::delete_, "/problems/{}", A::operator_, [](App& a, Call& c) { c.done(a.delete_problem(c.arg)); }},
+        {V::get, "/languages", A::authn, [](App& a, Call& c) { c.done(a.languages(false)); }},
+        {V::get, "/languages/all", A::authn, [](App& a, Call& c) { c.done(a.languages(true)); }},
+        {V::get, "/languages/{}", A::authn, [](App& a, Call& c) { c.done(a.language(c.arg)); }},
+        {V::get, "/statuses", A::authn,
+         [](App&, Call& c) {
+             json arr = json::array();
+             for (int id = 1; id <= 14; ++id) arr.push_back(json{{"id", id}, {"description", status_description(id)}});
+             c.done(json_response(200, dump(arr)));
+         }},
+        {V::get, "/about", A::authn,
+         [](App& a, Call& c) {
+             c.done(json_response(200, dump(json{{"version", judge0_api_version},
+                                                 {"homepage", "https://github.com/judge0/judge0"},
+                                                 {"source_code", "https://github.com/judge0/judge0"},
+                                                 {"maintainer", "judged"},
+                                                 {"judged_release", a.cfg_.release}})));
+         }},
+        {V::get, "/version", A::authn,
+         [](App&, Call& c) { c.done(text(200, judge0_api_version, "text/plain; charset=utf-8")); }},
+        {V::get, "/config_info", A::authn,
+         [](App& a, Call& c) { c.done(json_response(200, config_info_json(a.cfg_))); }},
+        {V::get, "/system_info", A::authn, [](App& a, Call& c) { c.done(a.system_info()); }},
+        {V::get, "/statistics", A::authn, [](App& a, Call& c) { c.done(a.statistics()); }},
+        {V::get, "/workers", A::authn, [](App& a, Call& c) { c.done(a.workers_info()); }},
+        {V::get, "/openapi.yaml", A::authn,
+         [](App&, Call& c) { c.done(text(200, openapi_yaml(), "application/yaml; charset=utf-8")); }},
+        {V::post, "/authenticate", A::authn, [](App&, Call& c) { c.done(empty(200)); }},  // passed already
+        {V::post, "/authorize", A::authn,
+         [](App& a, Call& c) { c.done(empty(a.authorized(c.req, c.q) ? 200 : 403)); }},
+    };
+    return table;
+}
+
+namespace {
+
+// `path` against a route pattern; a "{}" pattern captures the last segment.
+bool matches(std::string_view pattern, std::string_view path, std::string* arg) {
+    if (pattern.size() >= 2 && pattern.substr(pattern.size() - 2) == "{}") {
+        const std::string_view prefix = pattern.substr(0, pattern.size() - 2);
+        if (path.substr(0, prefix.size()) != prefix || path.size() == prefix.size()) return false;
+        *arg = std::string(path.substr(prefix.size()));
+        return true;
+    }
+    return path == pattern || (path.size() == pattern.size() + 1 && path.back() == '/' &&
+                               path.substr(0, pattern.size()) == pattern);
+}
+
+}  // namespace
 
 void App::handle(Request&& req, Reply reply) {
     const std::string target(req.target());
     const auto qmark = target.find('?');
     const std::string path = target.substr(0, qmark);
     const Query q = qmark == std::string::npos ? Query{} : judge0::parse_query(std::string_view(target).substr(qmark + 1));
-    const http::verb m = req.method();
-    auto done = [&](Response res) {
-        res.keep_alive(req.keep_alive());
-        reply(std::move(res));
-    };
+    Call call{req, q, {}, std::move(reply)};
 
-    // Probes: no auth (a kubelet carries no token). Metrics need it when it
-    // is configured (a scraper can send it as a query parameter).
-    if (m == http::verb::get && (path == "/health" || path == "/health/ready")) return done(health());
-    if (m == http::verb::get && path == "/health/live") return done(json_response(200, R"({"status":"ok"})"));
-    if (!authenticated(req, q)) return done(empty(401));
-    if (m == http::verb::get && path == "/metrics")
-        return done(text(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8"));
-
+    // The path's first matching row names its pattern; the method picks
+    // the row among those with that pattern.
+    const Route* found = nullptr;
+    const char* pattern = nullptr;
+    std::string allow;
+    for (const Route& r : routes()) {
+        if (pattern ? std::string_view(r.pattern) != pattern : !matches(r.pattern, path, &call.arg)) continue;
+        pattern = r.pattern;
+        if (r.method == req.method()) found = &r;
+        if (!allow.empty()) allow += ", ";
+        allow += std::string(http::to_string(r.method));
+    }
+    if (!found || found->auth != Auth::none) {
+        if (!authenticated(req, q)) return call.done(empty(401));
+    }
+    if (!pattern) return call.done(error(404, "no route for " + std::string(req.method_string()) + " " + path));
+    if (!found) {
+        Response res = error(405, "method " + std::string(req.method_string()) + " not allowed on " + path);
+        res.set(http::field::allow, allow);
+        return call.done(std::move(res));
+    }
+    if (found->auth == Auth::authz && !authorized(req, q)) return call.done(empty(403));
+    if (found->auth == Auth::operator_) {
+        if (cfg_.authz_tokens.empty())
+            return call.done(error(403, std::string(found->pattern) +
+                                            ": operator routes are refused until an authorization token "
+                                            "(AUTHZ_TOKEN) is configured on the server"));
+        if (!authorized(req, q)) return call.done(empty(403));
+    }
     try {
-        if (path == "/submissions" || path == "/submissions/") {
-            if (m == http::verb::post) {
-                bool later = false;
-                Response res = create(req, q, reply, &later);
-                if (!later) done(std::move(res));
-                return;
-            }
-            if (m == http::verb::get) {
-                if (!authorized(req, q)) return done(empty(403));
-                return done(list(q));
-            }
-        } else if (path == "/submissions/batch") {
-            if (m == http::verb::post) {
-                bool later = false;
-                Response res = create_batch(req, q, reply, &later);
-                if (!later) done(std::move(res));
-                return;
-            }
-            if (m == http::verb::get) return done(get_batch(q));
-        } else if (path.rfind("/submissions/", 0) == 0) {
-            const std::string token = path.substr(std::string("/submissions/").size());
-            if (m == http::verb::get) return done(get_one(token, q));
-            if (m == http::verb::delete_) {
-                if (!authorized(req, q)) return done(empty(403));
-                return done(remove(token, q));
-            }
-        } else if (path == "/problems" || path == "/problems/") {
-            if (m == http::verb::post) {
-                if (!authorized(req, q)) return done(empty(403));  // an operator's act, like deleting
-                return done(upload_problem(req, q));
-            }
-            if (m == http::verb::get) return done(list_problems());
-        } else if (path.rfind("/problems/", 0) == 0) {
-            const std::string id = path.substr(std::string("/problems/").size());
-            if (m == http::verb::get) return done(get_problem(id, q));
-            if (m == http::verb::delete_) {
-                if (!authorized(req, q)) return done(empty(403));
-                return done(delete_problem(id));
-            }
-        } else if (m == http::verb::get && path == "/languages") {
-            return done(languages(false));
-        } else if (m == http::verb::get && path == "/languages/all") {
-            return done(languages(true));
-        } else if (m == http::verb::get && path.rfind("/languages/", 0) == 0) {
-            return done(language(path.substr(std::string("/languages/").size())));
-        } else if (m == http::verb::get && path == "/statuses") {
-            json arr = json::array();
-            for (int id = 1; id <= 14; ++id) arr.push_back(json{{"id", id}, {"description", status_description(id)}});
-            return done(json_response(200, arr.dump()));
-        } else if (m == http::verb::get && path == "/about") {
-            return done(json_response(200, json{{"version", judge0_api_version},
-                                                {"homepage", "https://github.com/judge0/judge0"},
-                                                {"source_code", "https://github.com/judge0/judge0"},
-                                                {"maintainer", "judged"},
-                                                {"judged_release", cfg_.release}}
-                                                   .dump()));
-        } else if (m == http::verb::get && path == "/version") {
-            return done(text(200, judge0_api_version, "text/plain; charset=utf-8"));
-        } else if (m == http::verb::get && path == "/config_info") {
-            return done(json_response(200, config_info_json(cfg_)));
-        } else if (m == http::verb::get && path == "/system_info") {
-            return done(system_info());
-        } else if (m == http::verb::get && path == "/statistics") {
-            return done(statistics());
-        } else if (m == http::verb::get && path == "/workers") {
-            return done(workers_info());
-        } else if (m == http::verb::get && path == "/openapi.yaml") {
-            return done(text(200, openapi_yaml(), "application/yaml; charset=utf-8"));
-        } else if (m == http::verb::post && path == "/authenticate") {
-            return done(empty(200));  // authentication passed above
-        } else if (m == http::verb::post && path == "/authorize") {
-            return done(empty(authorized(req, q) ? 200 : 403));
-        }
-        return done(error(404, "no route for " + std::string(req.method_string()) + " " + path));
+        found->handler(*this, call);
     } catch (const StoreError& e) {
         log_line("api", "", std::string("store: ") + e.what());
-        return done(error(500, "the store failed; see the server's log"));
+        return call.done(error(500, "the store failed; see the server's log"));
     }
 }
 

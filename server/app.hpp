@@ -9,12 +9,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
@@ -46,9 +49,31 @@ public:
     // Deletes finished submissions older than purge_after_seconds.
     void purge();
 
+    // How much a route asks of the caller. authz: Judge0's authorization,
+    // open when no AUTHZ_TOKEN is configured. operator_: refused unless an
+    // AUTHZ_TOKEN is configured and given (uploading or deleting problems,
+    // deleting submissions must never be open to anyone).
+    enum class Auth { none, authn, authz, operator_ };
+    struct Call;
+    // One row of the route table. `pattern` is a literal path, or ends in
+    // "{}" which matches one non-empty last segment (Call::arg).
+    struct Route {
+        boost::beast::http::verb method;
+        const char* pattern;
+        Auth auth;
+        void (*handler)(App&, Call&);
+    };
+    static const std::vector<Route>& routes();
+
+    // How long wait=true waits for `r` to finish before answering with the
+    // row as it is then: compile wall limit (when the language compiles) +
+    // wall limit x runs x tests, plus a margin.
+    std::chrono::milliseconds wait_deadline(const Record& r) const;
+
 private:
-    struct Route;
     void on_finished(const Record& r);
+    // Removes wait=true waiter `id` of `token`; false when on_finished took it.
+    bool take_waiter(const std::string& token, std::uint64_t id);
     bool authenticated(const Request& req, const std::map<std::string, std::string>& q) const;
     bool authorized(const Request& req, const std::map<std::string, std::string>& q) const;
 
@@ -67,8 +92,9 @@ private:
     Response statistics();
     Response system_info();
     Response workers_info();
-    Response health();
-    Response upload_problem(const Request& req, const std::map<std::string, std::string>& q);
+    void health(Reply reply);
+    void run_health_probe();
+    void upload_problem(const Call& c);
     Response get_problem(const std::string& id, const std::map<std::string, std::string>& q);
     Response list_problems();
     Response delete_problem(const std::string& id);
@@ -92,13 +118,28 @@ private:
     std::unique_ptr<Workers> workers_;
     std::unique_ptr<Inserter> inserter_;  // after workers_: its completions wake them
 
-    std::mutex waiters_mu_;  // guards waiters_
-    std::multimap<std::string, std::function<void(const Record&)>> waiters_;
+    struct Waiter {
+        std::uint64_t id;
+        std::function<void(const Record&)> wake;
+    };
+    std::mutex waiters_mu_;  // guards waiters_, next_waiter_
+    std::multimap<std::string, Waiter> waiters_;
+    std::uint64_t next_waiter_ = 0;
 
-    std::mutex health_mu_;  // guards the cached sandbox check
+    std::mutex health_mu_;  // guards the fields below
     std::chrono::steady_clock::time_point health_checked_{};
     bool sandbox_ok_ = false;
     std::string sandbox_message_;
+    bool probe_running_ = false;          // at most one probe at a time
+    std::vector<Reply> health_waiters_;   // answered by the running probe
+
+    // Blocking work runs on these pools, never on an HTTP I/O thread;
+    // replies are posted back to their sessions. Packages (unpacking and
+    // compiling take seconds) have their own, so a burst of uploads does not
+    // delay the health probe's box or wait=true's deadline reads. Last
+    // members: joined first (~App), while what their tasks use still exists.
+    boost::asio::thread_pool packages_{2};
+    boost::asio::thread_pool blocking_{2};
 };
 
 }  // namespace server

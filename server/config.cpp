@@ -252,6 +252,8 @@ const std::vector<Entry>& entries() {
                             "an idle keep-alive connection is closed after"));
         t.push_back(integer("JUDGED_MAX_CONNECTIONS", &Config::max_connections, 1, 1000000,
                             "open connections; beyond, new ones are closed at once"));
+        t.push_back(integer("JUDGED_MAX_CONNECTIONS_PER_IP", &Config::max_connections_per_ip, 1, 1000000,
+                            "open connections from one client address; beyond, new ones are closed at once"));
         t.push_back(integer("JUDGED_SHUTDOWN_GRACE_SECONDS", &Config::shutdown_grace_seconds, 0, 3600,
                             "on SIGTERM, running work may finish within"));
         t.push_back(integer("JUDGED_PURGE_AFTER_SECONDS", &Config::purge_after_seconds, 0,
@@ -280,7 +282,8 @@ const std::vector<Entry>& entries() {
                            "accepted authentication tokens, comma-separated; empty: no authentication"));
         t.push_back(header("AUTHZ_HEADER", &Config::authz_header, "header carrying the authorization token"));
         t.push_back(tokens("AUTHZ_TOKEN", &Config::authz_tokens,
-                           "accepted authorization tokens, comma-separated; empty: no authorization"));
+                           "accepted authorization tokens, comma-separated; empty: Judge0's authorized routes "
+                           "open, operator routes (problem upload/delete, submission delete) refused"));
         // --- Judge0's keys (GET /config_info), seconds and KB.
         t.push_back(boolean("ALLOW_ENABLE_NETWORK", &Config::allow_enable_network,
                             "a submission may set enable_network=true"));
@@ -363,6 +366,20 @@ const std::vector<Entry>& entries() {
     return table;
 }
 
+// Judge0's judge0.conf keys for parts this service does not have: read
+// from a file, ignored with a warning each.
+constexpr const char* judge0_ignored_keys[] = {
+    "RAILS_ENV", "RAILS_MAX_THREADS", "RAILS_SERVER_PROCESSES", "RAILS_LOG_TO_STDOUT", "RAILS_SERVE_STATIC_FILES",
+    "SECRET_KEY_BASE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB", "REDIS_USE_SSL", "REDIS_URL",
+    "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "DATABASE_URL",
+    "INTERVAL", "QUEUE", "JUDGE0_TELEMETRY_ENABLE", "MAINTENANCE_MESSAGE", "ALLOW_ORIGIN", "DISALLOW_ORIGIN",
+    "JUDGE0_HOMEPAGE", "JUDGE0_SOURCE_CODE", "JUDGE0_MAINTAINER", "JUDGE0_VERSION", "ISOLATE_BOX_ID_OFFSET",
+};
+
+// Judge0's client address filters: not implemented, and refused when set
+// rather than ignored (the operator means to keep clients out).
+constexpr const char* judge0_refused_keys[] = {"ALLOW_IP", "DISALLOW_IP"};
+
 const Entry* find_entry(std::string_view name) {
     for (const Entry& e : entries())
         if (name == e.name) return &e;
@@ -387,7 +404,7 @@ struct Assignment {
     std::string source;  // "judge.conf:12", "environment", "--workers"
 };
 
-std::vector<Assignment> read_file(const std::string& path) {
+std::vector<Assignment> read_file(const std::string& path, std::vector<std::string>* warnings) {
     std::ifstream in(path);
     if (!in) {
         const int err = errno;
@@ -401,14 +418,30 @@ std::vector<Assignment> read_file(const std::string& path) {
         if (t.empty() || t.front() == '#') continue;
         const auto eq = t.find('=');
         if (eq == std::string_view::npos) throw ConfigError(where + ": expected KEY=VALUE, got " + in_quotes(t));
-        const std::string_view key = trim(t.substr(0, eq));
+        std::string_view key = trim(t.substr(0, eq));
         std::string_view value = trim(t.substr(eq + 1));
         if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
             value = value.substr(1, value.size() - 2);
-        const Entry* e = find_entry(key);
-        if (!e) throw ConfigError(where + ": unknown key " + std::string(key));
         // Judge0's conf lists every key with an empty value for "default".
-        if (trim(value).empty()) continue;
+        const bool empty = trim(value).empty();
+        if (key == "COUNT") key = "JUDGED_WORKERS";  // Judge0's number of workers
+        const Entry* e = find_entry(key);
+        if (!e) {
+            const auto is = [&](const auto& list) {
+                return std::any_of(std::begin(list), std::end(list), [&](const char* k) { return key == k; });
+            };
+            if (is(judge0_refused_keys)) {
+                if (empty) continue;
+                throw ConfigError(where + ": " + std::string(key) +
+                                  " (Judge0's client address filter) is not supported; filter with a firewall");
+            }
+            if (is(judge0_ignored_keys)) {
+                if (!empty) warnings->push_back(where + ": " + std::string(key) + " is Judge0's, not used here: ignored");
+                continue;
+            }
+            throw ConfigError(where + ": unknown key " + std::string(key));
+        }
+        if (empty) continue;
         out.push_back({e, std::string(value), where});
     }
     if (in.bad()) throw ConfigError("--config " + path + ": read error");
@@ -456,7 +489,8 @@ Config load_config(const std::vector<std::string>& argv, const std::map<std::str
     }
 
     std::vector<Assignment> all;
-    if (config_file) all = read_file(*config_file);
+    std::vector<std::string> warnings;
+    if (config_file) all = read_file(*config_file, &warnings);
     for (const Entry& e : entries()) {
         const auto it = env.find(e.name);
         if (it == env.end() || trim(it->second).empty()) continue;
@@ -492,6 +526,17 @@ Config load_config(const std::vector<std::string>& argv, const std::map<std::str
     check_at_most(origin, "MAX_FILE_SIZE", static_cast<double>(c.max_file_size), "MAX_MAX_FILE_SIZE",
                   static_cast<double>(c.max_max_file_size), true);
     check_at_most(origin, "NUMBER_OF_RUNS", c.number_of_runs, "MAX_NUMBER_OF_RUNS", c.max_number_of_runs, true);
+    // Limits are per box; a per-process default would refuse every
+    // submission that keeps it (judge0::parse_submission answers 422).
+    for (const char* key : {"ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT", "ENABLE_PER_PROCESS_AND_THREAD_MEMORY_LIMIT"}) {
+        const bool on = std::string_view(key).find("TIME") != std::string_view::npos
+                            ? c.enable_per_process_and_thread_time_limit
+                            : c.enable_per_process_and_thread_memory_limit;
+        if (on)
+            throw ConfigError(std::string(key) + "=true (" + origin.at(key) +
+                              "): per-process limits are not supported; limits apply to the whole box");
+    }
+    c.warnings = std::move(warnings);
     return c;
 }
 

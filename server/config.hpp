@@ -7,6 +7,11 @@
 // names); the environment (Judge0's names, upper case: MAX_QUEUE_SIZE,
 // AUTHN_TOKEN, CPU_TIME_LIMIT, ...; ours prefixed JUDGED_); the command line
 // (--listen ADDR:PORT, --data-dir DIR, --workers N, --config FILE).
+// A real judge0.conf loads: Judge0's keys of parts this service does not
+// have (REDIS_*, POSTGRES_*, RAILS_*, SECRET_KEY_BASE, ...) are ignored with
+// a warning each, COUNT is the number of workers; ALLOW_IP/DISALLOW_IP with a
+// value are refused (a client filter silently dropped would open the
+// service), and so are per-process limits turned on by default.
 //
 // Thread-safety: a loaded Config is immutable and shared read-only.
 // Errors: load_config throws ConfigError naming the source (file:line, the
@@ -40,6 +45,7 @@ struct Config {
     unsigned body_timeout_seconds = 30;       // and its body within
     unsigned idle_timeout_seconds = 60;       // keep-alive connection idle
     unsigned max_connections = 1024;          // beyond: accepted and closed at once
+    unsigned max_connections_per_ip = 128;    // from one client address; beyond: the same
     unsigned shutdown_grace_seconds = 20;     // SIGTERM: running work may finish within
     std::int64_t purge_after_seconds = 7 * 24 * 3600;  // finished submissions older go; 0: never
     std::int64_t idempotency_retention_seconds = 86400;  // an Idempotency-Key names its submission for this long
@@ -94,6 +100,11 @@ struct Config {
     double submission_cache_duration = 1;
     bool use_docs_as_homepage = false;
     double wall_time_limit = 10;
+
+    // What load_config read but does not use (Judge0's keys of parts this
+    // service does not have: Redis, Postgres, Rails, ...): one line each,
+    // naming the key and the source, never the value. The caller logs them.
+    std::vector<std::string> warnings;
 };
 
 // `env` is the environment as NAME -> value (pass the process's; tests pass

@@ -1,5 +1,7 @@
 #include "server/http_server.hpp"
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
 
@@ -32,6 +34,19 @@ struct HttpServer::Shared {
     HttpOptions opts;
     Handler handler;
     std::atomic<unsigned> connections{0};
+    std::mutex per_ip_mu;  // guards per_ip
+    std::map<asio::ip::address, unsigned> per_ip;  // open connections by client address
+
+    // Counts a connection from `a`; returns its count with this one.
+    unsigned add(const asio::ip::address& a) {
+        std::lock_guard lock(per_ip_mu);
+        return ++per_ip[a];
+    }
+    void remove(const asio::ip::address& a) {
+        std::lock_guard lock(per_ip_mu);
+        auto it = per_ip.find(a);
+        if (it != per_ip.end() && --it->second == 0) per_ip.erase(it);
+    }
 };
 
 namespace {
@@ -41,8 +56,23 @@ public:
     Session(tcp::socket&& socket, std::shared_ptr<HttpServer::Shared> shared)
         : stream_(std::move(socket)), shared_(std::move(shared)) {
         ++shared_->connections;
+        beast::error_code ec;
+        const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+        // An IPv4 client of a dual-stack socket counts as its IPv4 address.
+        if (!ec) {
+            address_ = peer.address();
+            if (address_.is_v6() && address_.to_v6().is_v4_mapped())
+                address_ = asio::ip::make_address_v4(asio::ip::v4_mapped, address_.to_v6());
+        }
+        from_address_ = shared_->add(address_);
     }
-    ~Session() { --shared_->connections; }
+    ~Session() {
+        shared_->remove(address_);
+        --shared_->connections;
+    }
+
+    // Open connections from this session's client address, this one included.
+    unsigned from_address() const { return from_address_; }
 
     void run() {
         asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -139,6 +169,8 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::shared_ptr<Response> res_;
+    asio::ip::address address_;
+    unsigned from_address_ = 0;
     bool first_ = true;
     bool keep_alive_ = true;
     unsigned version_ = 11;
@@ -170,7 +202,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
                 beast::error_code ignored;
                 s.set_option(tcp::no_delay(true), ignored);
                 auto session = std::make_shared<Session>(std::move(s), self->shared);
-                if (self->shared->connections > self->shared->opts.max_connections) {
+                if (self->shared->connections > self->shared->opts.max_connections ||
+                    session->from_address() > self->shared->opts.max_connections_per_ip) {
                     session->refuse();
                 } else {
                     session->run();

@@ -8,8 +8,10 @@
 // (431), body `max_body_bytes` (413), the header must arrive within
 // `header_timeout` and the body within `body_timeout` (the connection is
 // closed), an idle keep-alive connection is closed after `idle_timeout`, and
-// at most `max_connections` are open (beyond that a new connection is
-// answered 503 and closed). A request Beast cannot parse gets 400.
+// at most `max_connections` are open, at most `max_connections_per_ip` from
+// one client address (beyond either, a new connection is answered 503 and
+// closed: one client holding half-sent requests locks out only itself). A
+// request Beast cannot parse gets 400.
 //
 // Thread-safety: start/stop_accepting from the thread that owns the
 // io_context's life; connections() from any thread.
@@ -41,6 +43,7 @@ struct HttpOptions {
     std::chrono::seconds body_timeout{30};
     std::chrono::seconds idle_timeout{60};
     unsigned max_connections = 1024;
+    unsigned max_connections_per_ip = 128;
     std::function<void(unsigned)> on_response;  // status code of every response (metrics)
 };
 

@@ -554,6 +554,16 @@ Parsed parse_submission(const nlohmann::json& body, const Config& cfg, const Lan
                      "allow_enable_per_process_and_thread_memory_limit");
     r.enable_network = switch_field("enable_network", cfg.enable_network, cfg.allow_enable_network,
                                     "allow_enable_network");
+    // Limits are the box's (one cgroup for all its processes); per-process
+    // limits are not implemented, and a switch that would be silently
+    // ignored is refused instead.
+    for (const auto& [key, on] : {std::pair{"enable_per_process_and_thread_time_limit",
+                                            r.enable_per_process_and_thread_time_limit},
+                                  std::pair{"enable_per_process_and_thread_memory_limit",
+                                            r.enable_per_process_and_thread_memory_limit}})
+        if (on)
+            in.error(key, "is not supported by this server: time and memory limits apply to the whole box "
+                          "(all its processes together), not per process");
     if (auto b = in.flag("redirect_stderr_to_stdout"))
         r.redirect_stderr_to_stdout = *b;
     else
@@ -677,8 +687,12 @@ Parsed parse_submission_text(std::string_view body, const Config& cfg, const Lan
                              bool base64) {
     // No body at all is no fields at all (Rails sees empty params): the
     // client gets the 422 naming the required fields.
-    if (trim(body).empty()) return parse_submission(json::object(), cfg, languages, base64);
-    json j;
+    json j = json::object();
+    if (trim(body).empty()) {
+        Parsed p = parse_submission(j, cfg, languages, base64);
+        p.body = std::move(j);
+        return p;
+    }
     try {
         j = json::parse(body);
     } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
@@ -692,7 +706,9 @@ Parsed parse_submission_text(std::string_view body, const Config& cfg, const Lan
         p.bad_request = "malformed JSON: " + printable(what, 300);
         return p;
     }
-    return parse_submission(j, cfg, languages, base64);
+    Parsed p = parse_submission(j, cfg, languages, base64);
+    p.body = std::move(j);
+    return p;
 }
 
 // Judge0's `fields=*` keys, in the order Judge0 CE 1.13 answers them. The

@@ -41,6 +41,7 @@ struct Parsed {
     Record record;       // valid only when errors is empty and bad_request is empty
     FieldErrors errors;  // 422
     std::string bad_request;  // 400 message (the body is not a JSON object, ...)
+    nlohmann::json body;      // parse_submission_text: the parsed body (extension keys the caller reads)
 };
 
 // One submission object (the body of POST /submissions, or one item of a
@@ -70,8 +71,9 @@ struct Parsed {
 Parsed parse_submission(const nlohmann::json& body, const Config& cfg, const LanguageLookup& languages,
                         bool base64);
 
-// The same from the raw request body: malformed JSON -> bad_request naming
-// where it broke.
+// The same from the raw request body (what POST /submissions runs):
+// malformed JSON, invalid UTF-8 in a string included -> bad_request naming
+// where it broke, in printable ASCII.
 Parsed parse_submission_text(std::string_view body, const Config& cfg, const LanguageLookup& languages,
                              bool base64);
 

@@ -2,19 +2,12 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <ctime>
 
 namespace server {
-namespace {
-std::atomic<bool> enabled{true};
-}
-
-void set_logging(bool on) { enabled = on; }
 
 void log_line(std::string_view component, std::string_view id, std::string_view message) {
-    if (!enabled) return;
     const auto now = std::chrono::system_clock::now();
     const std::time_t t = std::chrono::system_clock::to_time_t(now);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;

@@ -11,7 +11,4 @@ namespace server {
 
 void log_line(std::string_view component, std::string_view id, std::string_view message);
 
-// Off: log_line writes nothing (tests, benchmarks).
-void set_logging(bool on);
-
 }  // namespace server

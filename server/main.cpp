@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
         std::cerr << "judged: " << e.what() << "\n";
         return 2;
     }
+    for (const auto& w : cfg.warnings) server::log_line("config", "", w);
     if (::geteuid() != 0) {
         std::cerr << "judged: must run as root (boxes need namespaces, cgroups and their own uids)\n";
         return 2;
@@ -118,6 +119,7 @@ int main(int argc, char** argv) {
         ho.body_timeout = std::chrono::seconds(cfg.body_timeout_seconds);
         ho.idle_timeout = std::chrono::seconds(cfg.idle_timeout_seconds);
         ho.max_connections = cfg.max_connections;
+        ho.max_connections_per_ip = cfg.max_connections_per_ip;
         ho.on_response = [&app](unsigned code) { app.metrics().http_request(code); };
         const asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen_address), cfg.port);
         server::HttpServer http(io, ep, ho, [&app](server::Request&& req, server::Reply reply) {

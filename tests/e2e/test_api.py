@@ -25,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from judged import Judged, free_port  # noqa: E402
 
 JUDGED = None
+OPERATOR_TOKEN = "operator-secret"
+OPERATOR = {"X-Auth-User": OPERATOR_TOKEN}
 
 PY_ECHO_DOUBLE = "print(int(input()) * 2)\n"
 C_APLUSB = '#include <stdio.h>\nint main(void){int a,b;if(scanf("%d %d",&a,&b)!=2)return 1;printf("%d\\n",a+b);return 0;}\n'
@@ -103,6 +105,7 @@ class SharedServer(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.j = Judged(JUDGED, env={"ENABLE_SUBMISSION_DELETE": "true", "CALLBACKS_TIMEOUT": "1",
+                                    "AUTHZ_TOKEN": OPERATOR_TOKEN,
                                     "JUDGED_HEADER_TIMEOUT_SECONDS": "2",
                                     "CALLBACKS_MAX_TRIES": "2"}, workers=2).start()
 
@@ -384,17 +387,17 @@ class SharedServer(unittest.TestCase):
 
     def test_list_and_delete(self):
         r = self.run_wait({"source_code": "print(7)", "language_id": 71})
-        s, page = self.j.json("GET", "/submissions?page=1&per_page=2")
+        s, page = self.j.json("GET", "/submissions?page=1&per_page=2", headers=OPERATOR)
         self.assertEqual(s, 200)
         self.assertLessEqual(len(page["submissions"]), 2)
         self.assertGreaterEqual(page["meta"]["total_count"], 1)
         self.assertEqual(page["meta"]["current_page"], 1)
-        s, d = self.j.json("DELETE", f"/submissions/{r['token']}")
+        s, d = self.j.json("DELETE", f"/submissions/{r['token']}", headers=OPERATOR)
         self.assertEqual(s, 200)
         self.assertEqual(self.j.json("GET", f"/submissions/{r['token']}")[0], 404)
         # Not while it runs.
         s, t = self.j.submit({"source_code": "import time; time.sleep(1.5)", "language_id": 71})
-        s, e = self.j.json("DELETE", f"/submissions/{t['token']}")
+        s, e = self.j.json("DELETE", f"/submissions/{t['token']}", headers=OPERATOR)
         self.assertEqual(s, 400)
         self.j.wait_done(t["token"])
 
@@ -507,7 +510,7 @@ class Problems(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.j = Judged(JUDGED, workers=2).start()
+        cls.j = Judged(JUDGED, env={"AUTHZ_TOKEN": OPERATOR_TOKEN}, workers=2).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -515,7 +518,7 @@ class Problems(unittest.TestCase):
 
     def upload(self, data, pid=None):
         return self.j.json("POST", "/problems" + (f"?id={pid}" if pid else ""), data,
-                           headers={"Content-Type": "application/zip"})
+                           headers={"Content-Type": "application/zip", **OPERATOR})
 
     def solve(self, pid, path, version=None):
         with open(path) as f:
@@ -611,9 +614,160 @@ class Problems(unittest.TestCase):
     def test_delete(self):
         s, p = self.upload(zip_folder(os.path.join(PROBLEMS, "floats")), pid="floats-del")
         self.assertEqual(s, 201, p)
-        self.assertEqual(self.j.json("DELETE", "/problems/floats-del")[0], 200)
+        self.assertEqual(self.j.json("DELETE", "/problems/floats-del")[0], 403)  # no operator token
+        self.assertEqual(self.j.json("DELETE", "/problems/floats-del", headers=OPERATOR)[0], 200)
         self.assertEqual(self.j.json("GET", "/problems/floats-del")[0], 404)
-        self.assertEqual(self.j.json("DELETE", "/problems/floats-del")[0], 404)
+        self.assertEqual(self.j.json("DELETE", "/problems/floats-del", headers=OPERATOR)[0], 404)
+
+    def test_slow_upload_does_not_delay_other_clients(self):
+        # More uploads at once than the HTTP server has I/O threads, each
+        # compiling a checker for seconds: a GET sent meanwhile answers while
+        # they are all still being compiled (on the blocking pool, not on the
+        # I/O threads).
+        folder = os.path.join(PROBLEMS, "divisor")
+        with open(os.path.join(folder, DIVISOR_CHECKER)) as f:
+            checker = f.read()
+        n = (os.cpu_count() or 2) + 1
+        # Each upload's checker differs (a comment naming this run), so none
+        # is a compile cache hit.
+        stamp = f"{os.getpid()}-{time.time()}"
+        data = [zip_folder(folder, replace={DIVISOR_CHECKER: checker + f"\n// slow upload {stamp} {i}\n"})
+                for i in range(n)]
+        finished, errors = [], []
+
+        def up(i):
+            try:
+                s, p = self.upload(data[i], pid=f"slow-{i}")
+                finished.append((time.time(), s, p))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=up, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)  # every upload is in the server by now
+        s, _ = self.j.json("GET", "/about", timeout=120)
+        got_about = time.time()
+        s2, _ = self.j.json("GET", "/health", timeout=120)
+        got_health = time.time()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual((s, s2), (200, 200))
+        # Stored, or (on a machine loaded by other work) refused because the
+        # checker's compile ran out of its wall time: either way a slow upload.
+        for _, st, p in finished:
+            self.assertTrue(st == 201 or (st == 422 and "wall time limit" in p["package"][0]), (st, p))
+        self.assertLess(got_about, min(t for t, _, _ in finished), "GET /about waited for an upload")
+        self.assertLess(got_health, min(t for t, _, _ in finished), "GET /health waited for an upload")
+        for i in range(n):
+            self.assertIn(self.j.json("DELETE", f"/problems/slow-{i}", headers=OPERATOR)[0], (200, 404))
+
+
+class Trust(unittest.TestCase):
+    """Hostile clients and operator routes (issue 12)."""
+
+    def test_invalid_utf8_is_400(self):
+        with Judged(JUDGED, workers=1) as j:
+            body = b'{"source_code": "print(1) # \xff\xfe", "language_id": 71}'
+            s, _, raw = j.request("POST", "/submissions", body)
+            self.assertEqual(s, 400, raw)
+            self.assertIn(b"malformed JSON", raw)
+            s, _, raw = j.request("POST", "/submissions/batch", b'{"submissions": [{"source_code": "\xc3"}]}')
+            self.assertEqual(s, 400, raw)
+            # A path that is not UTF-8 is echoed in the 404, not a 500.
+            with socket.create_connection(("127.0.0.1", j.port), timeout=10) as c:
+                c.sendall(b"GET /nothing\xff\xfe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                self.assertIn(b" 404 ", c.recv(4096))
+            # A program's output that is not UTF-8: Judge0's 400 asking for
+            # base64_encoded=true, and the base64 answer, never a 500.
+            s, t = j.submit({"source_code": "import sys; sys.stdout.buffer.write(b'\\xff\\xfe')",
+                             "language_id": 71})
+            self.assertEqual(s, 201, t)
+            j.wait_done(t["token"], query="base64_encoded=true")
+            s, r = j.json("GET", f"/submissions/{t['token']}")
+            self.assertEqual(s, 400, r)
+            self.assertIn("base64_encoded=true", r["error"])
+            s, r = j.json("GET", f"/submissions/batch?tokens={t['token']}")
+            self.assertEqual(s, 400, r)
+            s, r = j.json("GET", f"/submissions/{t['token']}?base64_encoded=true")
+            self.assertEqual((s, unb64(r["stdout"])), (200, b"\xff\xfe"))
+
+    def test_one_address_cannot_lock_out_others(self):
+        env = {"JUDGED_MAX_CONNECTIONS": "8", "JUDGED_MAX_CONNECTIONS_PER_IP": "4",
+               "JUDGED_HEADER_TIMEOUT_SECONDS": "60"}
+        with Judged(JUDGED, env=env, workers=1) as j:
+            held = []
+            try:
+                # Slowloris from 127.0.0.1: as many half-sent headers as the
+                # total cap allows.
+                for _ in range(8):
+                    c = socket.create_connection(("127.0.0.1", j.port), timeout=10)
+                    c.sendall(b"GET /about HTTP/1.1\r\nHost: x\r\n")
+                    held.append(c)
+                time.sleep(0.5)
+                # Beyond its own cap, 127.0.0.1's connections are refused ...
+                c = held[-1]
+                self.assertIn(b" 503 ", c.recv(4096))
+                # ... and a client from another loopback address still gets in.
+                with socket.create_connection(("127.0.0.1", j.port), timeout=10,
+                                              source_address=("127.0.0.2", 0)) as other:
+                    other.sendall(b"GET /about HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    self.assertIn(b" 200 ", other.recv(4096))
+            finally:
+                for c in held:
+                    c.close()
+
+    def test_operator_routes_need_a_configured_token(self):
+        with Judged(JUDGED, env={"ENABLE_SUBMISSION_DELETE": "true"}, workers=1) as j:
+            data = zip_folder(os.path.join(PROBLEMS, "floats"))
+            s, r = j.json("POST", "/problems?id=open", data, headers={"Content-Type": "application/zip"})
+            self.assertEqual(s, 403, r)
+            self.assertIn("AUTHZ_TOKEN", r["error"])
+            self.assertEqual(j.json("GET", "/problems/open")[0], 404)  # nothing stored
+            s, r = j.json("DELETE", "/problems/open")
+            self.assertEqual(s, 403, r)
+            self.assertIn("AUTHZ_TOKEN", r["error"])
+            s, t = j.submit({"source_code": "print(1)", "language_id": 71})
+            j.wait_done(t["token"])
+            s, r = j.json("DELETE", f"/submissions/{t['token']}")
+            self.assertEqual(s, 403, r)
+            self.assertEqual(j.json("GET", f"/submissions/{t['token']}")[0], 200)  # still there
+        with Judged(JUDGED, env={"AUTHZ_TOKEN": OPERATOR_TOKEN}, workers=1) as j:
+            data = zip_folder(os.path.join(PROBLEMS, "floats"))
+            self.assertEqual(j.json("POST", "/problems?id=op", data, headers={"X-Auth-User": "nope"})[0], 403)
+            self.assertEqual(j.json("POST", "/problems?id=op", data, headers=OPERATOR)[0], 201)
+            self.assertEqual(j.json("DELETE", "/problems/op", headers=OPERATOR)[0], 200)
+
+    def test_unknown_method_is_405_with_allow(self):
+        with Judged(JUDGED, workers=1) as j:
+            s, h, raw = j.request("PUT", "/submissions", b"{}")
+            self.assertEqual(s, 405, raw)
+            self.assertEqual(sorted(x.strip() for x in h["Allow"].split(",")), ["GET", "POST"])
+            s, h, _ = j.request("DELETE", "/languages")
+            self.assertEqual((s, h.get("Allow")), (405, "GET"))
+            s, h, _ = j.request("PATCH", "/submissions/some-token")
+            self.assertEqual(s, 405)
+            self.assertEqual(sorted(x.strip() for x in h["Allow"].split(",")), ["DELETE", "GET"])
+            self.assertEqual(j.request("GET", "/nothing")[0], 404)
+
+    def test_wait_true_has_a_deadline(self):
+        # One worker, busy with a long sleeper: a wait=true submission with
+        # a 1 s limit is not judged before its deadline (10 s margin) and is
+        # answered with its row as it is then, In Queue, as Judge0 would.
+        env = {"MAX_WALL_TIME_LIMIT": "90", "MAX_CPU_TIME_LIMIT": "15", "JUDGED_SHUTDOWN_GRACE_SECONDS": "0"}
+        with Judged(JUDGED, env=env, workers=1) as j:
+            s, blocker = j.submit({"source_code": "import time; time.sleep(80)", "language_id": 71,
+                                   "wall_time_limit": 85, "cpu_time_limit": 1})
+            self.assertEqual(s, 201, blocker)
+            t0 = time.time()
+            s, r = j.submit({"source_code": "print(1)", "language_id": 71, "wall_time_limit": 1,
+                             "cpu_time_limit": 1}, "?wait=true&fields=token,status")
+            took = time.time() - t0
+            self.assertEqual(s, 201, r)
+            self.assertIn(r["status"]["id"], (1, 2), r)
+            self.assertLess(took, 60)
+            self.assertEqual(j.json("GET", f"/submissions/{r['token']}?fields=status")[1]["status"]["id"], 1)
 
 
 class Auth(unittest.TestCase):

@@ -322,3 +322,112 @@ TEST_CASE("environment() reads the process environment", "[config]") {
     REQUIRE(env.count("JUDGE_TEST_CONFIG_VAR") == 1);
     CHECK(env.at("JUDGE_TEST_CONFIG_VAR") == "a=b");
 }
+
+TEST_CASE("config: a real judge0.conf loads, Judge0-only keys ignored with one warning each", "[config]") {
+    // The shape of Judge0 CE 1.13.1's judge0.conf: every section, secrets
+    // set, most service keys left empty for their defaults.
+    TempFile f(R"(################################################################################
+# Judge0 Configuration File
+################################################################################
+# RAILS_ENV=production
+RAILS_MAX_THREADS=
+RAILS_SERVER_PROCESSES=
+SECRET_KEY_BASE=
+ALLOW_ORIGIN=
+DISALLOW_ORIGIN=
+ALLOW_IP=
+DISALLOW_IP=
+AUTHN_HEADER=
+AUTHN_TOKEN=
+AUTHZ_HEADER=
+AUTHZ_TOKEN=operator1
+MAINTENANCE_MODE=
+MAINTENANCE_MESSAGE=
+ENABLE_WAIT_RESULT=
+ENABLE_COMPILER_OPTIONS=
+ALLOWED_LANGUAGES_FOR_COMPILE_OPTIONS=
+ENABLE_COMMAND_LINE_ARGUMENTS=
+ENABLE_SUBMISSION_DELETE=
+ENABLE_CALLBACKS=
+CALLBACKS_MAX_TRIES=
+CALLBACKS_TIMEOUT=
+ENABLE_ADDITIONAL_FILES=
+SUBMISSION_CACHE_DURATION=
+USE_DOCS_AS_HOMEPAGE=
+JUDGE0_TELEMETRY_ENABLE=
+REDIS_HOST=redis
+REDIS_PORT=
+REDIS_PASSWORD=YourPasswordHere1234
+POSTGRES_HOST=db
+POSTGRES_PORT=
+POSTGRES_DB=judge0
+POSTGRES_USER=judge0
+POSTGRES_PASSWORD=YourPasswordHere1234
+INTERVAL=
+COUNT=3
+MAX_QUEUE_SIZE=
+CPU_TIME_LIMIT=
+MAX_CPU_TIME_LIMIT=
+CPU_EXTRA_TIME=
+MAX_CPU_EXTRA_TIME=
+WALL_TIME_LIMIT=
+MAX_WALL_TIME_LIMIT=
+MEMORY_LIMIT=
+MAX_MEMORY_LIMIT=
+STACK_LIMIT=
+MAX_STACK_LIMIT=
+MAX_PROCESSES_AND_OR_THREADS=
+MAX_MAX_PROCESSES_AND_OR_THREADS=
+ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT=
+ALLOW_ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT=
+ENABLE_PER_PROCESS_AND_THREAD_MEMORY_LIMIT=
+ALLOW_ENABLE_PER_PROCESS_AND_THREAD_MEMORY_LIMIT=
+MAX_FILE_SIZE=
+MAX_MAX_FILE_SIZE=
+NUMBER_OF_RUNS=
+MAX_NUMBER_OF_RUNS=
+REDIRECT_STDERR_TO_STDOUT=
+MAX_EXTRACT_SIZE=
+ENABLE_BATCHED_SUBMISSIONS=
+MAX_SUBMISSION_BATCH_SIZE=
+ENABLE_NETWORK=
+ALLOW_ENABLE_NETWORK=
+)");
+    const Config c = load_config({"--config", f.path()}, {});
+    CHECK(c.workers == 3);  // COUNT
+    CHECK(c.authz_tokens == std::vector<std::string>{"operator1"});
+    CHECK(c.max_queue_size == 100);
+    REQUIRE(c.warnings.size() == 6);
+    std::set<std::string> warned;
+    for (const auto& w : c.warnings) {
+        CHECK(w.find(f.path() + ":") == 0);
+        CHECK(w.find("ignored") != std::string::npos);
+        CHECK(w.find("YourPasswordHere1234") == std::string::npos);  // values are never repeated
+        warned.insert(w.substr(w.find(": ") + 2, w.find(' ', w.find(": ") + 2) - w.find(": ") - 2));
+    }
+    CHECK(warned == std::set<std::string>{"REDIS_HOST", "REDIS_PASSWORD", "POSTGRES_HOST", "POSTGRES_DB",
+                                          "POSTGRES_USER", "POSTGRES_PASSWORD"});
+
+    // A key that is nobody's is still an error, and so is a client address
+    // filter that would be silently dropped.
+    TempFile typo("MAX_QUEUE_SIZ=5\n");
+    CHECK(error_of({"--config", typo.path()}, {}) == typo.path() + ":1: unknown key MAX_QUEUE_SIZ");
+    TempFile ip("ALLOW_IP=10.0.0.1\n");
+    CHECK(error_of({"--config", ip.path()}, {}).find(ip.path() + ":1: ALLOW_IP") == 0);
+}
+
+TEST_CASE("config: per-process limits on by default are refused", "[config]") {
+    CHECK(error_of({}, {{"ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT", "true"}})
+              .find("ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT=true (environment): per-process limits are not "
+                    "supported") == 0);
+    CHECK(error_of({}, {{"ENABLE_PER_PROCESS_AND_THREAD_MEMORY_LIMIT", "1"}}).find("per-process") != std::string::npos);
+    CHECK(load_config({}, {{"ALLOW_ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT", "true"}})
+              .allow_enable_per_process_and_thread_time_limit);
+}
+
+TEST_CASE("config: JUDGED_MAX_CONNECTIONS_PER_IP", "[config]") {
+    CHECK(load_config({}, {}).max_connections_per_ip == 128);
+    CHECK(load_config({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "4"}}).max_connections_per_ip == 4);
+    CHECK(error_of({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "0"}}).find("JUDGED_MAX_CONNECTIONS_PER_IP") !=
+          std::string::npos);
+}

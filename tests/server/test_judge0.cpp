@@ -88,7 +88,6 @@ TEST_CASE("judge0: a minimal submission takes the configured defaults", "[judge0
     cfg.max_file_size = 512;
     cfg.number_of_runs = 2;
     cfg.redirect_stderr_to_stdout = true;
-    cfg.enable_per_process_and_thread_time_limit = true;
     const auto p = parse(minimal(), cfg);
     REQUIRE(p.bad_request.empty());
     REQUIRE(p.errors.empty());
@@ -110,7 +109,7 @@ TEST_CASE("judge0: a minimal submission takes the configured defaults", "[judge0
     CHECK(r.max_file_size == 512);
     CHECK(r.number_of_runs == 2);
     CHECK(r.redirect_stderr_to_stdout);
-    CHECK(r.enable_per_process_and_thread_time_limit);
+    CHECK_FALSE(r.enable_per_process_and_thread_time_limit);
     CHECK_FALSE(r.enable_per_process_and_thread_memory_limit);
     CHECK_FALSE(r.enable_network);
     CHECK(r.tests_json.empty());
@@ -174,7 +173,7 @@ TEST_CASE("judge0: numbers and booleans sent as strings are accepted", "[judge0]
     body["max_file_size"] = "0";
     body["number_of_runs"] = "3";
     body["redirect_stderr_to_stdout"] = "true";
-    body["enable_per_process_and_thread_memory_limit"] = "1";
+    body["enable_per_process_and_thread_memory_limit"] = "0";
     body["enable_per_process_and_thread_time_limit"] = "FALSE";
     body["enable_network"] = 0;
     const auto p = parse(body, cfg);
@@ -189,7 +188,7 @@ TEST_CASE("judge0: numbers and booleans sent as strings are accepted", "[judge0]
     CHECK(r.max_file_size == 0);
     CHECK(r.number_of_runs == 3);
     CHECK(r.redirect_stderr_to_stdout);
-    CHECK(r.enable_per_process_and_thread_memory_limit);
+    CHECK_FALSE(r.enable_per_process_and_thread_memory_limit);
     CHECK_FALSE(r.enable_per_process_and_thread_time_limit);
     CHECK_FALSE(r.enable_network);
 }
@@ -471,14 +470,11 @@ TEST_CASE("judge0: enable_network and the per-process switches need the operator
 
     Config allow;
     allow.allow_enable_network = true;
-    allow.allow_enable_per_process_and_thread_time_limit = true;
     json body = minimal();
     body["enable_network"] = true;
-    body["enable_per_process_and_thread_time_limit"] = true;
     const auto p = parse(body, allow);
     REQUIRE(p.errors.empty());
     CHECK(p.record.enable_network);
-    CHECK(p.record.enable_per_process_and_thread_time_limit);
 
     // The configured default applies, and asking for it is never refused.
     Config net_default;
@@ -486,6 +482,21 @@ TEST_CASE("judge0: enable_network and the per-process switches need the operator
     CHECK(parse(minimal(), net_default).record.enable_network);
     CHECK(parse(with(minimal(), "enable_network", true), net_default).errors.empty());
     CHECK_FALSE(parse(with(minimal(), "enable_network", false), net_default).record.enable_network);
+}
+
+TEST_CASE("judge0: per-process limits are refused with 422 even when allowed, never silently ignored", "[judge0]") {
+    Config allow;
+    allow.allow_enable_per_process_and_thread_time_limit = true;
+    allow.allow_enable_per_process_and_thread_memory_limit = true;
+    const std::string why =
+        "is not supported by this server: time and memory limits apply to the whole box (all its processes "
+        "together), not per process";
+    CHECK(errors_of(parse(with(minimal(), "enable_per_process_and_thread_time_limit", true), allow),
+                    "enable_per_process_and_thread_time_limit") == one(why));
+    CHECK(errors_of(parse(with(minimal(), "enable_per_process_and_thread_memory_limit", "1"), allow),
+                    "enable_per_process_and_thread_memory_limit") == one(why));
+    CHECK(parse(with(minimal(), "enable_per_process_and_thread_time_limit", false), allow).errors.empty());
+    CHECK(parse(minimal(), allow).errors.empty());
 }
 
 TEST_CASE("judge0: the tests extension", "[judge0]") {
