@@ -975,21 +975,21 @@ std::int64_t now_ms() {
 // --- Callback outbox.
 
 std::int64_t Store::add_callback(std::string_view token, const std::string& url, const std::string& body) {
-    return impl_->locked("add_callback", [&] {
-        Use q(impl_->prepared("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES (?, ?, ?, 0, ?)"));
+    return impl_->locked("add_callback", [&](Conn& c) {
+        Use q(c.prepared("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES (?, ?, ?, 0, ?)"));
         Binder b(*q);
         b.text(token);
         b.bytes(url);
         b.bytes(body);
         b.integer(now_ms());
         q->exec();
-        return impl_->db.getLastInsertRowid();
+        return c.db.getLastInsertRowid();
     });
 }
 
 std::int64_t Store::callback_attempt(std::int64_t id) {
-    return impl_->locked("callback_attempt", [&] {
-        Use q(impl_->prepared("UPDATE callbacks SET tries_used = tries_used + 1 WHERE id = ? RETURNING tries_used"));
+    return impl_->locked("callback_attempt", [&](Conn& c) {
+        Use q(c.prepared("UPDATE callbacks SET tries_used = tries_used + 1 WHERE id = ? RETURNING tries_used"));
         q->bind(1, id);
         // RETURNING: the update is done by the first step (id is unique).
         return q->executeStep() ? q->getColumn(0).getInt64() : std::int64_t{0};
@@ -997,26 +997,26 @@ std::int64_t Store::callback_attempt(std::int64_t id) {
 }
 
 bool Store::remove_callback(std::int64_t id) {
-    return impl_->locked("remove_callback", [&] {
-        Use q(impl_->prepared("DELETE FROM callbacks WHERE id = ?"));
+    return impl_->locked("remove_callback", [&](Conn& c) {
+        Use q(c.prepared("DELETE FROM callbacks WHERE id = ?"));
         q->bind(1, id);
         return q->exec() > 0;
     });
 }
 
 std::vector<CallbackRow> Store::pending_callbacks() {
-    return impl_->locked("pending_callbacks", [&] {
-        Use q(impl_->prepared("SELECT id, token, url, body, tries_used, created_at_ms FROM callbacks ORDER BY id"));
+    return impl_->locked("pending_callbacks", [&](Conn& c) {
+        Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms FROM callbacks ORDER BY id"));
         std::vector<CallbackRow> out;
         while (q->executeStep()) {
-            CallbackRow c;
-            c.id = q->getColumn(0).getInt64();
-            c.token = q->getColumn(1).getString();
-            c.url = q->getColumn(2).getString();
-            c.body = q->getColumn(3).getString();
-            c.tries_used = q->getColumn(4).getInt64();
-            c.created_at_ms = q->getColumn(5).getInt64();
-            out.push_back(std::move(c));
+            CallbackRow row;
+            row.id = q->getColumn(0).getInt64();
+            row.token = q->getColumn(1).getString();
+            row.url = q->getColumn(2).getString();
+            row.body = q->getColumn(3).getString();
+            row.tries_used = q->getColumn(4).getInt64();
+            row.created_at_ms = q->getColumn(5).getInt64();
+            out.push_back(std::move(row));
         }
         return out;
     });
