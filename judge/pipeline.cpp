@@ -5,7 +5,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -126,19 +125,9 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
-// Why `dir`'s file system can take no more (no free block or inode for an
-// unprivileged writer), or "" when it can.
-std::string full_disk(const std::string& dir) {
-    struct statvfs v {};
-    if (::statvfs(dir.c_str(), &v) != 0) return "statvfs(\"" + dir + "\"): " + std::strerror(errno);
-    if (v.f_bavail == 0) return "no space left on the file system of " + dir;
-    if (v.f_files != 0 && v.f_favail == 0) return "no inode left on the file system of " + dir;
-    return {};
-}
-
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
-    TempDir work(o.work_dir, "compile");
+    TempDir work(o.work_dir, "compile", o.work_bound);
     for (const auto& f : s.additional_files) write_file(work.path() + "/" + f.name, f.content, 0644);
     write_file(work.path() + "/" + tc.source_file, s.source, 0644);
     if (tc.compile.empty()) {  // interpreted: the source is the artifact
@@ -178,13 +167,16 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
         return CompileOutcome{CompileOutcome::Kind::ok, text};
     }
     if (v->verdict == Verdict::internal_error) throw std::runtime_error("compile: " + r.message);
-    // A compiler that could not write its output failed for the host's
-    // disk, not for the source: Internal Error (and so never cached).
-    if (const std::string full = full_disk(o.work_dir); !full.empty())
-        throw std::runtime_error("compile: " + full);
-    for (const char* e : {"No space left on device", "Disk quota exceeded"})
-        if (text.find(e) != std::string::npos)
-            throw std::runtime_error(std::string("compile: the compiler reports \"") + e + "\":\n" + text);
+    // The compiler writes only into its bounded folder, its box's /tmp and
+    // the in-memory log: a full host disk cannot fail it (what it produced
+    // is copied out afterwards, and a failure there throws). Out of room is
+    // the source's doing, a Compilation Error that says which bound it met
+    // (a linker removes its partial output, so the folder may not be full
+    // any more; its message is then the sign, and whoever wrote that text
+    // gets a Compilation Error either way).
+    if (work.full() || text.find("No space left on device") != std::string::npos)
+        text = "the compile ran out of room (its working folder holds at most " + std::to_string(o.work_bound.bytes) + " bytes and " +
+               std::to_string(o.work_bound.files) + " files)" + (text.empty() ? "" : "\n") + text;
     // Why it stopped, when it was not just an error exit: a limit or a signal.
     std::string why;
     if (r.status != sandbox::Status::runtime_error)
@@ -252,7 +244,7 @@ void set_warning_sink(std::function<void(const std::string&)> sink) {
     warn_sink = std::move(sink);
 }
 
-TempDir::TempDir(const std::string& parent, const char* prefix) {
+TempDir::TempDir(const std::string& parent, const char* prefix, const std::optional<WorkBound>& bound) {
     retry_pending();
     for (;;) {
         std::string t = parent + "/" + prefix + "-XXXXXX";
@@ -270,15 +262,39 @@ TempDir::TempDir(const std::string& parent, const char* prefix) {
         break;
     }
     if (::chmod(path_.c_str(), 0755) != 0) fail("chmod(\"" + path_ + "\")", errno);
+    if (!bound) return;
+    try {
+        // Locked before it is attached: a sweep that opens the name then
+        // finds the tmpfs's root held, never an unlocked live mount.
+        sandbox::Fd mnt = sandbox::make_bounded_tmpfs(bound->bytes, bound->files);
+        bound_root_.reset(::openat(mnt.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!bound_root_) fail("open(tmpfs root)", errno);
+        if (::flock(bound_root_.get(), LOCK_EX) != 0) fail("flock(tmpfs root, LOCK_EX)", errno);
+        sandbox::attach_mount(mnt.get(), path_);
+    } catch (...) {
+        bound_root_.reset();
+        try_remove(path_);
+        throw;
+    }
 }
 
 TempDir::~TempDir() {
+    if (bound_root_) {
+        try {
+            sandbox::detach_mount(path_);
+        } catch (const std::exception& e) {
+            warn(std::string("unmounting a working folder failed: ") + e.what());
+        }
+        bound_root_.reset();
+    }
     // Removed while still locked, so that no sweep races this removal.
     if (!try_remove(path_)) {
         std::lock_guard lk(pending_mu);
         pending.push_back(path_);
     }
 }
+
+bool TempDir::full() const { return bound_root_ && sandbox::file_system_full(bound_root_.get()); }
 
 std::size_t sweep_leftovers(const std::string& parent) {
     DIR* d = ::opendir(parent.c_str());
@@ -294,13 +310,30 @@ std::size_t sweep_leftovers(const std::string& parent) {
         if (n.size() >= 8 && n[n.size() - 7] == '-') names.push_back(std::move(n));
     }
     ::closedir(d);
+    struct stat parent_st {};
+    if (::stat(parent.c_str(), &parent_st) != 0) return 0;
     std::size_t removed = 0;
     for (const auto& n : names) {
         const std::string path = parent + "/" + n;
         sandbox::Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) continue;  // not a folder: not a TempDir's
-        // Held by a live TempDir (in any process): not ours to touch.
+        // Held by a live TempDir (in any process): not ours to touch. A
+        // bound's tmpfs is locked by its TempDir as well as the folder.
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+        struct stat st {};
+        if (::fstat(fd.get(), &st) == 0 && st.st_dev != parent_st.st_dev) {
+            // A dead run's bound, still mounted: detached, then the folder
+            // beneath is removed (its lock died with its process).
+            fd.reset();
+            try {
+                sandbox::detach_mount(path);
+            } catch (const std::exception& e) {
+                warn(std::string("sweep: ") + e.what());
+                continue;
+            }
+            fd.reset(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
+        }
         if (try_remove(path)) ++removed;
     }
     return removed;
@@ -364,7 +397,7 @@ sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, co
     std::optional<TempDir> fresh;
     std::string work = io.work_dir;
     if (work.empty()) {
-        fresh.emplace(opts_.work_dir, "run");
+        fresh.emplace(opts_.work_dir, "run", opts_.work_bound);
         work = fresh->path();
     }
     install_artifact(a.dir, work);
@@ -412,6 +445,7 @@ sandbox::RunResult Judge::run_program(const Submission& s, const Artifact& a, co
     spec.binds = tc.binds;
     sandbox::RunResult r = sandbox::run(spec);
     apply_cpu_budget(r, budget_ms);
+    if (fresh) apply_work_bound(r, fresh->full(), opts_.work_bound.bytes, opts_.work_bound.files);
     return r;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,17 +130,29 @@ struct RunIo {
 // process on the same data folder) tells a live folder from a dead one's.
 // A removal that fails is reported (see set_warning_sink) and tried again
 // when the next TempDir is made. Throws std::system_error.
+//
+// With a bound, the folder is a tmpfs of its own of that many bytes and
+// files (sandbox::make_bounded_tmpfs), locked like the folder beneath it
+// before it is attached; full() tells whether what was written reached it.
+struct WorkBound {
+    std::uint64_t bytes = 256ull << 20;
+    std::uint64_t files = 16384;
+};
+
 class TempDir {
 public:
-    TempDir(const std::string& parent, const char* prefix);
+    TempDir(const std::string& parent, const char* prefix, const std::optional<WorkBound>& bound = std::nullopt);
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::string& path() const { return path_; }
+    // No byte or no file left in the bound (false without a bound).
+    bool full() const;
 
 private:
     std::string path_;
     sandbox::Fd lock_;
+    sandbox::Fd bound_root_;  // the tmpfs's root, locked; empty without a bound
 };
 
 // Removes every folder under `parent` that no live TempDir holds (what a
@@ -156,6 +169,9 @@ struct JudgeOptions {
     std::string cache_dir = "/var/lib/judge/compile-cache";
     std::uint64_t cache_bytes = 1ull << 30;
     std::size_t excerpt_bytes = 1024;
+    // What one compile or one run may leave in its working folder; over it
+    // is Output Limit Exceeded (a run) or Compilation Error (a compile).
+    WorkBound work_bound;
 };
 
 class Judge {

@@ -93,6 +93,15 @@ void apply_cpu_budget(sandbox::RunResult& run, std::uint64_t budget_ms) {
                   std::to_string(budget_ms) + " ms";
 }
 
+void apply_work_bound(sandbox::RunResult& run, bool bound_reached, std::uint64_t bytes, std::uint64_t files) {
+    if (!bound_reached) return;
+    using sandbox::Status;
+    if (run.status != Status::ok && run.status != Status::runtime_error && run.status != Status::signaled) return;
+    run.status = Status::output_limit;
+    run.message = "the working folder reached its bound (" + std::to_string(bytes) + " bytes, " +
+                  std::to_string(files) + " files)";
+}
+
 bool checker_run_counts(const sandbox::RunResult& checker_run) {
     return checker_run.status == sandbox::Status::ok || checker_run.status == sandbox::Status::runtime_error;
 }

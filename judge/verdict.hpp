@@ -78,6 +78,13 @@ std::optional<Verdict> verdict_of_compile_outcome(const CompileOutcome& outcome)
 // Time Limit Exceeded all the same. Rewrites `run`'s status and message.
 void apply_cpu_budget(sandbox::RunResult& run, std::uint64_t budget_ms);
 
+// The working folder's bound (JudgeOptions::work_bound): a run that left
+// it full, no byte or no file to spare, is Output Limit Exceeded when it
+// ended by itself (ok, an error exit or a signal: a write that failed for
+// want of room is what made it fail). A time or memory limit, a forbidden
+// call or a sandbox failure keeps its own verdict. Rewrites `run`.
+void apply_work_bound(sandbox::RunResult& run, bool bound_reached, std::uint64_t bytes, std::uint64_t files);
+
 // The comparator's outcome: Accepted, Wrong Answer, Presentation Error.
 Verdict verdict_of_compare(CompareOutcome outcome);
 

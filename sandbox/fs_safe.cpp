@@ -3,11 +3,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -220,6 +223,38 @@ void remove_tree(const std::string& path) {
     }
     remove_contents(std::move(fd), path);
     if (::rmdir(path.c_str()) != 0 && errno != ENOENT) io::throw_errno("rmdir(\"" + path + "\")", errno);
+}
+
+Fd make_bounded_tmpfs(std::uint64_t bytes, std::uint64_t inodes) {
+    Fd fs(::fsopen("tmpfs", FSOPEN_CLOEXEC));
+    if (!fs) io::throw_errno("fsopen(\"tmpfs\")", errno);
+    const std::string size = std::to_string(bytes), count = std::to_string(inodes);
+    for (const auto& [key, value] : {std::pair<const char*, const char*>{"size", size.c_str()},
+                                     {"nr_inodes", count.c_str()},
+                                     {"mode", "0755"}})
+        if (::fsconfig(fs.get(), FSCONFIG_SET_STRING, key, value, 0) != 0)
+            io::throw_errno(std::string("fsconfig(tmpfs, ") + key + "=" + value + ")", errno);
+    if (::fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+        io::throw_errno("fsconfig(tmpfs, FSCONFIG_CMD_CREATE)", errno);
+    Fd mnt(::fsmount(fs.get(), FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV));
+    if (!mnt) io::throw_errno("fsmount(tmpfs)", errno);
+    return mnt;
+}
+
+void attach_mount(int mount_fd, const std::string& path) {
+    if (::move_mount(mount_fd, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+        io::throw_errno("move_mount(-> \"" + path + "\")", errno);
+}
+
+void detach_mount(const std::string& path) {
+    if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL && errno != ENOENT)
+        io::throw_errno("umount2(\"" + path + "\", MNT_DETACH)", errno);
+}
+
+bool file_system_full(int fd) {
+    struct statvfs v {};
+    if (::fstatvfs(fd, &v) != 0) return false;
+    return v.f_bavail == 0 || (v.f_files != 0 && v.f_favail == 0);
 }
 
 }  // namespace sandbox

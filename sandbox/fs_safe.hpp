@@ -41,6 +41,22 @@ Fd create_output(const std::string& path);
 bool has_file_of_size(const std::string& dir, std::uint64_t bytes, unsigned owner,
                       std::size_t max_entries = 10000);
 
+// A working folder's bound: a tmpfs of its own, of at most `bytes` (whole
+// pages) and `inodes` files and folders (its root included), nosuid and
+// nodev, root mode 0755. Made detached (fsopen/fsmount), so that its root can
+// be opened and locked before any other process can see it; attach_mount
+// then puts it on a folder. Its pages are charged to the memory cgroup of
+// whoever writes them: a box's writes count against the box's memory limit.
+Fd make_bounded_tmpfs(std::uint64_t bytes, std::uint64_t inodes);
+// Attaches the detached mount `mount_fd` on the folder `path`.
+void attach_mount(int mount_fd, const std::string& path);
+// Detaches whatever is mounted on `path` (lazily: a file still open in it
+// stays readable to whoever holds it). Not a mount point: no error.
+void detach_mount(const std::string& path);
+// True when the file system `fd` is on has no block or no inode left for an
+// unprivileged writer: a bound reached (or a host disk full).
+bool file_system_full(int fd);
+
 // Removes a folder and everything in it without following any symlink and
 // without leaving the file system it is on. Missing: no error.
 void remove_tree(const std::string& path);

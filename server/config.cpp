@@ -268,6 +268,11 @@ const std::vector<Entry>& entries() {
                             "largest stdin or expected_output, also per test (bytes, decoded)"));
         t.push_back(integer("JUDGED_MAX_TESTS", &Config::max_tests, 1, 100000,
                             "most tests in one submission (extension `tests`)"));
+        t.push_back(integer("JUDGED_WORKDIR_MAX_BYTES", &Config::workdir_max_bytes, 1 << 20, std::int64_t{64} << 30,
+                            "bytes one compile or run may leave in its working folder (a tmpfs of its own, "
+                            "charged to the box's memory); over it: Output Limit Exceeded"));
+        t.push_back(integer("JUDGED_WORKDIR_MAX_FILES", &Config::workdir_max_files, 64, 10000000,
+                            "files and folders one compile or run may leave in its working folder"));
         t.push_back({"JUDGED_SQLITE_SYNCHRONOUS",
                      [](Config& c, std::string_view v) {
                          const std::string u = upper(trim(v));

@@ -52,6 +52,8 @@ struct Config {
     std::int64_t max_source_bytes = 1 << 20;           // source_code
     std::int64_t max_stdin_bytes = 8 << 20;            // stdin, expected_output (each test)
     std::int64_t max_tests = 200;                      // extension `tests`
+    std::int64_t workdir_max_bytes = 256 << 20;        // what one compile or run may leave in its folder
+    std::int64_t workdir_max_files = 16384;            // and how many files and folders
     std::string sqlite_synchronous = "FULL";           // FULL or NORMAL
     std::string release = "0.1.0";                     // our own release (GET /about)
 

@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
 
         judge::JudgeOptions jo;
         jo.work_dir = cfg.data_dir + "/work";
+        jo.work_bound.bytes = static_cast<std::uint64_t>(cfg.workdir_max_bytes);
+        jo.work_bound.files = static_cast<std::uint64_t>(cfg.workdir_max_files);
         jo.cache_dir = cfg.data_dir + "/compile-cache";
         jo.excerpt_bytes = static_cast<std::size_t>(cfg.max_max_file_size) * 1024;
         judge::Judge judge(jo);

@@ -23,9 +23,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from judged import Judged, free_port  # noqa: E402
 from test_callbacks import alive, descendants  # noqa: E402
 
-# What judged itself puts in its data folder (judge.db with its WAL files,
-# the work and cache folders, tmp, problems) and the test's own log.
-KNOWN = re.compile(r"^(judge\.db(-wal|-shm|-journal)?|work|compile-cache|tmp|problems|judged\.log)$")
+# What judged itself puts in its data folder (judge.db with its WAL files and
+# its marker, the work and cache folders, tmp, problems) and the test's own
+# log.
+KNOWN = re.compile(r"^(judge\.db(-wal|-shm|-journal|\.marker)?|work|compile-cache|tmp|problems|judged\.log)$")
 DELAYS_MS = [0, 5, 12, 50, 200, 1, 3, 8, 20, 30, 75, 100, 150, 300, 500, 0, 12, 12, 40, 800]
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
 

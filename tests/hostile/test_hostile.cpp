@@ -1511,7 +1511,7 @@ TEST_CASE("boxes run at the nice value set for them, their session's autogroup i
 // ---------------------------------------------------------------------------
 // The host under a running service: its files change, or it ends.
 
-TEST_CASE("the loader cache and a bind source replaced by rename break no later box", "[root][hostile][host]") {
+TEST_CASE("the loader cache and a bind source replaced by rename break no later box", "[root][hostile][host][host-files]") {
     SKIP_UNLESS_ROOT();
     HostSnapshot host;
     // box_host does it all in a mount namespace of its own, over a copy of

@@ -249,3 +249,86 @@ TEST_CASE("a program nesting folders 3,000 deep is Accepted and leaves nothing",
     INFO("left in work/: " << left.size());
     CHECK(left.empty());
 }
+
+namespace {
+
+std::vector<std::string> entries_of(const std::string& dir) {
+    std::vector<std::string> names;
+    if (DIR* d = ::opendir(dir.c_str())) {
+        while (dirent* e = ::readdir(d))
+            if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.emplace_back(e->d_name);
+        ::closedir(d);
+    }
+    return names;
+}
+
+// Writes `count` files of `kib` KiB each into its working folder, going on
+// past failed writes, then answers a+b and exits 0 as if all were well.
+std::string writer_of(int count, int kib) {
+    return "#include <stdio.h>\n#include <string.h>\n#include <fcntl.h>\n#include <unistd.h>\n"
+           "static char buf[1024];\n"
+           "int main(void){memset(buf,'x',sizeof buf);char n[32];"
+           "for(int i=0;i<" + std::to_string(count) + ";++i){snprintf(n,sizeof n,\"f%d\",i);"
+           "int fd=open(n,O_WRONLY|O_CREAT|O_TRUNC,0644);if(fd<0)continue;"
+           "for(int k=0;k<" + std::to_string(kib) + ";++k)if(write(fd,buf,sizeof buf)<0)break;close(fd);}"
+           "long a,b;scanf(\"%ld %ld\",&a,&b);printf(\"%ld\\n\",a+b);return 0;}\n";
+}
+
+}  // namespace
+
+TEST_CASE("a run bounded in its working folder: 600 files of 1000 KiB are Output Limit Exceeded, and leave nothing",
+          "[root][judge][disk]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    // The default bound (256 MiB, 16,384 files) against the files that
+    // grew a host's data folder by ~580 MB, each under the per-file limit;
+    // memory enough that the box's memory limit (its tmpfs pages count)
+    // is not what stops it.
+    judge::Submission s = env().submission(*c, writer_of(600, 1000));
+    s.tests.resize(1);
+    s.limits.memory_bytes = 768ull << 20;
+    s.limits.wall_time_ms = 60'000;
+    judge::JudgeResult r = env().judge.judge(s);
+    INFO(r.compile.message);
+    REQUIRE(r.tests.size() == 1);
+    INFO(r.tests[0].message);
+    CHECK(r.verdict == judge::Verdict::output_limit_exceeded);
+    CHECK(r.tests[0].message.find("working folder reached its bound") != std::string::npos);
+    CHECK(entries_of(env().dir + "/work").empty());
+
+    // Files, not bytes: 20,000 empty ones are over 16,384.
+    s = env().submission(*c, writer_of(20000, 0));
+    s.tests.resize(1);
+    r = env().judge.judge(s);
+    REQUIRE(r.tests.size() == 1);
+    INFO(r.tests[0].message);
+    CHECK(r.verdict == judge::Verdict::output_limit_exceeded);
+    // Under both bounds: Accepted.
+    s = env().submission(*c, writer_of(100, 100));
+    r = env().judge.judge(s);
+    CHECK(r.verdict == judge::Verdict::accepted);
+    CHECK(entries_of(env().dir + "/work").empty());
+}
+
+TEST_CASE("a compile that fills its working folder's bound is a Compilation Error saying so", "[root][judge][disk]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* c = env().catalog.by_key("c");
+    REQUIRE(c);
+    judge::TempDir dir("/tmp", "judge-bound");
+    judge::JudgeOptions o{dir.path() + "/work", dir.path() + "/cache", 64ull << 20, 1024, judge::WorkBound{8ull << 20, 256}};
+    judge::Judge small(o);
+    // A 16 MiB initialised array: the executable the linker writes is over
+    // the 8 MiB bound.
+    judge::Submission s = env().submission(*c, "char big[16 << 20] = {1};\nint main(void){return big[7];}\n");
+    judge::JudgeResult r = small.judge(s);
+    INFO(r.compile.message);
+    CHECK(r.verdict == judge::Verdict::compilation_error);
+    CHECK(r.compile.message.find("ran out of room (its working folder holds at most 8388608 bytes and 256 files)") != std::string::npos);
+    CHECK(entries_of(o.work_dir).empty());
+    // The same bound holds a program that fits.
+    s = env().submission(*c, "#include <stdio.h>\nint main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
+                             "printf(\"%ld\\n\",a+b);return 0;}\n");
+    r = small.judge(s);
+    CHECK(r.verdict == judge::Verdict::accepted);
+}

@@ -79,3 +79,76 @@ TEST_CASE("a TempDir whose removal fails is reported and removed later", "[tempd
     CHECK(WEXITSTATUS(status) == 0);
     sandbox::remove_tree(base);
 }
+
+namespace {
+
+bool mounted(const std::string& path) {
+    std::ifstream in("/proc/self/mountinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.find(" " + path + " ") != std::string::npos) return true;
+    return false;
+}
+
+// Fills `dir` with 64 KiB files until a write or a create fails.
+void fill(const std::string& dir) {
+    const std::string block(64 << 10, 'x');
+    for (int i = 0;; ++i) {
+        std::ofstream f(dir + "/f" + std::to_string(i), std::ios::binary);
+        if (!f || !(f << block).flush()) return;
+    }
+}
+
+}  // namespace
+
+TEST_CASE("a bounded TempDir holds its bytes and files, and a dead one's mount is swept", "[tempdir][root]") {
+    const std::string base = temp_dir();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        // A private mount namespace: whatever this leaves mounted dies with it.
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+            ::_exit(2);
+        std::string path;
+        {
+            judge::TempDir t(base, "run", judge::WorkBound{1 << 20, 64});
+            path = t.path();
+            if (!mounted(path) || t.full()) ::_exit(3);
+            fill(path);
+            if (!t.full()) ::_exit(4);
+            // Held while it lives, by this process or any other.
+            const pid_t sweeper = ::fork();
+            if (sweeper == 0) ::_exit(judge::sweep_leftovers(base) == 0 && exists(path + "/f0") ? 0 : 1);
+            int st = 0;
+            if (::waitpid(sweeper, &st, 0) != sweeper || !WIFEXITED(st) || WEXITSTATUS(st) != 0) ::_exit(5);
+            judge::TempDir files(base, "run", judge::WorkBound{1 << 20, 64});
+            for (int i = 0; i < 100; ++i) std::ofstream(files.path() + "/e" + std::to_string(i));
+            if (!files.full()) ::_exit(6);  // 64 inodes, the root's included
+        }
+        if (exists(path) || mounted(path)) ::_exit(7);
+        // A run killed with its bound mounted: the next sweep detaches it
+        // and removes the folder beneath.
+        const pid_t dead = ::fork();
+        if (dead == 0) {
+            judge::TempDir* leaked = new judge::TempDir(base, "run", judge::WorkBound{1 << 20, 64});
+            std::ofstream(leaked->path() + "/f") << "x";
+            ::_exit(0);
+        }
+        int st = 0;
+        if (::waitpid(dead, &st, 0) != dead) ::_exit(8);
+        std::size_t before = 0;
+        {
+            std::ifstream in("/proc/self/mountinfo");
+            for (std::string line; std::getline(in, line);) before += line.find(base + "/run-") != std::string::npos;
+        }
+        if (before != 1) ::_exit(9);
+        if (judge::sweep_leftovers(base) != 1) ::_exit(10);
+        std::ifstream in("/proc/self/mountinfo");
+        for (std::string line; std::getline(in, line);)
+            if (line.find(base + "/run-") != std::string::npos) ::_exit(11);
+        ::_exit(0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    sandbox::remove_tree(base);
+}

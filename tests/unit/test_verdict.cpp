@@ -228,6 +228,22 @@ TEST_CASE("the CPU budget rule: over the budget is TLE even when the run finishe
     CHECK(ie.message == "box set-up failed");
 }
 
+TEST_CASE("the working folder's bound: full after a run that ended by itself is OLE", "[verdict]") {
+    for (Status st : {Status::ok, Status::runtime_error, Status::signaled}) {
+        sandbox::RunResult r = result(st, st == Status::runtime_error ? 1 : 0, st == Status::signaled ? SIGABRT : 0);
+        judge::apply_work_bound(r, false, 1 << 20, 64);
+        CHECK(r.status == st);
+        judge::apply_work_bound(r, true, 1 << 20, 64);
+        CHECK(of(r).verdict == Verdict::output_limit_exceeded);
+        CHECK(r.message == "the working folder reached its bound (1048576 bytes, 64 files)");
+    }
+    for (Status st : {Status::time_limit, Status::memory_limit, Status::syscall_violation, Status::internal_error}) {
+        sandbox::RunResult r = result(st);
+        judge::apply_work_bound(r, true, 1 << 20, 64);
+        CHECK(r.status == st);
+    }
+}
+
 TEST_CASE("compile outcomes and checker outcomes", "[verdict]") {
     using judge::CompileOutcome;
     CHECK_FALSE(judge::verdict_of_compile_outcome({CompileOutcome::Kind::ok, ""}));
