@@ -645,7 +645,10 @@ class Problems(unittest.TestCase):
         threads = [threading.Thread(target=up, args=(i,)) for i in range(n)]
         for t in threads:
             t.start()
-        time.sleep(1.0)  # every upload is in the server by now
+        # Small bodies on loopback: every upload is in the server by now, and
+        # none is done (a checker's compile takes most of a second or more).
+        time.sleep(0.2)
+        sent = time.time()
         s, _ = self.j.json("GET", "/about", timeout=120)
         got_about = time.time()
         s2, _ = self.j.json("GET", "/health", timeout=120)
@@ -658,6 +661,8 @@ class Problems(unittest.TestCase):
         # checker's compile ran out of its wall time: either way a slow upload.
         for _, st, p in finished:
             self.assertTrue(st == 201 or (st == 422 and "wall time limit" in p["package"][0]), (st, p))
+        self.assertGreater(min(t for t, _, _ in finished), sent,
+                           "an upload was done before the GET was sent: nothing was shown")
         self.assertLess(got_about, min(t for t, _, _ in finished), "GET /about waited for an upload")
         self.assertLess(got_health, min(t for t, _, _ in finished), "GET /health waited for an upload")
         for i in range(n):
