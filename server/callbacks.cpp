@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <cstdint>
@@ -113,13 +114,15 @@ std::string callback_host_refusal(const ParsedUrl& url, bool allow_private) {
     const std::string why = allow_private ? "a link-local, multicast or unspecified address"
                                           : "a loopback, private or link-local address (CALLBACKS_ALLOW_PRIVATE is off)";
     if (!ec) return allowed(literal, allow_private) ? "" : "host " + url.host + " is " + why;
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    const auto results = resolver.resolve(url.host, url.port, ec);
-    if (ec || results.empty()) return "";
-    for (const auto& e : results)
-        if (allowed(e.endpoint().address(), allow_private)) return "";
-    return "host " + url.host + " resolves only to " + why;
+    std::string name = url.host;
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!name.empty() && name.back() == '.') name.pop_back();
+    const std::string suffix = ".localhost";
+    const bool loopback_name =
+        name == "localhost" ||
+        (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0);
+    if (loopback_name && !allow_private) return "host " + url.host + " names a loopback address (CALLBACKS_ALLOW_PRIVATE is off)";
+    return "";
 }
 
 namespace {

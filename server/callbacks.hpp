@@ -44,10 +44,12 @@ bool parse_http_url(const std::string& url, ParsedUrl* out);
 // False for anything that is not an address literal.
 bool callback_address_allowed(const std::string& ip, bool allow_private);
 
-// Submission-time check of a URL's host: a message saying why it is refused
-// when it is a forbidden address literal or a name that resolves only to
-// forbidden addresses; empty when allowed or when it does not resolve now
-// (delivery resolves again and checks each address).
+// Submission-time check of a URL's host, without a name lookup (a request
+// never waits for DNS): a message saying why it is refused when it is a
+// forbidden address literal, or "localhost" or a name under ".localhost"
+// (loopback by definition, RFC 6761) while private addresses are refused;
+// empty otherwise. Delivery resolves every other name and checks each
+// address it connects to.
 std::string callback_host_refusal(const ParsedUrl& url, bool allow_private);
 
 class Callbacks {

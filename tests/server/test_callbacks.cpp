@@ -29,16 +29,24 @@ TEST_CASE("callback addresses: link-local never, loopback and private only when 
     }
 }
 
-TEST_CASE("callback host refusal: literals and names resolving only to forbidden addresses", "[callbacks]") {
+TEST_CASE("callback host refusal: forbidden literals and loopback names, no lookup", "[callbacks]") {
     server::ParsedUrl u;
     REQUIRE(server::parse_http_url("http://169.254.169.254/latest", &u));
     CHECK_FALSE(server::callback_host_refusal(u, true).empty());
     REQUIRE(server::parse_http_url("http://127.0.0.1:9/", &u));
     CHECK_FALSE(server::callback_host_refusal(u, false).empty());
     CHECK(server::callback_host_refusal(u, true).empty());
-    REQUIRE(server::parse_http_url("http://localhost:9/", &u));  // /etc/hosts: loopback only
-    CHECK(server::callback_host_refusal(u, false).find("resolves only to") != std::string::npos);
-    CHECK(server::callback_host_refusal(u, true).empty());
+    for (const char* url : {"http://localhost:9/", "http://LocalHost./x", "http://api.localhost/"}) {
+        REQUIRE(server::parse_http_url(url, &u));
+        CHECK(server::callback_host_refusal(u, false).find("names a loopback address") != std::string::npos);
+        CHECK(server::callback_host_refusal(u, true).empty());
+    }
+    // Any other name waits for delivery, which checks what it resolves to:
+    // a request never waits for DNS (a name under .invalid never resolves).
+    REQUIRE(server::parse_http_url("http://judge-callback.invalid/", &u));
+    CHECK(server::callback_host_refusal(u, false).empty());
+    REQUIRE(server::parse_http_url("http://notlocalhost/", &u));
+    CHECK(server::callback_host_refusal(u, false).empty());
 }
 
 TEST_CASE("store: the callback outbox counts tries and forgets delivered ones", "[callbacks][store]") {
