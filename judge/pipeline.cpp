@@ -174,17 +174,19 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
     // (a linker removes its partial output, so the folder may not be full
     // any more; its message is then the sign, and whoever wrote that text
     // gets a Compilation Error either way).
-    if (work.full() || text.find("No space left on device") != std::string::npos)
-        text = "the compile ran out of room (its working folder holds at most " + std::to_string(o.work_bound.bytes) + " bytes and " +
-               std::to_string(o.work_bound.files) + " files)" + (text.empty() ? "" : "\n") + text;
+    const bool out_of_room = work.full() || text.find("No space left on device") != std::string::npos;
+    if (out_of_room)
+        text = "the compile ran out of room (its working folder holds at most " + std::to_string(o.work_bound.bytes) +
+               " bytes and " + std::to_string(o.work_bound.files) + " files)" + (text.empty() ? "" : "\n") + text;
     // Why it stopped, when it was not just an error exit: a limit or a signal.
     std::string why;
     if (r.status != sandbox::Status::runtime_error)
         why = "compiler stopped: " + (r.message.empty() ? v->detail : r.message);
     CompileOutcome ce{CompileOutcome::Kind::compilation_error, why + (why.empty() || text.empty() ? "" : "\n") + text};
-    // Stopped by a limit (an overloaded host's wall clock above all) or a
-    // signal: the same source may compile next time.
-    ce.cacheable = r.status == sandbox::Status::runtime_error;
+    // Stopped by a limit (an overloaded host's wall clock above all, or the
+    // folder's bound, which an operator may raise) or a signal: the same
+    // source may compile next time.
+    ce.cacheable = r.status == sandbox::Status::runtime_error && !out_of_room;
     return ce;
 }
 

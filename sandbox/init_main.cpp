@@ -72,7 +72,7 @@ std::int64_t g_child_cpu_ns = 0;
 // with init until its exec (CLONE_FILES); -1 if it failed before.
 int g_listener = -1;
 
-std::int64_t cpu_ns(clockid_t clock) {
+std::int64_t clock_ns(clockid_t clock) {
     timespec ts{};
     ::clock_gettime(clock, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
@@ -204,7 +204,7 @@ struct ChildArgs {
         // The listener (close-on-exec) stays in init's table, not the program's.
         g_listener = static_cast<int>(listener);
         const char* tried = "";
-        g_child_cpu_ns = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+        g_child_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
         const int err = exec_program(plan, tried);
         report(ReportKind::exec_failed, err, tried);
     } catch (const StepError& e) {
@@ -256,7 +256,7 @@ void empty_namespace() {
         if (listener >= 0 && (pfd[2].revents & POLLIN)) {
             seccomp_notif req{};
             if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) == 0) {
-                report(ReportKind::violation, static_cast<int>(req.data.nr), "", cpu_ns(CLOCK_MONOTONIC));
+                report(ReportKind::violation, static_cast<int>(req.data.nr), "", clock_ns(CLOCK_MONOTONIC));
                 finish();
             }
         } else if (listener >= 0 && (pfd[2].revents & (POLLHUP | POLLERR))) {
@@ -274,7 +274,7 @@ void empty_namespace() {
                 if (p == child) {
                     // Read before the box is emptied, which may take a
                     // while (processes to kill, memory to free).
-                    const std::int64_t ended = cpu_ns(CLOCK_MONOTONIC);
+                    const std::int64_t ended = clock_ns(CLOCK_MONOTONIC);
                     // The box is emptied before the report: the host may
                     // take it as saying that no process of the box is left
                     // to write a byte or spend a cycle, and go on while our
@@ -340,14 +340,14 @@ pid_t start_program() {
     // init waits until its exec, as with vfork: nothing is copied, no one
     // else runs meanwhile, and the exec gives the program a table of its
     // own without init's close-on-exec descriptors.
-    const std::int64_t cpu_at_go = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    const std::int64_t cpu_at_go = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     static char stack[256 * 1024];
     g_listener = -1;
     ChildArgs args{&cfg, &plan};
     const pid_t child =
         ::clone(program_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &args);
     if (child < 0) sandbox::box::fail("clone(CLONE_VM|CLONE_VFORK|CLONE_FILES)", errno);
-    report(ReportKind::started, 0, "", cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
+    report(ReportKind::started, 0, "", clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_at_go + g_child_cpu_ns);
     return child;
 }
 

@@ -189,9 +189,9 @@ int main(int argc, char** argv) {
             // A worker thread still inside a box cannot be joined: leave now,
             // before any destructor runs, so it never touches freed memory.
             // Its row is back In Queue (or, if it finished meanwhile, its
-            // result is stored); its box dies with us (the factories see EOF,
-            // inits have PR_SET_PDEATHSIG) and its cgroup is swept at the next
-            // start.
+            // result is stored); its box dies with us (its init sees its control
+            // socket hang up, idle factories see EOF) and its cgroup is swept
+            // at the next start.
             std::cout.flush();
             std::cerr.flush();
             std::_Exit(0);

@@ -234,13 +234,17 @@ std::set<long> slots_in_use(bool others_only = false) {
 // Take one before a case; check() after it (and after its cleanup).
 class HostSnapshot {
 public:
-    HostSnapshot() : mountinfo_(read_file("/proc/self/mountinfo")) {}
+    HostSnapshot() : mountinfo_(read_file("/proc/self/mountinfo")) {
+        for (const Leftover& l : everything()) before_.insert(l.what);
+    }
 
-    // Checks 1, 2 and 4 look at the whole machine. Other processes' boxes
-    // running right now (their slot locked) are not ours and are passed
-    // over; anything else found is reported, unless it was seen to vanish
-    // before the next look (a box of another process that ended between
-    // our scan and our look at the locks: ours ended before run() returned).
+    // Checks 1, 2 and 4 count only what the case made: whatever was there
+    // when the snapshot was taken (another service's boxes, a developer's
+    // run) is not the case's. Of what appeared since, other processes'
+    // boxes running right now (their slot locked) are passed over; anything
+    // else found is reported, unless it was seen to vanish before the next
+    // look (a box of another process that ended between our scan and our
+    // look at the locks: ours ended before run() returned).
     void check() const {
         // Boxes this process ran are torn down in the background: first
         // wait for those, which are ours to have cleaned up.
@@ -249,12 +253,11 @@ public:
         bool others = false;
         for (int attempt = 0; attempt < 4; ++attempt) {
             const std::set<long> before = slots_in_use();
-            std::vector<Leftover> found = box_processes();
-            for (auto& l : box_cgroups()) found.push_back(l);
-            for (auto& l : library_work_leftovers()) found.push_back(l);
+            const std::vector<Leftover> found = everything();
             const std::set<long> after = slots_in_use();
             std::vector<std::string> unexplained;
             for (const Leftover& l : found) {
+                if (before_.count(l.what)) continue;
                 if (l.slot >= 0 && (before.count(l.slot) || after.count(l.slot))) {
                     others = others || slots_in_use(true).count(l.slot) > 0;
                     continue;
@@ -277,12 +280,19 @@ public:
     }
 
 private:
+    static std::vector<Leftover> everything() {
+        std::vector<Leftover> found = box_processes();
+        for (auto& l : box_cgroups()) found.push_back(l);
+        for (auto& l : library_work_leftovers()) found.push_back(l);
+        return found;
+    }
     static std::string join(const std::vector<std::string>& v) {
         std::string s;
         for (const std::string& x : v) s += "  " + x + "\n";
         return s;
     }
     std::string mountinfo_;
+    std::set<std::string> before_;  // what was there before the case
 };
 
 // ---------------------------------------------------------------------------

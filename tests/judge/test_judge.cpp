@@ -42,7 +42,7 @@ struct Env {
     explicit Env(const std::string& d)
         : dir(d),
           catalog(judge::Catalog::load(std::string(JUDGE_SOURCE_DIR) + "/schema/languages.json")),
-          judge(judge::JudgeOptions{d + "/work", d + "/cache", 256ull << 20, 1024}) {
+          judge(judge::JudgeOptions{d + "/work", d + "/cache", 256ull << 20, 1024, judge::WorkBound{}}) {
         const std::string tests = std::string(JUDGE_SOURCE_DIR) + "/tests/languages/aplusb";
         for (int i = 1; i <= 3; ++i)
             aplusb.push_back({std::to_string(i), tests + "/" + std::to_string(i) + ".in",
@@ -326,6 +326,10 @@ TEST_CASE("a compile that fills its working folder's bound is a Compilation Erro
     CHECK(r.verdict == judge::Verdict::compilation_error);
     CHECK(r.compile.message.find("ran out of room (its working folder holds at most 8388608 bytes and 256 files)") != std::string::npos);
     CHECK(entries_of(o.work_dir).empty());
+    // A bound is a limit (an operator may raise it): not cached.
+    r = small.judge(s);
+    CHECK(r.verdict == judge::Verdict::compilation_error);
+    CHECK_FALSE(r.compile_cached);
     // The same bound holds a program that fits.
     s = env().submission(*c, "#include <stdio.h>\nint main(void){long a,b;scanf(\"%ld %ld\",&a,&b);"
                              "printf(\"%ld\\n\",a+b);return 0;}\n");

@@ -80,7 +80,7 @@ struct Env {
     explicit Env(const std::string& d)
         : dir(d),
           catalog(judge::Catalog::load(std::string(JUDGE_SOURCE_DIR) + "/schema/languages.json")),
-          judge(judge::JudgeOptions{d + "/work", d + "/cache", 256ull << 20, 1024}) {}
+          judge(judge::JudgeOptions{d + "/work", d + "/cache", 256ull << 20, 1024, judge::WorkBound{}}) {}
     ~Env() { sandbox::remove_tree(dir); }
 
     // The first available language with the file's extension (as judge verify).

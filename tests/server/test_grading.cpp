@@ -79,7 +79,7 @@ TEST_CASE("the judge's own failure is Internal Error with its message, never the
     write_text(root + "/data/secret/1.in", "1\n");
     write_text(root + "/data/secret/1.ans", "2\n");
     const judge::Catalog catalog = judge::Catalog::load(std::string(JUDGE_SOURCE_DIR) + "/schema/languages.json");
-    judge::Judge j(judge::JudgeOptions{dir + "/work", dir + "/cache", 256ull << 20, 1024});
+    judge::Judge j(judge::JudgeOptions{dir + "/work", dir + "/cache", 256ull << 20, 1024, judge::WorkBound{}});
     const judge::Problem p = judge::load_problem(root);
     const judge::Language* cpp = catalog.by_key("cpp17");
     REQUIRE(cpp != nullptr);
