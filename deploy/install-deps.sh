@@ -3,14 +3,15 @@
 #   deploy/install-deps.sh          build and run (compiler, CMake, libraries,
 #                                   slirp4netns and nftables for network boxes)
 #   deploy/install-deps.sh --test   also what the tests need (Catch2, qemu,
-#                                   busybox and cpio for the cgroup-v2 VM)
+#                                   busybox and cpio for the cgroup-v2 VM,
+#                                   Chromium for the browser test)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libseccomp-dev
           libboost-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
           slirp4netns nftables)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck iproute2)
+  packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck iproute2 chromium)
 fi
 
 missing=()

@@ -2,7 +2,8 @@
 # The README's test command: installs what the tests need (toolchains of every
 # language included), builds, and runs every test: static analysis (cppcheck),
 # unit, hostile-program, judge (every language, real programs) and end-to-end
-# (a real judged over HTTP on loopback) suites on this host's cgroups, the
+# (a real judged over HTTP on loopback, a page in headless Chromium) suites on
+# this host's cgroups, the
 # unit tests again under ASan/UBSan, short libFuzzer runs of every parser, and
 # the sandbox suite on cgroup v2 inside a qemu VM booted from Debian's cloud
 # kernel. Needs root.

@@ -168,7 +168,7 @@ struct App::Call {
 };
 
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
-    : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge),
+    : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge), origins_(cfg.allow_origin, cfg.disallow_origin),
       callbacks_(store, cfg.callbacks_max_tries,
                  std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)),
                  cfg.callbacks_allow_private, metrics_),
@@ -986,6 +986,22 @@ bool matches(std::string_view pattern, std::string_view path, std::string* arg) 
 }  // namespace
 
 void App::handle(Request&& req, Reply reply) {
+    // Cross-origin requests first, as Judge0's Rack::Cors: a refused origin
+    // is answered here, an admitted one's answers all carry its headers.
+    if (const auto o = req.find(http::field::origin); o != req.end()) {
+        const std::string origin(o->value());
+        if (!origins_.admits(origin)) {
+            Response res = error(403, "origin " + origin + " is not allowed (ALLOW_ORIGIN / DISALLOW_ORIGIN)");
+            res.set(http::field::vary, "Origin");
+            res.keep_alive(req.keep_alive());
+            return reply(std::move(res));
+        }
+        if (is_preflight(req)) return reply(preflight_answer(req, origins_));
+        reply = [allow = origins_.allow_origin_value(origin), next = std::move(reply)](Response&& res) {
+            add_cors_headers(allow, res);
+            next(std::move(res));
+        };
+    }
     const std::string target(req.target());
     const auto qmark = target.find('?');
     const std::string path = target.substr(0, qmark);
@@ -1003,6 +1019,12 @@ void App::handle(Request&& req, Reply reply) {
         if (r.method == req.method()) found = &r;
         if (!allow.empty()) allow += ", ";
         allow += std::string(http::to_string(r.method));
+    }
+    if (pattern) allow += ", OPTIONS";
+    if (pattern && req.method() == http::verb::options) {  // what the path serves; needs no token
+        Response res = empty(200);
+        res.set(http::field::allow, allow);
+        return call.done(std::move(res));
     }
     if (!found || found->auth != Auth::none) {
         if (!authenticated(req, q)) return call.done(empty(401));

@@ -23,6 +23,7 @@
 #include "judge/pipeline.hpp"
 #include "server/callbacks.hpp"
 #include "server/config.hpp"
+#include "server/cors.hpp"
 #include "server/http_server.hpp"
 #include "server/inserter.hpp"
 #include "server/judge0.hpp"
@@ -111,6 +112,7 @@ private:
     Store& store_;
     judge::Judge& judge_;
     judge0::LanguageLookup lookup_;
+    OriginPolicy origins_;  // ALLOW_ORIGIN / DISALLOW_ORIGIN
     Metrics metrics_;
     Callbacks callbacks_;
     Problems problems_;

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/client_filter.hpp"
+
 extern char** environ;  // POSIX; <unistd.h> declares it only with _GNU_SOURCE
 
 namespace server {
@@ -219,6 +221,45 @@ Entry tokens(const char* name, std::vector<std::string> Config::*m, const char* 
             [m](const Config& c) { return join(c.*m, ","); }, help};
 }
 
+// Judge0's client lists: separated by spaces, commas or both.
+std::vector<std::string> split_words(std::string_view s) {
+    std::string t(s);
+    std::replace(t.begin(), t.end(), ',', ' ');
+    std::vector<std::string> out;
+    std::istringstream in(t);
+    for (std::string word; in >> word;) out.push_back(word);
+    return out;
+}
+
+Entry origins(const char* name, std::vector<std::string> Config::*m, const char* help) {
+    return {name,
+            [m](Config& c, std::string_view v) {
+                std::vector<std::string> list = split_words(v);
+                for (const std::string& o : list)
+                    for (const char ch : o)
+                        if (static_cast<unsigned char>(ch) <= ' ' || ch == 0x7f || ch == '"')
+                            throw BadValue{in_quotes(o) + " is not an origin"};
+                c.*m = std::move(list);
+            },
+            [m](const Config& c) { return join(c.*m, " "); }, help};
+}
+
+Entry addresses(const char* name, std::vector<std::string> Config::*m, const char* help) {
+    return {name,
+            [m](Config& c, std::string_view v) {
+                std::vector<std::string> list = split_words(v);
+                for (const std::string& a : list) {
+                    try {
+                        parse_address_range(a);
+                    } catch (const std::invalid_argument& e) {
+                        throw BadValue{e.what()};
+                    }
+                }
+                c.*m = std::move(list);
+            },
+            [m](const Config& c) { return join(c.*m, " "); }, help};
+}
+
 constexpr std::int64_t kib_per_gib = 1 << 20;
 constexpr std::int64_t one_gib = std::int64_t{1} << 30;
 
@@ -289,6 +330,17 @@ const std::vector<Entry>& entries() {
         t.push_back(tokens("AUTHZ_TOKEN", &Config::authz_tokens,
                            "accepted authorization tokens, comma-separated; empty: Judge0's authorized routes "
                            "open, operator routes (problem upload/delete, submission delete) refused"));
+        // --- Clients (Judge0's names).
+        t.push_back(origins("ALLOW_ORIGIN", &Config::allow_origin,
+                            "origins whose browser pages may call the API (scheme://host[:port], or host[:port] "
+                            "for any scheme; space- or comma-separated); empty: every origin"));
+        t.push_back(origins("DISALLOW_ORIGIN", &Config::disallow_origin,
+                            "origins refused (403) even when ALLOW_ORIGIN would admit them"));
+        t.push_back(addresses("ALLOW_IP", &Config::allow_ip,
+                              "client addresses or CIDR ranges that may use the API (space- or comma-separated); "
+                              "empty: every client; others get 403"));
+        t.push_back(addresses("DISALLOW_IP", &Config::disallow_ip,
+                              "client addresses or CIDR ranges refused (403)"));
         // --- Judge0's keys (GET /config_info), seconds and KB.
         t.push_back(boolean("ALLOW_ENABLE_NETWORK", &Config::allow_enable_network,
                             "a submission may set enable_network=true"));
@@ -377,13 +429,9 @@ constexpr const char* judge0_ignored_keys[] = {
     "RAILS_ENV", "RAILS_MAX_THREADS", "RAILS_SERVER_PROCESSES", "RAILS_LOG_TO_STDOUT", "RAILS_SERVE_STATIC_FILES",
     "SECRET_KEY_BASE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB", "REDIS_USE_SSL", "REDIS_URL",
     "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "DATABASE_URL",
-    "INTERVAL", "QUEUE", "JUDGE0_TELEMETRY_ENABLE", "MAINTENANCE_MESSAGE", "ALLOW_ORIGIN", "DISALLOW_ORIGIN",
+    "INTERVAL", "QUEUE", "JUDGE0_TELEMETRY_ENABLE", "MAINTENANCE_MESSAGE",
     "JUDGE0_HOMEPAGE", "JUDGE0_SOURCE_CODE", "JUDGE0_MAINTAINER", "JUDGE0_VERSION", "ISOLATE_BOX_ID_OFFSET",
 };
-
-// Judge0's client address filters: not implemented, and refused when set
-// rather than ignored (the operator means to keep clients out).
-constexpr const char* judge0_refused_keys[] = {"ALLOW_IP", "DISALLOW_IP"};
 
 const Entry* find_entry(std::string_view name) {
     for (const Entry& e : entries())
@@ -435,11 +483,6 @@ std::vector<Assignment> read_file(const std::string& path, std::vector<std::stri
             const auto is = [&](const auto& list) {
                 return std::any_of(std::begin(list), std::end(list), [&](const char* k) { return key == k; });
             };
-            if (is(judge0_refused_keys)) {
-                if (empty) continue;
-                throw ConfigError(where + ": " + std::string(key) +
-                                  " (Judge0's client address filter) is not supported; filter with a firewall");
-            }
             if (is(judge0_ignored_keys)) {
                 if (!empty) warnings->push_back(where + ": " + std::string(key) + " is Judge0's, not used here: ignored");
                 continue;

@@ -9,9 +9,8 @@
 // (--listen ADDR:PORT, --data-dir DIR, --workers N, --config FILE).
 // A real judge0.conf loads: Judge0's keys of parts this service does not
 // have (REDIS_*, POSTGRES_*, RAILS_*, SECRET_KEY_BASE, ...) are ignored with
-// a warning each, COUNT is the number of workers; ALLOW_IP/DISALLOW_IP with a
-// value are refused (a client filter silently dropped would open the
-// service), and so are per-process limits turned on by default.
+// a warning each, COUNT is the number of workers; per-process limits turned
+// on by default are refused.
 //
 // Thread-safety: a loaded Config is immutable and shared read-only.
 // Errors: load_config throws ConfigError naming the source (file:line, the
@@ -63,6 +62,11 @@ struct Config {
     std::vector<std::string> authn_tokens;
     std::string authz_header = "X-Auth-User";
     std::vector<std::string> authz_tokens;
+
+    // --- Clients (Judge0's names): lists separated by spaces or commas;
+    // empty: everyone. See server/cors.hpp and server/client_filter.hpp.
+    std::vector<std::string> allow_origin, disallow_origin;
+    std::vector<std::string> allow_ip, disallow_ip;
 
     // --- Judge0 keys (GET /config_info). Units: seconds, KB.
     bool allow_enable_network = false;  // Judge0: true. A box is offline unless the operator says so.

@@ -65,6 +65,7 @@ public:
                 address_ = asio::ip::make_address_v4(asio::ip::v4_mapped, address_.to_v6());
         }
         from_address_ = shared_->add(address_);
+        admitted_ = !shared_->opts.admit || (!ec && shared_->opts.admit(address_));
     }
     ~Session() {
         shared_->remove(address_);
@@ -124,6 +125,11 @@ private:
         Request req = parser_->release();
         keep_alive_ = req.keep_alive();
         version_ = req.version();
+        if (!admitted_) {
+            keep_alive_ = false;
+            return write(json_response(403, R"j({"error":"this client address is not allowed (ALLOW_IP / DISALLOW_IP)"})j",
+                                       version_, false));
+        }
         auto self = shared_from_this();
         auto replied = std::make_shared<std::atomic<bool>>(false);
         Reply reply = [self, replied](Response&& res) {
@@ -171,6 +177,7 @@ private:
     std::shared_ptr<Response> res_;
     asio::ip::address address_;
     unsigned from_address_ = 0;
+    bool admitted_ = true;
     bool first_ = true;
     bool keep_alive_ = true;
     unsigned version_ = 11;

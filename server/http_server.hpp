@@ -11,7 +11,9 @@
 // at most `max_connections` are open, at most `max_connections_per_ip` from
 // one client address (beyond either, a new connection is answered 503 and
 // closed: one client holding half-sent requests locks out only itself). A
-// request Beast cannot parse gets 400.
+// request Beast cannot parse gets 400. A client `admit` refuses gets 403 and
+// the connection is closed (the request is read first, within the same
+// limits, so the client reads the answer rather than a reset).
 //
 // Thread-safety: start/stop_accepting from the thread that owns the
 // io_context's life; connections() from any thread.
@@ -45,6 +47,9 @@ struct HttpOptions {
     unsigned max_connections = 1024;
     unsigned max_connections_per_ip = 128;
     std::function<void(unsigned)> on_response;  // status code of every response (metrics)
+    // Which client addresses may be served (ALLOW_IP / DISALLOW_IP); empty:
+    // all. Others get 403 for each request, before the handler sees it.
+    std::function<bool(const boost::asio::ip::address&)> admit;
 };
 
 class HttpServer {

@@ -21,6 +21,7 @@
 #include "judge/pipeline.hpp"
 #include "sandbox/prepared.hpp"
 #include "server/app.hpp"
+#include "server/client_filter.hpp"
 #include "server/config.hpp"
 #include "server/http_server.hpp"
 #include "server/log.hpp"
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {
         ho.max_connections = cfg.max_connections;
         ho.max_connections_per_ip = cfg.max_connections_per_ip;
         ho.on_response = [&app](unsigned code) { app.metrics().http_request(code); };
+        const server::ClientFilter clients(cfg.allow_ip, cfg.disallow_ip);
+        if (!clients.empty()) ho.admit = [&clients](const asio::ip::address& a) { return clients.admits(a); };
         const asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.listen_address), cfg.port);
         server::HttpServer http(io, ep, ho, [&app](server::Request&& req, server::Reply reply) {
             app.handle(std::move(req), std::move(reply));

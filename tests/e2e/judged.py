@@ -19,8 +19,9 @@ def free_port():
 
 
 class Judged:
-    def __init__(self, binary, env=None, workers=2, data_dir=None, args=()):
+    def __init__(self, binary, env=None, workers=2, data_dir=None, args=(), source=None):
         self.binary = binary
+        self.source = source  # the loopback address requests come from (None: the kernel's choice)
         # Test receivers listen on loopback, which callbacks refuse by default.
         self.env = {"CALLBACKS_ALLOW_PRIVATE": "true", **(env or {})}
         self.workers = workers
@@ -88,7 +89,8 @@ class Judged:
 
     # --- HTTP
     def request(self, method, path, body=None, headers=None, timeout=120):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(self.source, 0) if self.source else None)
         try:
             data = None
             h = dict(headers or {})

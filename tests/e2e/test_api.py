@@ -745,16 +745,23 @@ class Trust(unittest.TestCase):
             self.assertEqual(j.json("DELETE", "/problems/op", headers=OPERATOR)[0], 200)
 
     def test_unknown_method_is_405_with_allow(self):
-        with Judged(JUDGED, workers=1) as j:
-            s, h, raw = j.request("PUT", "/submissions", b"{}")
+        def allow(h):
+            return sorted(x.strip() for x in h["Allow"].split(","))
+        with Judged(JUDGED, env={"AUTHN_TOKEN": "t0ken"}, workers=1) as j:
+            auth = {"X-Auth-Token": "t0ken"}
+            s, h, raw = j.request("PUT", "/submissions", b"{}", headers=auth)
             self.assertEqual(s, 405, raw)
-            self.assertEqual(sorted(x.strip() for x in h["Allow"].split(",")), ["GET", "POST"])
-            s, h, _ = j.request("DELETE", "/languages")
-            self.assertEqual((s, h.get("Allow")), (405, "GET"))
-            s, h, _ = j.request("PATCH", "/submissions/some-token")
+            self.assertEqual(allow(h), ["GET", "OPTIONS", "POST"])
+            s, h, _ = j.request("DELETE", "/languages", headers=auth)
+            self.assertEqual((s, allow(h)), (405, ["GET", "OPTIONS"]))
+            s, h, _ = j.request("PATCH", "/submissions/some-token", headers=auth)
             self.assertEqual(s, 405)
-            self.assertEqual(sorted(x.strip() for x in h["Allow"].split(",")), ["DELETE", "GET"])
-            self.assertEqual(j.request("GET", "/nothing")[0], 404)
+            self.assertEqual(allow(h), ["DELETE", "GET", "OPTIONS"])
+            self.assertEqual(j.request("GET", "/nothing", headers=auth)[0], 404)
+            # OPTIONS says what a path serves, with no token needed.
+            s, h, _ = j.request("OPTIONS", "/submissions/batch")
+            self.assertEqual((s, allow(h)), (200, ["GET", "OPTIONS", "POST"]))
+            self.assertEqual(j.request("OPTIONS", "/nothing", headers=auth)[0], 404)
 
     def test_wait_true_has_a_deadline(self):
         # One worker, busy with a long sleeper: a wait=true submission with
@@ -773,6 +780,96 @@ class Trust(unittest.TestCase):
             self.assertIn(r["status"]["id"], (1, 2), r)
             self.assertLess(took, 60)
             self.assertEqual(j.json("GET", f"/submissions/{r['token']}?fields=status")[1]["status"]["id"], 1)
+
+
+class Clients(unittest.TestCase):
+    """CORS (ALLOW_ORIGIN/DISALLOW_ORIGIN) and client addresses
+    (ALLOW_IP/DISALLOW_IP), as Judge0 configures them."""
+
+    PREFLIGHT = {"Origin": "http://127.0.0.1:8123", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type,x-auth-token"}
+
+    def test_every_origin_by_default(self):
+        with Judged(JUDGED, env={"AUTHN_TOKEN": "t0ken"}, workers=1) as j:
+            # A preflight needs no token (a browser sends none with it), on
+            # every path.
+            for path in ("/submissions", "/submissions/abc?base64_encoded=true", "/languages"):
+                s, h, raw = j.request("OPTIONS", path, headers=self.PREFLIGHT)
+                self.assertEqual(s, 200, raw)
+                self.assertEqual(h["Access-Control-Allow-Origin"], "*")
+                self.assertEqual(h["Access-Control-Allow-Headers"], "content-type,x-auth-token")
+                self.assertIn("POST", h["Access-Control-Allow-Methods"])
+                self.assertEqual(h["Access-Control-Max-Age"], "7200")
+                self.assertEqual(h["Vary"], "Origin")
+            # Plain answers carry the origin header, errors included.
+            origin = {"Origin": "http://127.0.0.1:8123"}
+            s, h, _ = j.request("GET", "/languages", headers={**origin, "X-Auth-Token": "t0ken"})
+            self.assertEqual((s, h["Access-Control-Allow-Origin"], h["Vary"]), (200, "*", "Origin"))
+            s, h, _ = j.request("GET", "/languages", headers=origin)
+            self.assertEqual((s, h["Access-Control-Allow-Origin"]), (401, "*"))
+            # A wait=true answer (sent later, from a worker) too.
+            s, h, raw = j.request("POST", "/submissions?wait=true",
+                                  {"source_code": "print(6*7)", "language_id": 71},
+                                  headers={**origin, "X-Auth-Token": "t0ken"})
+            self.assertEqual((s, h["Access-Control-Allow-Origin"]), (201, "*"), raw)
+            self.assertEqual(json.loads(raw)["stdout"], "42\n")
+            # Without an Origin: no CORS headers.
+            s, h, _ = j.request("GET", "/languages", headers={"X-Auth-Token": "t0ken"})
+            self.assertNotIn("Access-Control-Allow-Origin", h)
+
+    def test_origin_lists(self):
+        env = {"ALLOW_ORIGIN": "127.0.0.1:8123 https://contest.example", "DISALLOW_ORIGIN": "https://contest.example"}
+        with Judged(JUDGED, env=env, workers=1) as j:
+            s, h, _ = j.request("OPTIONS", "/submissions", headers=self.PREFLIGHT)
+            self.assertEqual((s, h["Access-Control-Allow-Origin"]), (200, "http://127.0.0.1:8123"))
+            s, h, _ = j.request("GET", "/about", headers={"Origin": "http://127.0.0.1:8123"})
+            self.assertEqual((s, h["Access-Control-Allow-Origin"], h["Vary"]), (200, "http://127.0.0.1:8123", "Origin"))
+            # Not in the allow list, or in the disallow list: refused, a
+            # simple (non-preflighted) POST included, which creates nothing.
+            for origin in ("http://127.0.0.1:8124", "https://contest.example", "null"):
+                s, h, raw = j.request("OPTIONS", "/submissions", headers={**self.PREFLIGHT, "Origin": origin})
+                self.assertEqual(s, 403, raw)
+                self.assertNotIn("Access-Control-Allow-Origin", h)
+                s, _, raw = j.request("POST", "/submissions", '{"source_code":"print(1)","language_id":71}',
+                                      headers={"Origin": origin, "Content-Type": "text/plain"})
+                self.assertEqual(s, 403, raw)
+                self.assertIn(b"is not allowed", raw)
+            self.assertEqual(j.json("GET", "/submissions")[1]["meta"]["total_count"], 0)
+            # Non-browser clients send no Origin: served.
+            self.assertEqual(j.request("GET", "/about")[0], 200)
+
+    def test_address_lists(self):
+        def status_from(j, source):
+            with socket.create_connection(("127.0.0.1", j.port), timeout=10, source_address=(source, 0)) as c:
+                c.sendall(b"POST /submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: 44\r\n\r\n" + b'{"source_code":"print(1)","language_id":71}'.ljust(44))
+                return int(c.recv(4096).split(b" ")[1])
+        env = {"ALLOW_IP": "127.0.0.2/31, 10.0.0.0/8", "DISALLOW_IP": "127.0.0.3"}
+        with Judged(JUDGED, env=env, workers=1, source="127.0.0.2") as j:
+            self.assertEqual(status_from(j, "127.0.0.1"), 403)   # outside the allow list
+            self.assertEqual(status_from(j, "127.0.0.3"), 403)   # in both: refused
+            self.assertEqual(status_from(j, "127.0.0.2"), 201)
+            # Before anything else: even a probe, and on the same connection
+            # no second request.
+            with socket.create_connection(("127.0.0.1", j.port), timeout=10, source_address=("127.0.0.1", 0)) as c:
+                c.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nGET /about HTTP/1.1\r\nHost: x\r\n\r\n")
+                got = b""
+                while chunk := c.recv(4096):
+                    got += chunk
+                self.assertTrue(got.startswith(b"HTTP/1.1 403 "), got)
+                self.assertIn(b"ALLOW_IP", got)
+                self.assertEqual(got.count(b"HTTP/1.1 "), 1)
+            self.assertEqual(j.json("GET", "/submissions")[1]["meta"]["total_count"], 1)
+        with Judged(JUDGED, env={"DISALLOW_IP": "127.0.0.9"}, workers=1) as j:
+            self.assertEqual(status_from(j, "127.0.0.9"), 403)
+            self.assertEqual(j.request("GET", "/about")[0], 200)
+        bad = Judged(JUDGED, env={"ALLOW_IP": "127.0.0.1 999.0.0.1"}, workers=1)
+        try:
+            with self.assertRaises(RuntimeError) as e:
+                bad.start()
+            self.assertIn("999.0.0.1", str(e.exception))
+        finally:
+            bad.close()
 
 
 class Auth(unittest.TestCase):

@@ -408,12 +408,24 @@ ALLOW_ENABLE_NETWORK=
     CHECK(warned == std::set<std::string>{"REDIS_HOST", "REDIS_PASSWORD", "POSTGRES_HOST", "POSTGRES_DB",
                                           "POSTGRES_USER", "POSTGRES_PASSWORD"});
 
-    // A key that is nobody's is still an error, and so is a client address
-    // filter that would be silently dropped.
+    // A key that is nobody's is still an error.
     TempFile typo("MAX_QUEUE_SIZ=5\n");
     CHECK(error_of({"--config", typo.path()}, {}) == typo.path() + ":1: unknown key MAX_QUEUE_SIZ");
-    TempFile ip("ALLOW_IP=10.0.0.1\n");
-    CHECK(error_of({"--config", ip.path()}, {}).find(ip.path() + ":1: ALLOW_IP") == 0);
+}
+
+TEST_CASE("config: Judge0's client filters, origins and addresses", "[config]") {
+    TempFile f("ALLOW_ORIGIN=\"www.judge0.example judge0.example\"\nDISALLOW_ORIGIN=http://bad.example\n"
+               "ALLOW_IP=10.0.0.1 192.168.0.0/16,::1\nDISALLOW_IP=192.168.9.0/24\n");
+    const Config c = load_config({"--config", f.path()}, {});
+    CHECK(c.allow_origin == std::vector<std::string>{"www.judge0.example", "judge0.example"});
+    CHECK(c.disallow_origin == std::vector<std::string>{"http://bad.example"});
+    CHECK(c.allow_ip == std::vector<std::string>{"10.0.0.1", "192.168.0.0/16", "::1"});
+    CHECK(c.disallow_ip == std::vector<std::string>{"192.168.9.0/24"});
+    CHECK(c.warnings.empty());
+    const std::string bad = error_of({}, {{"ALLOW_IP", "10.0.0.1 10.0.0.0/40"}});
+    CHECK(bad.find("ALLOW_IP") != std::string::npos);
+    CHECK(bad.find("\"10.0.0.0/40\": the prefix length must be 0..32") != std::string::npos);
+    CHECK(error_of({}, {{"DISALLOW_IP", "somehost"}}).find("is not an IP address or a CIDR range") != std::string::npos);
 }
 
 TEST_CASE("config: per-process limits on by default are refused", "[config]") {
