@@ -9,9 +9,9 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libseccomp-dev
           libboost-dev libboost-system-dev nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev
-          slirp4netns nftables)
+          libssl-dev ca-certificates slirp4netns nftables)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck iproute2 chromium)
+  packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck iproute2 chromium openssl)
 fi
 
 missing=()

@@ -169,9 +169,11 @@ struct App::Call {
 
 App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge)
     : cfg_(cfg), catalog_(catalog), store_(store), judge_(judge), origins_(cfg.allow_origin, cfg.disallow_origin),
-      callbacks_(store, cfg.callbacks_max_tries,
-                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)),
-                 cfg.callbacks_allow_private, metrics_),
+      callbacks_(store,
+                 CallbackOptions{cfg.callbacks_max_tries,
+                                 std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)),
+                                 cfg.callbacks_allow_private, cfg.callbacks_ca_file},
+                 metrics_),
       problems_(store, judge, catalog, cfg.data_dir) {
     lookup_.exists = [this](int id) { return catalog_.by_id(id) != nullptr; };
     lookup_.name = [this](int id) {
@@ -321,7 +323,7 @@ void App::check_record(const Record& r, judge0::FieldErrors& errors) const {
     if (r.callback_url) {
         ParsedUrl u;
         if (!parse_http_url(*r.callback_url, &u)) {
-            errors["callback_url"].push_back("must be an http:// URL (https is not supported by this server)");
+            errors["callback_url"].push_back("must be an http:// or https:// URL with a host (no user name)");
         } else {
             const std::string refusal = callback_host_refusal(u, cfg_.callbacks_allow_private);
             if (!refusal.empty()) errors["callback_url"].push_back(refusal);

@@ -16,8 +16,12 @@
 #include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "server/log.hpp"
 #include "server/metrics.hpp"
@@ -26,20 +30,25 @@
 namespace server {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 bool parse_http_url(const std::string& url, ParsedUrl* out) {
-    const std::string scheme = "http://";
-    if (url.size() <= scheme.size() || url.compare(0, scheme.size(), scheme) != 0) return false;
-    const std::size_t host_start = scheme.size();
+    const auto starts = [&url](std::string_view scheme) {
+        return url.size() > scheme.size() && url.compare(0, scheme.size(), scheme) == 0;
+    };
+    const bool tls = starts("https://");
+    if (!tls && !starts("http://")) return false;
+    const std::size_t host_start = tls ? 8 : 7;
     std::size_t host_end = url.find_first_of("/?#", host_start);
     if (host_end == std::string::npos) host_end = url.size();
     std::string authority = url.substr(host_start, host_end - host_start);
     if (authority.empty() || authority.find('@') != std::string::npos) return false;
     ParsedUrl p;
-    p.port = "80";
+    p.tls = tls;
+    p.port = tls ? "443" : "80";
     if (authority.front() == '[') {  // [v6]:port
         const auto close = authority.find(']');
         if (close == std::string::npos) return false;
@@ -132,16 +141,19 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
 public:
     // `id` is the callback's outbox row (0: none, the store refused it);
     // `tries_used` the attempts earlier runs began.
-    Delivery(asio::io_context& io, Store& store, std::int64_t id, ParsedUrl url, std::string body, std::string label,
-             int max_tries, int tries_used, std::chrono::milliseconds timeout, bool allow_private, Metrics& metrics,
-             std::function<void()> done)
-        : io_(io), store_(store), id_(id), resolver_(io), timer_(io), url_(std::move(url)), label_(std::move(label)),
+    Delivery(asio::io_context& io, ssl::context& tls, Store& store, std::int64_t id, ParsedUrl url, std::string body,
+             std::string label, int max_tries, int tries_used, std::chrono::milliseconds timeout, bool allow_private,
+             Metrics& metrics, std::function<void()> done)
+        : io_(io), tls_context_(tls), store_(store), id_(id), resolver_(io), timer_(io), url_(std::move(url)),
+          label_(std::move(label)),
           tries_left_(max_tries - tries_used), attempt_no_(tries_used), timeout_(timeout),
           allow_private_(allow_private), metrics_(metrics), done_(std::move(done)) {
         req_.method(http::verb::put);
         req_.target(url_.target);
         req_.version(11);
-        req_.set(http::field::host, url_.host + (url_.port == "80" ? "" : ":" + url_.port));
+        const bool v6 = url_.host.find(':') != std::string::npos;
+        const std::string host = v6 ? "[" + url_.host + "]" : url_.host;
+        req_.set(http::field::host, host + (url_.port == (url_.tls ? "443" : "80") ? "" : ":" + url_.port));
         req_.set(http::field::content_type, "application/json");
         req_.set(http::field::user_agent, "judged");
         req_.keep_alive(false);
@@ -163,6 +175,7 @@ private:
                 log_line("callback", label_, std::string("counting the attempt failed: ") + e.what());
             }
         }
+        tls_.reset();
         stream_.emplace(io_);
         stream_->expires_after(timeout_);
         // The resolver has no deadline of its own: the timer below cancels it.
@@ -188,20 +201,58 @@ private:
 
     void on_connect(beast::error_code ec) {
         if (ec) return failed("connect", ec);
-        http::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec2, std::size_t) {
-            if (ec2) return self->failed("write", ec2);
-            self->res_ = {};
-            http::async_read(*self->stream_, self->buf_, self->res_,
-                             [self](beast::error_code ec3, std::size_t) { self->on_read(ec3); });
+        if (!url_.tls) return exchange(*stream_);
+        // The TCP stream (its deadline with it) moves under TLS. The
+        // certificate must chain to a trusted root (the system's store, and
+        // CALLBACKS_CA_FILE) and name the URL's host, or its address when
+        // the host is a literal; SNI carries a name, never an address.
+        tls_.emplace(std::move(*stream_), tls_context_);
+        stream_.reset();
+        SSL* handle = tls_->native_handle();
+        X509_VERIFY_PARAM* param = SSL_get0_param(handle);
+        beast::error_code not_an_address;
+        asio::ip::make_address(url_.host, not_an_address);
+        // SSL_set_tlsext_host_name, without its macro's C cast.
+        const auto sni = [&] {
+            return SSL_ctrl(handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                            const_cast<char*>(url_.host.c_str())) == 1;
+        };
+        const bool set = not_an_address
+                             ? X509_VERIFY_PARAM_set1_host(param, url_.host.c_str(), url_.host.size()) == 1 && sni()
+                             : X509_VERIFY_PARAM_set1_ip_asc(param, url_.host.c_str()) == 1;
+        if (!set) return retry_or_give_up("TLS: cannot check a certificate for " + url_.host);
+        tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec2) {
+            if (ec2) return self->failed("TLS handshake", ec2);
+            self->exchange(*self->tls_);
         });
     }
 
+    // The request and its answer, on either stream.
+    template <class Stream>
+    void exchange(Stream& s) {
+        http::async_write(s, req_, [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
+            if (ec) return self->failed("write", ec);
+            self->answer_.emplace();
+            self->answer_->body_limit(1 << 20);
+            http::async_read(s, self->buf_, *self->answer_,
+                             [self](beast::error_code ec2, std::size_t) { self->on_read(ec2); });
+        });
+    }
+
+    beast::tcp_stream& tcp_layer() { return tls_ ? beast::get_lowest_layer(*tls_) : *stream_; }
+
     void on_read(beast::error_code ec) {
+        // Only the status matters: a receiver that closes its TLS
+        // connection without close_notify (many do, after an answer whose
+        // body ends at EOF) has still answered once its header is in.
+        if (ec == ssl::error::stream_truncated && answer_->is_header_done()) ec = {};
         if (ec) return failed("read", ec);
+        // The whole answer is read (Connection: close): no TLS close_notify
+        // round trip, the connection just closes.
         beast::error_code ignored;
-        stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream_->close();
-        const unsigned code = res_.result_int();
+        tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        tcp_layer().close();
+        const unsigned code = answer_->get().result_int();
         if (code >= 200 && code < 300) {
             metrics_.callback_sent();
             log_line("callback", label_, "delivered to " + url_.host + ":" + url_.port + " (HTTP " +
@@ -212,8 +263,15 @@ private:
     }
 
     void failed(const char* what, beast::error_code ec) {
-        stream_->close();
-        retry_or_give_up(std::string(what) + ": " + (ec == beast::error::timeout ? "timed out" : ec.message()));
+        tcp_layer().close();
+        std::string why = ec == beast::error::timeout ? "timed out" : ec.message();
+        if (ec.category() == asio::error::get_ssl_category()) {
+            // OpenSSL says which check failed: "certificate verify failed
+            // (hostname mismatch)" rather than the bare reason.
+            const long verify = tls_ ? SSL_get_verify_result(tls_->native_handle()) : X509_V_OK;
+            if (verify != X509_V_OK) why += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
+        }
+        retry_or_give_up(std::string(what) + ": " + why);
     }
 
     void retry_or_give_up(const std::string& why) {
@@ -244,10 +302,12 @@ private:
     }
 
     asio::io_context& io_;
+    ssl::context& tls_context_;
     Store& store_;
     std::int64_t id_;
     tcp::resolver resolver_;
-    std::optional<beast::tcp_stream> stream_;  // fresh for every attempt
+    std::optional<beast::tcp_stream> stream_;  // fresh for every attempt; moved into tls_ for https
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
     asio::steady_timer timer_;
     ParsedUrl url_;
     std::string label_;
@@ -259,10 +319,27 @@ private:
     std::function<void()> done_;
     http::request<http::string_body> req_;
     beast::flat_buffer buf_;
-    http::response<http::string_body> res_;
+    std::optional<http::response_parser<http::string_body>> answer_;
 };
 
 }  // namespace
+
+// Certificates are checked against the system's store (Debian's
+// ca-certificates) and the operator's CALLBACKS_CA_FILE; there is no way to
+// turn the check off.
+ssl::context make_tls_context(const std::string& ca_file) {
+    ssl::context c(ssl::context::tls_client);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    c.set_verify_mode(ssl::verify_peer);
+    c.set_default_verify_paths();
+    if (!ca_file.empty()) {
+        beast::error_code ec;
+        c.load_verify_file(ca_file, ec);
+        if (ec) throw std::runtime_error("CALLBACKS_CA_FILE " + ca_file + ": " + ec.message());
+    }
+    return c;
+}
 
 struct Callbacks::Impl {
     Store& store;
@@ -270,6 +347,7 @@ struct Callbacks::Impl {
     std::chrono::milliseconds timeout;
     bool allow_private;
     Metrics& metrics;
+    ssl::context tls;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
     std::mutex mu;  // guards pending
@@ -277,8 +355,9 @@ struct Callbacks::Impl {
     std::size_t pending = 0;
     std::thread thread;
 
-    Impl(Store& s, int tries, std::chrono::milliseconds t, bool ap, Metrics& m)
-        : store(s), max_tries(tries), timeout(t), allow_private(ap), metrics(m) {
+    Impl(Store& s, const CallbackOptions& o, Metrics& m)
+        : store(s), max_tries(std::max(o.max_tries, 1)), timeout(o.timeout), allow_private(o.allow_private),
+          metrics(m), tls(make_tls_context(o.ca_file)) {
         thread = std::thread([this] {
             ::pthread_setname_np(::pthread_self(), "callbacks");  // for top -H, /proc/PID/task/*/comm
             io.run();
@@ -292,7 +371,7 @@ struct Callbacks::Impl {
         }
         asio::post(io, [this, id, u = std::move(u), body = std::move(body), label = std::move(label),
                         tries_used]() mutable {
-            auto d = std::make_shared<Delivery>(io, store, id, std::move(u), std::move(body), std::move(label),
+            auto d = std::make_shared<Delivery>(io, tls, store, id, std::move(u), std::move(body), std::move(label),
                                                 max_tries, tries_used, timeout, allow_private, metrics, [this] {
                                                     std::lock_guard lock(mu);
                                                     --pending;
@@ -303,9 +382,8 @@ struct Callbacks::Impl {
     }
 };
 
-Callbacks::Callbacks(Store& store, int max_tries, std::chrono::milliseconds timeout, bool allow_private,
-                     Metrics& metrics)
-    : impl_(std::make_unique<Impl>(store, std::max(max_tries, 1), timeout, allow_private, metrics)) {}
+Callbacks::Callbacks(Store& store, const CallbackOptions& options, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(store, options, metrics)) {}
 
 Callbacks::~Callbacks() {
     impl_->guard.reset();

@@ -19,7 +19,10 @@
 // (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only with
 // allow_private (CALLBACKS_ALLOW_PRIVATE).
 //
-// Only http:// URLs (no TLS in this build); the API refuses https:// ones.
+// https:// goes over TLS (OpenSSL, 1.2 at least): the receiver's certificate
+// must chain to the system's trusted roots or to CALLBACKS_CA_FILE and name
+// the URL's host (or its address, for a literal); a failed check is a failed
+// attempt, logged with OpenSSL's reason. There is no option to skip it.
 //
 // Thread-safety: send() may be called from any thread.
 #pragma once
@@ -34,10 +37,11 @@ class Metrics;
 class Store;
 
 struct ParsedUrl {
-    std::string host, port, target;  // port "80" by default; target "/" at least
+    std::string host, port, target;  // port 80 or 443 by default; target "/" at least
+    bool tls = false;                // https://
 };
-// nullptr-free parse of "http://host[:port][/path?query]"; false for
-// anything else (https, userinfo, no host, bad port).
+// Parse of "http[s]://host[:port][/path?query]"; false for anything else
+// (another scheme, userinfo, no host, bad port).
 bool parse_http_url(const std::string& url, ParsedUrl* out);
 
 // Whether a callback may connect to `ip` (a literal address, v4 or v6).
@@ -52,10 +56,18 @@ bool callback_address_allowed(const std::string& ip, bool allow_private);
 // address it connects to.
 std::string callback_host_refusal(const ParsedUrl& url, bool allow_private);
 
+struct CallbackOptions {
+    int max_tries = 3;                         // CALLBACKS_MAX_TRIES
+    std::chrono::milliseconds timeout{5000};   // CALLBACKS_TIMEOUT, per attempt
+    bool allow_private = false;                // CALLBACKS_ALLOW_PRIVATE
+    std::string ca_file;                       // CALLBACKS_CA_FILE: PEM roots trusted besides the system's
+};
+
 class Callbacks {
 public:
-    // `store` holds the outbox and must outlive this object.
-    Callbacks(Store& store, int max_tries, std::chrono::milliseconds timeout, bool allow_private, Metrics& metrics);
+    // `store` holds the outbox and must outlive this object. Throws
+    // std::runtime_error when the CA file cannot be read.
+    Callbacks(Store& store, const CallbackOptions& options, Metrics& metrics);
     ~Callbacks();  // stops; what is still pending stays in the outbox for the next start
     Callbacks(const Callbacks&) = delete;
     Callbacks& operator=(const Callbacks&) = delete;

@@ -356,6 +356,8 @@ const std::vector<Entry>& entries() {
                      "languages (name prefixes, space- or comma-separated) that take compiler_options; empty: all"});
         t.push_back(boolean("CALLBACKS_ALLOW_PRIVATE", &Config::callbacks_allow_private,
                             "callbacks may go to loopback and private addresses (link-local never)"));
+        t.push_back(text("CALLBACKS_CA_FILE", &Config::callbacks_ca_file,
+                         "PEM file of certificates trusted for https callbacks besides the system's store"));
         t.push_back(integer("CALLBACKS_MAX_TRIES", &Config::callbacks_max_tries, 1, 100,
                             "attempts to deliver a callback"));
         t.push_back(number("CALLBACKS_TIMEOUT", &Config::callbacks_timeout, 0, true, 3600,

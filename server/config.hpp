@@ -75,6 +75,7 @@ struct Config {
     std::vector<std::string> allowed_languages_for_compile_options;  // language names; empty: all
     int callbacks_max_tries = 3;
     bool callbacks_allow_private = false;  // extension: loopback/private receivers (tests)
+    std::string callbacks_ca_file;         // extension: PEM roots trusted for https callbacks besides the system's
     double callbacks_timeout = 5;
     double cpu_extra_time = 1, cpu_time_limit = 5;
     bool enable_additional_files = true;

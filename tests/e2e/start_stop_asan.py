@@ -93,7 +93,10 @@ def main():
             while time.time() < deadline and any(alive(p) for p in ours):
                 time.sleep(0.05)
             what = "at the spawn" if delay is None else f"{delay:3d} ms into main"
-            failures += check_round(f"round {i} ({what})", j, rc, j.log(), ours)
+            found = check_round(f"round {i} ({what})", j, rc, j.log(), ours)
+            if found:  # what the sanitizer (or judged) said, for the CI log
+                print(f"round {i}: judged's log:\n" + "\n".join(j.log().splitlines()[:80]), flush=True)
+            failures += found
             print(f"round {i:2d}: SIGTERM {what} -> exit {rc}", flush=True)
         finally:
             if failures and os.environ.get("KEEP_FAILED"):

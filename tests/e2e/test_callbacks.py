@@ -6,9 +6,13 @@ import http.server
 import json
 import os
 import signal
+import shutil
 import socket
 import sqlite3
+import ssl
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -20,9 +24,10 @@ JUDGED = None
 
 
 class Receiver:
-    """Records PUT bodies on a given port, answering 200."""
+    """Records PUT bodies on a given port, answering 200; over TLS with
+    `tls` = (certificate file, key file)."""
 
-    def __init__(self, port=0):
+    def __init__(self, port=0, tls=None):
         self.bodies = []
         outer = self
 
@@ -37,6 +42,12 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            # A failed handshake (the client refused our certificate) is an
+            # OSError in accept(), which the server passes over.
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -153,6 +164,98 @@ class Addresses(unittest.TestCase):
         finally:
             j.close()
             recv.close()
+
+
+def make_certificates(d):
+    """A CA of the test's own; certificates it signs for 127.0.0.1 and
+    localhost ("good") and for another name ("wrong_name"); and a
+    self-signed one for 127.0.0.1 ("untrusted"). Returns the CA's file."""
+    def run(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=judged test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign")
+    for name, san in (("good", "DNS:localhost,IP:127.0.0.1"), ("wrong_name", "DNS:hooks.example,IP:10.9.9.9")):
+        with open(os.path.join(d, name + ".ext"), "w") as f:
+            f.write(f"subjectAltName={san}\nextendedKeyUsage=serverAuth\n")
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", name + ".key", "-out", name + ".csr",
+            "-subj", "/CN=" + name)
+        run("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "untrusted.key", "-out", "untrusted.pem",
+        "-days", "2", "-subj", "/CN=untrusted", "-addext", "subjectAltName=IP:127.0.0.1")
+    return os.path.join(d, "ca.pem")
+
+
+def metric(j, name):
+    s, _, raw = j.request("GET", "/metrics")
+    for line in raw.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+class Tls(unittest.TestCase):
+    """https callbacks: the receiver's certificate is checked against the
+    system's store and CALLBACKS_CA_FILE; a wrong one is a failed delivery,
+    logged and counted."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="judge-tls-")
+        self.ca = make_certificates(self.dir)
+        self.receivers = {n: Receiver(tls=(os.path.join(self.dir, n + ".pem"), os.path.join(self.dir, n + ".key")))
+                          for n in ("good", "wrong_name", "untrusted")}
+
+    def tearDown(self):
+        for r in self.receivers.values():
+            r.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def submit(self, j, url):
+        s, body = j.submit({"source_code": "print(42)", "language_id": 71, "callback_url": url})
+        self.assertEqual(s, 201, body)
+        j.wait_done(body["token"])
+        return body["token"]
+
+    def test_delivered_when_the_certificate_checks(self):
+        with Judged(JUDGED, env={"CALLBACKS_CA_FILE": self.ca, "CALLBACKS_MAX_TRIES": "1"}, workers=1) as j:
+            good = self.receivers["good"]
+            for host in ("127.0.0.1", "localhost"):  # an address, and a name (SNI, host name check)
+                token = self.submit(j, f"https://{host}:{good.port}/hook")
+                self.assertTrue(wait_for(lambda: any(b.get("token") == token for b in good.bodies), 30), j.log())
+                got = [b for b in good.bodies if b.get("token") == token][0]
+                self.assertEqual(got["status"]["id"], 3, got)
+            self.assertTrue(wait_for(lambda: metric(j, "judged_callbacks_sent_total") == 2, 10), j.log())
+            # A certificate for another name, or one no trusted CA signed:
+            # failed, with OpenSSL's reason in the log, and counted.
+            for name, host, why in (("wrong_name", "127.0.0.1", "IP address mismatch"),
+                                    ("wrong_name", "localhost", "hostname mismatch"),
+                                    ("untrusted", "127.0.0.1", "self-signed certificate")):
+                token = self.submit(j, f"https://{host}:{self.receivers[name].port}/hook")
+                self.assertTrue(wait_for(lambda: any(token in x and "given up" in x for x in j.log().splitlines()), 30),
+                                j.log())
+                line = [x for x in j.log().splitlines() if token in x and "given up" in x][0]
+                self.assertIn("TLS handshake", line)
+                self.assertIn(why, line)
+                self.assertEqual(self.receivers[name].bodies, [])
+            self.assertEqual(metric(j, "judged_callback_failures_total"), 3)
+
+    def test_checked_by_default_against_the_system_store(self):
+        # Without CALLBACKS_CA_FILE the test's CA is trusted by nobody.
+        with Judged(JUDGED, env={"CALLBACKS_MAX_TRIES": "1"}, workers=1) as j:
+            good = self.receivers["good"]
+            self.submit(j, f"https://127.0.0.1:{good.port}/")
+            self.assertTrue(wait_for(lambda: metric(j, "judged_callback_failures_total") == 1, 30), j.log())
+            self.assertEqual(good.bodies, [])
+            self.assertIn("certificate verify failed", j.log())
+        # A CA file that cannot be read stops the start, naming it.
+        bad = Judged(JUDGED, env={"CALLBACKS_CA_FILE": os.path.join(self.dir, "missing.pem")}, workers=1)
+        try:
+            with self.assertRaises(RuntimeError) as e:
+                bad.start()
+            self.assertIn("CALLBACKS_CA_FILE", str(e.exception))
+        finally:
+            bad.close()
 
 
 class Durable(unittest.TestCase):

@@ -273,7 +273,7 @@ TEST_CASE("to_judge_submission turns Judge0 units into the judge's", "[grading]"
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("callback URLs: plain http only", "[callbacks]") {
+TEST_CASE("callback URLs: http and https, their default ports, nothing else", "[callbacks]") {
     server::ParsedUrl u;
     REQUIRE(server::parse_http_url("http://127.0.0.1:8080/hook?x=1", &u));
     CHECK((u.host == "127.0.0.1" && u.port == "8080" && u.target == "/hook?x=1"));
@@ -281,9 +281,17 @@ TEST_CASE("callback URLs: plain http only", "[callbacks]") {
     CHECK((u.host == "example.org" && u.port == "80" && u.target == "/"));
     REQUIRE(server::parse_http_url("http://[::1]:9/x#frag", &u));
     CHECK((u.host == "::1" && u.port == "9" && u.target == "/x"));
-    for (const char* bad : {"https://x/", "ftp://x", "http://", "http://user@x/", "http://x:0/", "http://x:99999/",
-                            "http://x/a b", "http://x:12ab/"})
+    CHECK_FALSE(u.tls);
+    REQUIRE(server::parse_http_url("https://hooks.example/judge?x=1", &u));
+    CHECK((u.tls && u.host == "hooks.example" && u.port == "443" && u.target == "/judge?x=1"));
+    REQUIRE(server::parse_http_url("https://[2001:db8::1]:8443", &u));
+    CHECK((u.tls && u.host == "2001:db8::1" && u.port == "8443" && u.target == "/"));
+    for (const char* bad : {"ftp://x", "http://", "https://", "http://user@x/", "https://user@x/", "http://x:0/",
+                            "http://x:99999/", "https://x:99999/", "http://x/a b", "http://x:12ab/", "httpss://x/",
+                            "HTTPS//x"}) {
+        INFO(bad);
         CHECK_FALSE(server::parse_http_url(bad, &u));
+    }
 }
 
 TEST_CASE("metrics render in Prometheus text format", "[metrics]") {
