@@ -380,7 +380,9 @@ TEST_CASE("interactive: who exited first is the kernel's order, not the order th
     // its own (not for the contestant: the host holds the pipe open) and
     // says "wrong answer". By the kernel's clock the contestant ended first;
     // its host thread, though, comes back long after the interactor's: the
-    // sandbox accounts its folder and run_program removes it, file by file.
+    // sandbox accounts its folder and run_program removes it. (15,000
+    // files: under the working folder's bound of 16,384, so the run stays
+    // a Runtime Error.)
     const std::string root = e.dir + "/late-interactor";
     write_file(root + "/problem.yaml",
                "problem_format_version: 2023-07-draft\nname: Late interactor\ntype: interactive\n"
@@ -401,7 +403,7 @@ TEST_CASE("interactive: who exited first is the kernel's order, not the order th
     judge::Submission s = e.submission("cpp17",
                                        "#include <fcntl.h>\n#include <unistd.h>\n#include <cstdio>\n#include <string>\n"
                                        "int main() {\n"
-                                       "  for (int i = 0; i < 20000; ++i) {\n"
+                                       "  for (int i = 0; i < 15000; ++i) {\n"
                                        "    int fd = ::open((\"f\" + std::to_string(i)).c_str(), O_CREAT | O_WRONLY, 0644);\n"
                                        "    if (fd < 0) return 9;\n    ::close(fd);\n  }\n"
                                        "  std::printf(\"1\\n\");\n  std::fflush(stdout);\n  return 3;\n}\n");
