@@ -400,4 +400,19 @@ RunResult run(const RunSpec& spec) {
     }
 }
 
+std::string describe_host() {
+    std::string out = "namespaces pid, mount, network, ipc, uts, cgroup; a seccomp filter of " +
+                      std::to_string(seccomp::policy().size()) + " rules; cgroups:";
+    try {
+        const cgroup::Layout& l = cgroup::host_layout();
+        const auto place = [](const char* what, const cgroup::Placement& p) {
+            return std::string(" ") + what + (p.version == cgroup::Version::v1 ? " v1" : " v2");
+        };
+        out += place("memory", l.memory) + "," + place("pids", l.pids) + "," + place("cpu", l.cpu);
+    } catch (const std::exception& e) {
+        out += std::string(" unusable (") + e.what() + ")";
+    }
+    return out;
+}
+
 }  // namespace sandbox

@@ -117,6 +117,10 @@ void validate(const RunSpec& spec);
 // Runs one program in a fresh box. See the file comment.
 RunResult run(const RunSpec& spec);
 
+// One line saying what a box is on this host (namespaces, the seccomp
+// filter's size, each controller's cgroup version), for GET /isolate.
+std::string describe_host();
+
 // The RunResult as the CLI's JSON object (keys status, exit_code, signal,
 // cpu_time_ms, wall_time_ms, memory_kb, message).
 std::string to_json(const RunResult& r);

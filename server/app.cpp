@@ -1,6 +1,5 @@
 #include "server/app.hpp"
 
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "server/grading.hpp"
 #include "server/log.hpp"
 #include "server/openapi.hpp"
+#include "server/system_info.hpp"
 
 namespace server {
 
@@ -123,20 +123,10 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
-std::string proc_value(const std::string& file, const std::string& key) {
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-        auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string k = line.substr(0, colon);
-        while (!k.empty() && (k.back() == ' ' || k.back() == '\t')) k.pop_back();
-        if (k != key) continue;
-        std::string v = line.substr(colon + 1);
-        v.erase(0, v.find_first_not_of(" \t"));
-        return v;
-    }
-    return "";
+// GET /isolate: Judge0 prints `isolate --version`; we say what our own
+// sandbox is on this host.
+std::string sandbox_identity(const std::string& release) {
+    return "judge-sandbox of judged " + release + " (its own sandbox, not isolate): " + sandbox::describe_host() + "\n";
 }
 
 // An idempotency key (the Idempotency-Key header, a batch item's
@@ -710,46 +700,52 @@ Response App::language(const std::string& id_text) {
     return json_response(200, dump(o));
 }
 
-Response App::statistics() {
-    Statistics s = store_.statistics();
-    const std::string today = judge0::iso8601_ms(now_ms()).substr(0, 10);
-    std::int64_t today_n = 0, last30 = 0;
-    const std::string cutoff = judge0::iso8601_ms(now_ms() - 30LL * 86400 * 1000).substr(0, 10);
-    for (const auto& [day, n] : s.by_day) {
-        if (day == today) today_n += n;
-        if (day > cutoff) last30 += n;
+Response App::statistics(bool invalidate) {
+    // As Judge0: computed at most every 10 minutes (the counts scan the
+    // whole table), unless the client asks for fresh ones.
+    constexpr std::int64_t cache_ms = 10 * 60 * 1000;
+    const std::int64_t now = now_ms();
+    std::lock_guard lock(statistics_mu_);
+    if (!invalidate && !statistics_.empty() && now < statistics_until_ms_) return json_response(200, statistics_);
+    const Statistics s = store_.statistics();
+    const std::string today = judge0::iso8601_ms(now).substr(0, 10);
+    const auto count_of = [&s](const std::string& day) {
+        const auto it = s.by_day.find(day);
+        return it == s.by_day.end() ? std::int64_t{0} : it->second;
+    };
+    // The 30 days before today, newest first (Judge0's order).
+    using ordered = nlohmann::ordered_json;
+    ordered last_30_days = ordered::object();
+    for (int back = 1; back <= 30; ++back) {
+        const std::string day = judge0::iso8601_ms(now - back * 86400LL * 1000).substr(0, 10);
+        last_30_days[day] = count_of(day);
     }
-    json langs = json::array(), statuses = json::array();
-    for (const auto& [id, n] : s.by_language) {
+    std::vector<std::pair<int, std::int64_t>> langs(s.by_language.begin(), s.by_language.end());
+    std::vector<std::pair<int, std::int64_t>> stats(s.by_status.begin(), s.by_status.end());
+    const auto most_first = [](const auto& x, const auto& y) { return x.second > y.second; };
+    std::stable_sort(langs.begin(), langs.end(), most_first);
+    std::stable_sort(stats.begin(), stats.end(), most_first);
+    ordered languages = ordered::array(), statuses = ordered::array();
+    for (const auto& [id, n] : langs) {
         const judge::Language* l = catalog_.find(std::to_string(id));
-        langs.push_back(json{{"language", {{"id", id}, {"name", l ? l->name : ""}}}, {"count", n}});
+        languages.push_back(ordered{{"language", {{"id", id}, {"name", l ? l->name : ""}}}, {"count", n}});
     }
-    for (const auto& [id, n] : s.by_status) {
+    for (const auto& [id, n] : stats) {
         const char* d = status_description(id);
-        statuses.push_back(json{{"status", {{"id", id}, {"name", d ? d : ""}}}, {"count", n}});
+        statuses.push_back(ordered{{"status", {{"id", id}, {"name", d ? d : ""}}}, {"count", n}});
     }
-    json by_day = json::object();
-    for (const auto& [day, n] : s.by_day) by_day[day] = n;
-    return json_response(200, dump(json{{"now", judge0::iso8601_ms(now_ms())},
-                                        {"submissions", {{"total", s.total}, {"today", today_n}, {"last_30_days", last30}}},
-                                        {"languages", langs},
-                                        {"statuses", statuses},
-                                        {"by_day", by_day}}));
-}
-
-Response App::system_info() {
-    json o = json::object();
-    utsname u{};
-    if (::uname(&u) == 0) {
-        o["Architecture"] = u.machine;
-        o["Kernel"] = std::string(u.sysname) + " " + u.release;
-    }
-    o["CPU(s)"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
-    o["Model name"] = proc_value("/proc/cpuinfo", "model name");
-    o["Vendor ID"] = proc_value("/proc/cpuinfo", "vendor_id");
-    o["Mem"] = proc_value("/proc/meminfo", "MemTotal");
-    o["Swap"] = proc_value("/proc/meminfo", "SwapTotal");
-    return json_response(200, dump(o));
+    const ordered out{
+        {"created_at", judge0::iso8601_ms(now)},
+        {"cached_until", judge0::iso8601_ms(now + cache_ms)},
+        {"submissions", {{"total", s.total}, {"today", count_of(today)}, {"last_30_days", last_30_days}}},
+        {"languages", languages},
+        {"statuses", statuses},
+        {"database",
+         {{"size_pretty", pretty_size(static_cast<std::uint64_t>(s.database_bytes))},
+          {"size_in_bytes", s.database_bytes}}}};
+    statistics_ = out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    statistics_until_ms_ = now + cache_ms;
+    return json_response(200, statistics_);
 }
 
 Response App::workers_info() {
@@ -959,8 +955,14 @@ const std::vector<App::Route>& App::routes() {
          [](App&, Call& c) { c.done(text(200, judge0_api_version, "text/plain; charset=utf-8")); }},
         {V::get, "/config_info", A::authn,
          [](App& a, Call& c) { c.done(json_response(200, config_info_json(a.cfg_))); }},
-        {V::get, "/system_info", A::authn, [](App& a, Call& c) { c.done(a.system_info()); }},
-        {V::get, "/statistics", A::authn, [](App& a, Call& c) { c.done(a.statistics()); }},
+        {V::get, "/system_info", A::authn, [](App&, Call& c) { c.done(json_response(200, system_info_json())); }},
+        {V::get, "/statistics", A::authn,
+         [](App& a, Call& c) {
+             const auto it = c.q.find("invalidate_cache");
+             c.done(a.statistics(it != c.q.end() && it->second == "true"));
+         }},
+        {V::get, "/isolate", A::authn,
+         [](App& a, Call& c) { c.done(text(200, sandbox_identity(a.cfg_.release), "text/plain; charset=utf-8")); }},
         {V::get, "/workers", A::authn, [](App& a, Call& c) { c.done(a.workers_info()); }},
         {V::get, "/openapi.yaml", A::authn,
          [](App&, Call& c) { c.done(text(200, openapi_yaml(), "application/yaml; charset=utf-8")); }},

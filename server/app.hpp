@@ -90,8 +90,8 @@ private:
     Response remove(const std::string& token, const std::map<std::string, std::string>& q);
     Response languages(bool all);
     Response language(const std::string& id);
-    Response statistics();
-    Response system_info();
+    // Judge0's shape, cached for 10 minutes unless `invalidate`.
+    Response statistics(bool invalidate);
     Response workers_info();
     void health(Reply reply);
     void run_health_probe();
@@ -127,6 +127,10 @@ private:
     std::mutex waiters_mu_;  // guards waiters_, next_waiter_
     std::multimap<std::string, Waiter> waiters_;
     std::uint64_t next_waiter_ = 0;
+
+    std::mutex statistics_mu_;  // guards the two below
+    std::string statistics_;
+    std::int64_t statistics_until_ms_ = 0;
 
     std::mutex health_mu_;  // guards the fields below
     std::chrono::steady_clock::time_point health_checked_{};

@@ -921,6 +921,7 @@ Statistics Store::statistics() {
             SQLite::Statement q(c.db, "SELECT status_id, count(*) FROM submissions GROUP BY status_id");
             while (q.executeStep()) s.by_status[q.getColumn(0).getInt()] = q.getColumn(1).getInt64();
         }
+        s.database_bytes = query_int(c.db, "PRAGMA page_count") * query_int(c.db, "PRAGMA page_size");
         tx.commit();
         return s;
     });

@@ -86,6 +86,7 @@ struct Statistics {
     std::map<std::string, std::int64_t> by_day;       // "2026-11-28" -> count (created_at, UTC)
     std::map<int, std::int64_t> by_language;           // language_id -> count
     std::map<int, std::int64_t> by_status;             // status_id -> count
+    std::int64_t database_bytes = 0;                   // the database file's size
 };
 
 // One version of an uploaded problem package (see schema/migrations/0003).

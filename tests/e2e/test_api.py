@@ -163,11 +163,36 @@ class SharedServer(unittest.TestCase):
     def test_system_info_statistics_workers_health_metrics_openapi(self):
         s, si = self.j.json("GET", "/system_info")
         self.assertEqual(s, 200)
-        self.assertIn("CPU(s)", si)
+        for key in ("Architecture", "CPU(s)", "Model name", "Mem", "Swap"):  # lscpu's and free -h's
+            self.assertIsInstance(si.get(key), str, (key, si))
+        self.assertRegex(si["Mem"], r"^[0-9.]+(B|Ki|Mi|Gi|Ti)$")
+        s, h, raw = self.j.request("GET", "/isolate")
+        self.assertEqual((s, h["Content-Type"].split(";")[0]), (200, "text/plain"))
+        self.assertIn(b"seccomp filter of", raw)
         self.run_wait({"source_code": "print(1)", "language_id": 71})
-        s, st = self.j.json("GET", "/statistics")
+        s, st = self.j.json("GET", "/statistics?invalidate_cache=true")
         self.assertEqual(s, 200)
+        self.assertEqual(set(st), {"created_at", "cached_until", "submissions", "languages", "statuses", "database"})
         self.assertGreaterEqual(st["submissions"]["total"], 1)
+        self.assertGreaterEqual(st["submissions"]["today"], 1)
+        days = list(st["submissions"]["last_30_days"])  # the 30 days before today, newest first
+        self.assertEqual(len(days), 30)
+        self.assertEqual(days, sorted(days, reverse=True))
+        self.assertLess(days[0], st["created_at"][:10])
+        self.assertGreater(st["database"]["size_in_bytes"], 0)
+        self.assertRegex(st["database"]["size_pretty"], r"^\d+ (bytes|kB|MB|GB)$")
+        counts = [x["count"] for x in st["languages"]]
+        self.assertEqual(counts, sorted(counts, reverse=True))
+        python = [x for x in st["languages"] if x["language"]["id"] == 71][0]
+        self.assertTrue(python["language"]["name"].startswith("Python"))
+        for x in st["statuses"]:
+            self.assertEqual((set(x), set(x["status"])), ({"status", "count"}, {"id", "name"}), x)
+        self.assertIn({"id": 3, "name": "Accepted"}, [x["status"] for x in st["statuses"]])
+        # Cached (as Judge0, 10 minutes) until a client asks for fresh counts.
+        self.run_wait({"source_code": "print(2)", "language_id": 71})
+        self.assertEqual(self.j.json("GET", "/statistics")[1], st)
+        fresh = self.j.json("GET", "/statistics?invalidate_cache=true")[1]
+        self.assertEqual(fresh["submissions"]["total"], st["submissions"]["total"] + 1)
         s, w = self.j.json("GET", "/workers")
         self.assertEqual(s, 200)
         self.assertEqual(set(w[0]), {"queue", "size", "available", "idle", "working", "paused", "failed"})
