@@ -34,7 +34,8 @@ constexpr const char* kBoxPath = "/usr/local/bin:/usr/bin:/bin";
 const std::set<std::string, std::less<>> kFields = {
     "key",    "ids",  "name_template", "version_cmd",    "version_regex",   "source_file",
     "compile", "binary", "run",         "binds",          "env",             "time_multiplier",
-    "memory_extra_mb", "processes", "compile_processes", "heap_flag", "notes"};
+    "memory_extra_mb", "processes", "compile_processes", "heap_flag", "notes", "source", "compile_if",
+    "needs_file"};
 
 std::string errno_text(int err) { return std::string(std::strerror(err)); }
 
@@ -180,16 +181,31 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
         ctx.fail("version_regex", std::string("does not compile: ") + err.what());
     }
 
-    l.source_file = need_string(e, "source_file", ctx);
-    check_file_name(l.source_file, "source_file", ctx);
+    const std::string source = optional_string(e, "source", ctx, false);
+    if (source == "executable") l.source = Language::Source::executable;
+    else if (source == "none") l.source = Language::Source::none;
+    else if (!source.empty() && source != "text") ctx.fail("source", "must be text, executable or none");
+    if (l.source == Language::Source::none) {
+        (void)need(e, "source_file", ctx);
+        if (!e["source_file"].is_null()) ctx.fail("source_file", "must be null when source is none");
+    } else {
+        l.source_file = need_string(e, "source_file", ctx);
+        check_file_name(l.source_file, "source_file", ctx);
+    }
+    l.compile_if = optional_string(e, "compile_if", ctx, false);
+    l.needs_file = optional_string(e, "needs_file", ctx, false);
+    if (!l.compile_if.empty()) check_file_name(l.compile_if, "compile_if", ctx);
+    if (!l.needs_file.empty()) check_file_name(l.needs_file, "needs_file", ctx);
 
     const json& compile = need(e, "compile", ctx);
     if (!compile.is_null()) l.compile = string_array(compile, "compile", ctx, false);
     (void)need(e, "binary", ctx);
     l.binary = optional_string(e, "binary", ctx, false);
-    if (l.compiled() && l.binary.empty()) ctx.fail("binary", "required when compile is set");
+    if (l.compiled() && l.binary.empty() && l.source != Language::Source::none)
+        ctx.fail("binary", "required when compile is set (unless source is none: the folder is the program)");
     if (!l.compiled() && !l.binary.empty()) ctx.fail("binary", "must be null when compile is null");
     if (!l.binary.empty()) check_file_name(l.binary, "binary", ctx);
+    if (!l.compile_if.empty() && !l.compiled()) ctx.fail("compile_if", "must be null when compile is null");
     if (l.compiled() && l.compile.front().find('{') != std::string::npos)
         ctx.fail("compile", "the program (item 0) cannot hold a placeholder");
 
@@ -200,7 +216,8 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
     if (extra_flags > 1) ctx.fail("compile", "{extra_flags} may appear once");
 
     l.run = string_array(need(e, "run", ctx), "run", ctx, false);
-    std::vector<std::string> run_inline = {"{source}"};
+    std::vector<std::string> run_inline;
+    if (l.source != Language::Source::none) run_inline.push_back("{source}");
     if (l.compiled()) run_inline.push_back("{binary}");
     int args = 0, heap = 0;
     for (const auto& item : l.run) {
@@ -658,6 +675,11 @@ Toolchain Catalog::toolchain(const Language& l, const std::vector<std::string>& 
     t.name = l.name;
     t.version = l.version;
     t.source_file = l.source_file;
+    t.source = l.source == Language::Source::text         ? Toolchain::Source::text
+               : l.source == Language::Source::executable ? Toolchain::Source::executable
+                                                          : Toolchain::Source::none;
+    t.compile_if = l.compile_if;
+    t.needs_file = l.needs_file;
     t.compile = l.compile_argv(extra_flags);
     t.run = l.run_argv(args);
     // Where the heap flag landed: only that item gets {heap_mb} filled (a

@@ -9,6 +9,7 @@
 //
 // Placeholders in the argv templates:
 //   {source}       the source file name (source_file)       compile, run
+//                  (not with "source": "none")
 //   {binary}       the compiled file's name (binary)        compile, run of compiled languages
 //   {extra_flags}  the submission's compiler options: a whole argv item that
 //                  becomes zero or more items                compile
@@ -62,7 +63,14 @@ struct Language {
     std::string name_template;             // "C++ (GCC {version})"
     std::vector<std::string> version_cmd;  // argv run on the host at load
     std::string version_regex;             // one capture group: the version in stdout+stderr
-    std::string source_file;               // "main.cpp"
+    // What the submission's source_code is: program text (written 0644),
+    // an executable (written 0755 and run as is: Judge0's 44), or nothing
+    // (the program is its additional files: Judge0's 89; source_file null).
+    enum class Source { text, executable, none };
+    Source source = Source::text;
+    std::string source_file;               // "main.cpp"; empty when source is none
+    std::string compile_if;                // compile only when the program has this file; empty: always
+    std::string needs_file;                // the program must have this file (else Compilation Error)
     std::vector<std::string> compile;      // argv template; empty: interpreted
     std::string binary;                    // what compile produces; empty: interpreted
     std::vector<std::string> run;          // argv template

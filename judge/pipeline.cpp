@@ -104,6 +104,8 @@ void install_artifact(const std::string& from, const std::string& to) {
         const std::string src = from + "/" + name, dst = to + "/" + name;
         if (is_dir) {
             mkdir_p(dst);
+            // The box's own, as in the compile's folder (see place_program).
+            if (::chmod(dst.c_str(), 0777) != 0) fail("chmod(\"" + dst + "\")", errno);
             install_artifact(src, dst);
         } else if (::link(src.c_str(), dst.c_str()) != 0) {
             if (errno != EXDEV && errno != EPERM && errno != EMLINK) fail("link(\"" + dst + "\")", errno);
@@ -125,12 +127,51 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
     return s;
 }
 
+// The program's files in its working folder. Folders are the box's own
+// (0777: the box's uid is picked at run time, and nothing else sees them);
+// files stay root's, readable.
+void place_program(const Submission& s, const std::string& dir) {
+    const Toolchain& tc = s.toolchain;
+    const auto folder = [&dir](const std::string& rel) {
+        std::string path = dir;
+        std::size_t from = 0;
+        while (from < rel.size()) {
+            const std::size_t slash = rel.find('/', from);
+            path += "/" + rel.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+            if (::mkdir(path.c_str(), 0777) != 0 && errno != EEXIST) fail("mkdir(\"" + path + "\")", errno);
+            if (::chmod(path.c_str(), 0777) != 0) fail("chmod(\"" + path + "\")", errno);
+            if (slash == std::string::npos) break;
+            from = slash + 1;
+        }
+    };
+    for (const auto& f : s.additional_files) {
+        if (f.folder) {
+            folder(f.name);
+            continue;
+        }
+        const std::size_t slash = f.name.rfind('/');
+        if (slash != std::string::npos) folder(f.name.substr(0, slash));
+        write_file(dir + "/" + f.name, f.content, f.executable ? 0755 : 0644);
+    }
+    if (tc.source != Toolchain::Source::none)
+        write_file(dir + "/" + tc.source_file, s.source, tc.source == Toolchain::Source::executable ? 0755 : 0644);
+}
+
+bool has_file(const std::string& dir, const std::string& name) {
+    struct stat st {};
+    return ::lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile", o.work_bound);
-    for (const auto& f : s.additional_files) write_file(work.path() + "/" + f.name, f.content, 0644);
-    write_file(work.path() + "/" + tc.source_file, s.source, 0644);
-    if (tc.compile.empty()) {  // interpreted: the source is the artifact
+    place_program(s, work.path());
+    if (!tc.needs_file.empty() && !has_file(work.path(), tc.needs_file))
+        return CompileOutcome{CompileOutcome::Kind::compilation_error,
+                              "the program has no file named " + tc.needs_file + " at the top of its additional_files "
+                              "(" + tc.name + " runs it)"};
+    if (tc.compile.empty() || (!tc.compile_if.empty() && !has_file(work.path(), tc.compile_if))) {
+        // Nothing to compile: the files are the artifact.
         copy_box_files(work.path(), out_dir);
         return CompileOutcome{CompileOutcome::Kind::ok, ""};
     }
@@ -348,12 +389,14 @@ std::string compile_key(const Submission& s) {
     h.update_field(tc.key);
     h.update_field(tc.version);
     h.update_field(tc.source_file);
+    h.update_field(std::to_string(static_cast<int>(tc.source)) + tc.compile_if + "/" + tc.needs_file);
     for (const auto& a : tc.compile) h.update_field(a);
     h.update_field("--");
     h.update_field(s.source);
     h.update_field(std::to_string(s.additional_files.size()));
     for (const auto& f : s.additional_files) {
         h.update_field(f.name);
+        h.update_field(f.folder ? "d" : f.executable ? "x" : "f");
         h.update_field(f.content);
     }
     return h.hex_digest();
@@ -375,11 +418,23 @@ JudgeOptions prepared(JudgeOptions o) {
 Judge::Judge(JudgeOptions opts) : opts_(prepared(std::move(opts))), cache_(opts_.cache_dir, opts_.cache_bytes) {}
 
 void validate(const Submission& s) {
-    for (const auto& f : s.additional_files)
-        if (f.name.empty() || f.name == "." || f.name == ".." || f.name.find('/') != std::string::npos ||
-            f.name.find('\0') != std::string::npos || f.name == s.toolchain.source_file)
+    const std::string& source = s.toolchain.source_file;
+    for (const auto& f : s.additional_files) {
+        bool ok = !f.name.empty() && f.name.find('\0') == std::string::npos;
+        for (std::size_t from = 0; ok;) {  // every part a plain name
+            const std::size_t slash = f.name.find('/', from);
+            const std::string part = f.name.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+            ok = !part.empty() && part != "." && part != "..";
+            if (slash == std::string::npos) break;
+            from = slash + 1;
+        }
+        const bool clashes = !source.empty() && (f.name == source || f.name.rfind(source + "/", 0) == 0);
+        if (!ok || clashes)
             throw std::invalid_argument("additional file \"" + f.name +
-                                        "\": must be a plain file name other than the source's");
+                                        "\": must be a relative path of plain names, other than the source's");
+    }
+    if (s.toolchain.source == Toolchain::Source::none && !s.source.empty())
+        throw std::invalid_argument("toolchain " + s.toolchain.key + " takes no source: its program is its files");
     if (s.toolchain.run.empty()) throw std::invalid_argument("toolchain " + s.toolchain.key + ": no run command");
 }
 

@@ -30,7 +30,11 @@ struct Toolchain {
     std::string key;      // stable catalog key, e.g. "cpp17"
     std::string name;     // "C++ (GCC 12.2.0)"
     std::string version;  // detected on the host; part of the cache key
-    std::string source_file;
+    enum class Source { text, executable, none };  // see judge::Language::Source
+    Source source = Source::text;
+    std::string source_file;           // empty when source is none
+    std::string compile_if;            // the compile runs only when the program has this file
+    std::string needs_file;            // the program must have this file: Compilation Error otherwise
     std::vector<std::string> compile;  // empty: nothing to compile
     std::vector<std::string> run;      // run[heap_item] may hold {heap_mb}
     int heap_item = -1;                // index of the heap flag in run; -1: none
@@ -71,8 +75,10 @@ struct TestCase {
 };
 
 struct ExtraFile {
-    std::string name;  // a plain file name in the working folder (no '/')
+    std::string name;  // a relative path: '/'-separated, no empty, "." or ".." part
     std::string content;
+    bool executable = false;  // written 0755 (else 0644)
+    bool folder = false;      // an (empty) folder: content unused
 };
 
 struct Submission {

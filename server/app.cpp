@@ -694,7 +694,7 @@ Response App::language(const std::string& id_text) {
     json o{{"id", *id},
            {"name", l->available ? l->name : l->name_template},
            {"is_archived", !l->available},
-           {"source_file", l->source_file},
+           {"source_file", l->source_file.empty() ? json(nullptr) : json(l->source_file)},
            {"compile_cmd", l->compiled() ? json(join(l->compile_argv())) : json(nullptr)},
            {"run_cmd", join(l->run_argv())}};
     return json_response(200, dump(o));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <system_error>
@@ -99,11 +100,25 @@ std::vector<judge::ExtraFile> unpack_additional_files(const std::string& zip_byt
     } catch (const zip::ZipError& e) {
         throw std::invalid_argument(e.what());
     }
+    // Folders as Judge0 allows them, within bounds a file system and a
+    // removal handle at ease (zip::read already refused links, "..",
+    // absolute paths, devices and duplicates).
+    constexpr std::size_t max_depth = 32, max_path = 1024, max_part = 255;
     for (auto& e : entries) {
-        if (e.is_dir || e.path.find('/') != std::string::npos)
-            throw std::invalid_argument("additional_files: '" + e.path +
-                                        "': folders are not supported; put every file at the top of the archive");
-        out.push_back(judge::ExtraFile{e.path, std::move(e.content)});
+        const std::size_t depth = static_cast<std::size_t>(std::count(e.path.begin(), e.path.end(), '/')) + 1;
+        std::size_t longest = 0;
+        for (std::size_t from = 0;;) {
+            const std::size_t slash = e.path.find('/', from);
+            longest = std::max(longest, (slash == std::string::npos ? e.path.size() : slash) - from);
+            if (slash == std::string::npos) break;
+            from = slash + 1;
+        }
+        if (depth > max_depth || e.path.size() > max_path || longest > max_part)
+            throw std::invalid_argument("additional_files: '" + e.path.substr(0, 80) + (e.path.size() > 80 ? "…" : "") +
+                                        "': paths may be at most " + std::to_string(max_depth) + " folders deep, " +
+                                        std::to_string(max_path) + " bytes long, with names of at most " +
+                                        std::to_string(max_part) + " bytes");
+        out.push_back(judge::ExtraFile{e.path, std::move(e.content), e.executable, e.is_dir});
     }
     return out;
 }

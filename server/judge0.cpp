@@ -504,8 +504,10 @@ Parsed parse_submission(const nlohmann::json& body, const Config& cfg, const Lan
     if (const json* v = in.get("source_code")) {
         if (auto s = in.payload(*v, "source_code", "", base64, cfg.max_source_bytes)) r.source_code = std::move(*s);
     }
-    if (trim(r.source_code).empty() && !multi_file && !errors.count("source_code"))
-        in.error("source_code", "can't be blank");
+    if (!errors.count("source_code")) {
+        if (multi_file && !r.source_code.empty()) in.error("source_code", "must be blank");
+        else if (!multi_file && trim(r.source_code).empty()) in.error("source_code", "can't be blank");
+    }
 
     if (const json* v = in.get("stdin")) r.stdin_data = in.payload(*v, "stdin", "", base64, cfg.max_stdin_bytes);
     if (const json* v = in.get("expected_output"))

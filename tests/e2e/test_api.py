@@ -333,6 +333,53 @@ class SharedServer(unittest.TestCase):
         self.assertEqual(s, 422)
         self.assertIn("additional_files", e)
 
+    def test_executable_and_multi_file_programs(self):
+        import io
+        import zipfile
+        # 44: the source is a binary, sent base64 and run as is.
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "sum.c"), "w") as f:
+                f.write(C_APLUSB)
+            subprocess.run(["/usr/bin/gcc", "-O2", "-static", "-o", os.path.join(d, "sum"), os.path.join(d, "sum.c")],
+                           check=True)
+            with open(os.path.join(d, "sum"), "rb") as f:
+                binary = f.read()
+        r = self.run_wait({"source_code": b64(binary), "language_id": 44, "stdin": b64("40 2\n"),
+                           "expected_output": b64("42\n")}, "&base64_encoded=true")
+        self.assertEqual((r["status"]["id"], unb64(r["stdout"])), (3, b"42\n"), r)
+        s, lang = self.j.json("GET", "/languages/44")
+        self.assertEqual((s, lang["name"]), (200, "Executable"))
+        # 89: the zip is the program; its compile script builds into a folder
+        # of its own, from a source in a folder of the zip.
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("src/sum.c", C_APLUSB)
+            z.writestr("compile", "mkdir -p out && /usr/bin/gcc -O2 -o out/sum src/sum.c\n")
+            z.writestr("run", "exec ./out/sum\n")
+        r = self.run_wait({"language_id": 89, "additional_files": b64(buf.getvalue()), "stdin": "1 2\n",
+                           "expected_output": "3\n"})
+        self.assertEqual((r["status"]["id"], r["stdout"]), (3, "3\n"), r)
+        s, lang = self.j.json("GET", "/languages/89")
+        self.assertEqual((s, lang["name"], lang["source_file"]), (200, "Multi-file program", None))
+        # As Judge0: no source beside the zip; no run script is a
+        # Compilation Error that says so.
+        s, e = self.j.submit({"language_id": 89, "source_code": "echo hi", "additional_files": b64(buf.getvalue())})
+        self.assertEqual((s, e), (422, {"source_code": ["must be blank"]}))
+        norun = io.BytesIO()
+        with zipfile.ZipFile(norun, "w") as z:
+            z.writestr("compile", "true\n")
+        r = self.run_wait({"language_id": 89, "additional_files": b64(norun.getvalue())})
+        self.assertEqual(r["status"]["id"], 6, r)
+        self.assertIn("no file named run", r["compile_output"])
+        # Paths deeper than the bound are refused up front.
+        deep = io.BytesIO()
+        with zipfile.ZipFile(deep, "w") as z:
+            z.writestr("/".join(["d"] * 40) + "/f", "x")
+            z.writestr("run", "true\n")
+        s, e = self.j.submit({"language_id": 89, "additional_files": b64(deep.getvalue())})
+        self.assertEqual(s, 422, e)
+        self.assertIn("folders deep", e["additional_files"][0])
+
     def test_multi_test_extension(self):
         tests = [{"stdin": "1", "expected_output": "2"}, {"stdin": "5", "expected_output": "11"},
                  {"stdin": "x", "expected_output": "0"}]

@@ -8,10 +8,12 @@
 #include "judge/pipeline.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -67,6 +69,39 @@ Env& env() {
     return e;
 }
 
+// A folder's files as a program's additional files (what a multi-file
+// program's zip would hold), folders included, executable bits kept.
+std::vector<judge::ExtraFile> read_tree(const std::string& root, const std::string& rel = "") {
+    std::vector<judge::ExtraFile> out;
+    DIR* d = ::opendir((rel.empty() ? root : root + "/" + rel).c_str());
+    REQUIRE(d);
+    while (dirent* e = ::readdir(d)) {
+        const std::string name = e->d_name;
+        if (name == "." || name == "..") continue;
+        const std::string r = rel.empty() ? name : rel + "/" + name;
+        struct stat st {};
+        REQUIRE(::stat((root + "/" + r).c_str(), &st) == 0);
+        if (S_ISDIR(st.st_mode)) {
+            out.push_back(judge::ExtraFile{r, "", false, true});
+            for (auto& f : read_tree(root, r)) out.push_back(std::move(f));
+        } else {
+            out.push_back(judge::ExtraFile{r, read_file(root + "/" + r), (st.st_mode & 0100) != 0, false});
+        }
+    }
+    ::closedir(d);
+    return out;
+}
+
+// An Executable's source: the C program built on the host, static, as a
+// client would send its binary.
+std::string host_binary(const std::string& c_source) {
+    const std::string out = env().dir + "/host-binary";
+    ::unlink(out.c_str());
+    const std::string cmd = "/usr/bin/gcc -O2 -static -o '" + out + "' '" + c_source + "'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return read_file(out);
+}
+
 }  // namespace
 
 TEST_CASE("every language of the catalog: AC, WA, CE, RE, TLE, MLE with real programs", "[root][judge][languages]") {
@@ -97,11 +132,16 @@ TEST_CASE("every language of the catalog: AC, WA, CE, RE, TLE, MLE with real pro
         for (std::string k; listed >> k;) kinds.push_back(k);
         if (kinds.empty()) kinds = {"ac", "wa", "re", "tle", "mle"};
         if (kinds.size() == 5 && l->compiled()) kinds.push_back("ce");
-        std::map<std::string, std::string> files;  // kind -> file name
+        // kind -> file name (a folder of files for a language whose program
+        // is its files).
+        const bool folders = l->source == judge::Language::Source::none;
+        std::map<std::string, std::string> files;
         if (DIR* d = ::opendir(dir.c_str())) {
             while (dirent* e = ::readdir(d)) {
                 const std::string f = e->d_name;
-                if (f[0] != '.' && f.find('.') != std::string::npos) files[f.substr(0, f.find('.'))] = f;
+                if (f[0] == '.') continue;
+                if (folders && e->d_type == DT_DIR) files[f] = f;
+                else if (!folders && f.find('.') != std::string::npos) files[f.substr(0, f.find('.'))] = f;
             }
             ::closedir(d);
         }
@@ -110,7 +150,11 @@ TEST_CASE("every language of the catalog: AC, WA, CE, RE, TLE, MLE with real pro
             REQUIRE(files.count(kind) == 1);
             REQUIRE(expected.count(kind) == 1);
             const std::string& f = files[kind];
-            judge::Submission s = env().submission(*l, read_file(dir + "/" + f));
+            const std::string path = dir + "/" + f;
+            judge::Submission s = env().submission(
+                *l, folders ? ""
+                            : l->source == judge::Language::Source::executable ? host_binary(path) : read_file(path));
+            if (folders) s.additional_files = read_tree(path);
             // A slow VM needs time to reach the memory limit, not the time limit.
             if (kind == "mle") s.limits.cpu_time_ms = 10'000;
             // Plain Text prints what it is: it can answer one fixed test.
@@ -126,6 +170,34 @@ TEST_CASE("every language of the catalog: AC, WA, CE, RE, TLE, MLE with real pro
         judged.insert(l->key);
     }
     CHECK(judged == keys);
+}
+
+TEST_CASE("a multi-file program: no run script is a Compilation Error that says so; its folders are kept",
+          "[root][judge][multifile]") {
+    SKIP_UNLESS_ROOT();
+    const judge::Language* m = env().catalog.by_id(89);
+    REQUIRE(m);
+    judge::Submission s = env().submission(*m, "");
+    s.additional_files = {{"compile", "echo compiled > made.txt\n", false, false}};
+    judge::JudgeResult r = env().judge.judge(s);
+    CHECK(r.verdict == judge::Verdict::compilation_error);
+    CHECK(r.compile.message.find("no file named run") != std::string::npos);
+    // Folders, deep ones and empty ones, arrive as they were; the box may
+    // write in them, at compile time and at run time.
+    s.additional_files = {{"lib", "", false, true},
+                          {"lib/deep/er", "", false, true},
+                          {"lib/deep/er/answer.txt", "3\n", false, false},
+                          {"empty", "", false, true},
+                          {"compile", "echo built > lib/deep/er/built.txt\n", false, false},
+                          {"run", "test -d empty && echo x > empty/scratch && cat lib/deep/er/answer.txt\n", false, false}};
+    s.tests.resize(1);  // 1 2 -> 3
+    r = env().judge.judge(s);
+    INFO(r.compile.message);
+    for (const auto& t : r.tests) INFO(t.message << " " << t.stderr_excerpt);
+    CHECK(r.verdict == judge::Verdict::accepted);
+    // A source beside the files is refused by the judge as by the API.
+    s.source = "echo hi";
+    CHECK_THROWS_AS(env().judge.judge(s), std::invalid_argument);
 }
 
 TEST_CASE("a second compile of the same source does not start the compiler", "[root][judge][cache]") {

@@ -86,6 +86,12 @@ for key in "${keys[@]}"; do
     continue
   fi
   [[ -d $dir ]] || { row "$key" programs "tests/languages/$key" missing "" 1; continue; }
+  # Executable and Multi-file programs are not one source file compiled by
+  # one command: the judge suite (tests/judge) builds and judges them.
+  if [[ $key == executable || $key == multi_file ]]; then
+    echo "$key: judged by tests/judge only (its program is a binary or a folder)"
+    continue
+  fi
   src=$(sed -n 's/^source_file=//p' "$info/$key/vars")
   procs=$(sed -n 's/^processes=//p' "$info/$key/vars")
   cprocs=$(sed -n 's/^compile_processes=//p' "$info/$key/vars")

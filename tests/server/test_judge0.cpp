@@ -431,6 +431,9 @@ TEST_CASE("judge0: a multi-file program needs additional_files, not source_code"
     const auto missing = parse(json{{"language_id", 89}});
     CHECK(errors_of(missing, "additional_files") == one("can't be blank"));
     CHECK(errors_of(missing, "source_code").empty());
+    // As Judge0: the zip is the program, a source beside it is refused.
+    const auto both = parse(json{{"language_id", 89}, {"source_code", "echo hi"}, {"additional_files", b64::encode("PK")}});
+    CHECK(errors_of(both, "source_code") == one("must be blank"));
 }
 
 TEST_CASE("judge0: callback_url", "[judge0]") {
