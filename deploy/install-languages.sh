@@ -30,9 +30,17 @@ declare -A packages=(
   [haskell]="ghc"
   [bash]="bash"
   [plaintext]=""
+  [executable]=""
+  [multi_file]="bash"
+  [perl]="perl"
+  [lua]="lua5.4"
+  [php]="php-cli"
+  [fortran]="gfortran"
+  [cobol]="gnucobol3"
+  [sql]="sqlite3"
 )
 order=(c cpp17 cpp20 c_clang cpp_clang python3 pypy3 java javascript go rust pascal ruby csharp
-       haskell bash plaintext)
+       haskell bash plaintext executable multi_file perl lua php fortran cobol sql)
 
 # Keep this table in step with the catalog.
 schema=$(dirname "$0")/../schema/languages.json

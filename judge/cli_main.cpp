@@ -54,6 +54,7 @@
 #include "judge/contest.hpp"
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
+#include "sandbox/fs_safe.hpp"
 #include "judge/problem.hpp"
 
 namespace {
@@ -592,6 +593,10 @@ int main(int argc, char** argv) {
     if (argc < 2) usage_error("missing command");
     std::string cmd = argv[1];
     try {
+        // Working folders are bounded tmpfs mounts: kept in a mount
+        // namespace of this process (still one thread here), gone with it.
+        if ((cmd == "run" || cmd == "problem" || cmd == "verify") && ::geteuid() == 0)
+            sandbox::enter_own_mount_namespace();
         if (cmd == "run") return cmd_run(argc, argv);
         if (cmd == "problem") return cmd_problem(argc, argv);
         if (cmd == "verify") return cmd_verify(argc, argv);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -244,6 +245,12 @@ Fd make_bounded_tmpfs(std::uint64_t bytes, std::uint64_t inodes) {
 void attach_mount(int mount_fd, const std::string& path) {
     if (::move_mount(mount_fd, "", AT_FDCWD, path.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
         io::throw_errno("move_mount(-> \"" + path + "\")", errno);
+}
+
+void enter_own_mount_namespace() {
+    if (::unshare(CLONE_NEWNS) != 0) io::throw_errno("unshare(CLONE_NEWNS)", errno);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0)
+        io::throw_errno("mount(\"/\", MS_REC | MS_SLAVE)", errno);
 }
 
 void detach_mount(const std::string& path) {

@@ -48,6 +48,12 @@ bool has_file_of_size(const std::string& dir, std::uint64_t bytes, unsigned owne
 // then puts it on a folder. Its pages are charged to the memory cgroup of
 // whoever writes them: a box's writes count against the box's memory limit.
 Fd make_bounded_tmpfs(std::uint64_t bytes, std::uint64_t inodes);
+// Moves the calling process into a mount namespace of its own whose mounts
+// never reach the host's (the host's new mounts still arrive: MS_SLAVE), so
+// that bounded working folders go with the process however it ends (a
+// kill -9 leaves no tmpfs on the host's mount table). Call while the
+// process has one thread (unshare refuses CLONE_FS otherwise).
+void enter_own_mount_namespace();
 // Attaches the detached mount `mount_fd` on the folder `path`.
 void attach_mount(int mount_fd, const std::string& path);
 // Detaches whatever is mounted on `path` (lazily: a file still open in it

@@ -20,6 +20,7 @@
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
 #include "sandbox/prepared.hpp"
+#include "sandbox/fs_safe.hpp"
 #include "server/app.hpp"
 #include "server/client_filter.hpp"
 #include "server/config.hpp"
@@ -67,6 +68,14 @@ int main(int argc, char** argv) {
     if (::geteuid() != 0) {
         std::cerr << "judged: must run as root (boxes need namespaces, cgroups and their own uids)\n";
         return 2;
+    }
+    // Still one thread: the working folders' tmpfs mounts go in a mount
+    // namespace of judged's own, and with it however judged ends.
+    try {
+        sandbox::enter_own_mount_namespace();
+    } catch (const std::exception& e) {
+        std::cerr << "judged: " << e.what() << "\n";
+        return 1;
     }
     try {
         namespace fs = std::filesystem;

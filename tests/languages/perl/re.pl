@@ -1,0 +1,2 @@
+my ($a, $b) = split ' ', do { local $/; <STDIN> };
+die "no answer for " . ($a + $b) . "\n";

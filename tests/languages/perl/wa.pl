@@ -1,0 +1,2 @@
+my ($a, $b) = split ' ', do { local $/; <STDIN> };
+print $a - $b, "\n";
