@@ -696,7 +696,9 @@ Response App::language(const std::string& id_text) {
            {"is_archived", !l->available},
            {"source_file", l->source_file.empty() ? json(nullptr) : json(l->source_file)},
            {"compile_cmd", l->compiled() ? json(join(l->compile_argv())) : json(nullptr)},
-           {"run_cmd", join(l->run_argv())}};
+           // With the default memory limit in a VM's heap flag: the command
+           // a submission that sets no memory_limit runs.
+           {"run_cmd", join(l->run_argv({}, static_cast<std::uint64_t>(cfg_.memory_limit) / 1024))}};
     return json_response(200, dump(o));
 }
 

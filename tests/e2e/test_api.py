@@ -150,6 +150,12 @@ class SharedServer(unittest.TestCase):
         self.assertIsNone(py["compile_cmd"])
         s, c = self.j.json("GET", "/languages/54")
         self.assertIn("g++", c["compile_cmd"])
+        # Real command lines: a VM's heap flag filled in for the default
+        # memory limit (128000 KB = 125 MiB, plus the JVM's own allowance).
+        s, java = self.j.json("GET", "/languages/62")
+        self.assertEqual(s, 200)
+        self.assertNotIn("{", java["run_cmd"] + (java["compile_cmd"] or ""))
+        self.assertRegex(java["run_cmd"], r"-Xmx\d+m")
         self.assertEqual(self.j.json("GET", "/languages/99999")[0], 404)
 
     def test_config_info_has_exactly_judge0_keys(self):
