@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -125,3 +126,17 @@ class Judged:
                 return body
             time.sleep(0.1)
         raise AssertionError(f"submission {token} not finished in {timeout} s")
+
+
+def judged_from_argv(script):
+    """`script --judged PATH [unittest args]`: the judged binary and the
+    arguments left for unittest; exits with the usage otherwise."""
+    args = sys.argv[1:]
+    binary = None
+    if "--judged" in args:
+        i = args.index("--judged")
+        binary = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
+    if not binary or not os.access(binary, os.X_OK):
+        sys.exit(f"usage: {script} --judged PATH [unittest args]")
+    return binary, [sys.argv[0]] + args

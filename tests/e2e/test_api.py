@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from judged import Judged, free_port  # noqa: E402
+from judged import Judged, free_port, judged_from_argv  # noqa: E402
 
 JUDGED = None
 OPERATOR_TOKEN = "operator-secret"
@@ -1123,11 +1123,5 @@ class Lifecycle(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--judged" in args:
-        i = args.index("--judged")
-        JUDGED = os.path.abspath(args[i + 1])
-        del args[i:i + 2]
-    if not JUDGED or not os.access(JUDGED, os.X_OK):
-        sys.exit("usage: test_api.py --judged PATH [unittest args]")
-    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+    JUDGED, argv = judged_from_argv("test_api.py")
+    unittest.main(argv=argv, verbosity=2)

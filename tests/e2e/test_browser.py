@@ -20,7 +20,7 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from judged import Judged  # noqa: E402
+from judged import Judged, judged_from_argv  # noqa: E402
 
 JUDGED = None
 CHROMIUM = "/usr/bin/chromium"
@@ -157,11 +157,5 @@ class Browser(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--judged" in args:
-        i = args.index("--judged")
-        JUDGED = os.path.abspath(args[i + 1])
-        del args[i:i + 2]
-    if not JUDGED or not os.access(JUDGED, os.X_OK):
-        sys.exit("usage: test_browser.py --judged PATH [unittest args]")
-    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+    JUDGED, argv = judged_from_argv("test_browser.py")
+    unittest.main(argv=argv, verbosity=2)

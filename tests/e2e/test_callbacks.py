@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from judged import Judged, free_port  # noqa: E402
+from judged import Judged, free_port, judged_from_argv  # noqa: E402
 
 JUDGED = None
 
@@ -352,11 +352,5 @@ def cmdline(pid):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    if "--judged" in args:
-        i = args.index("--judged")
-        JUDGED = os.path.abspath(args[i + 1])
-        del args[i:i + 2]
-    if not JUDGED or not os.access(JUDGED, os.X_OK):
-        sys.exit("usage: test_callbacks.py --judged PATH [unittest args]")
-    unittest.main(argv=[sys.argv[0]] + args, verbosity=2)
+    JUDGED, argv = judged_from_argv("test_callbacks.py")
+    unittest.main(argv=argv, verbosity=2)

@@ -1,6 +1,1 @@
-#include <stdio.h>
-
-int main(void) {
-    volatile unsigned long n = 0;
-    for (;;) n++;
-}
+../c/tle.c
