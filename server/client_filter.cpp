@@ -11,11 +11,6 @@ namespace ip = boost::asio::ip;
 
 namespace {
 
-ip::address plain(const ip::address& a) {
-    if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
-    return a;
-}
-
 template <std::size_t N>
 bool same_prefix(const std::array<unsigned char, N>& x, const std::array<unsigned char, N>& y, unsigned bits) {
     for (std::size_t i = 0; i < N && bits > 0; ++i, bits = bits >= 8 ? bits - 8 : 0) {
@@ -28,8 +23,13 @@ bool same_prefix(const std::array<unsigned char, N>& x, const std::array<unsigne
 
 }  // namespace
 
+ip::address unmapped(const ip::address& a) {
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+    return a;
+}
+
 bool AddressRange::contains(const ip::address& raw) const {
-    const ip::address a = plain(raw);
+    const ip::address a = unmapped(raw);
     if (a.is_v4() != base.is_v4()) return false;
     if (a.is_v4()) return same_prefix(a.to_v4().to_bytes(), base.to_v4().to_bytes(), prefix);
     return same_prefix(a.to_v6().to_bytes(), base.to_v6().to_bytes(), prefix);
@@ -41,7 +41,7 @@ AddressRange parse_address_range(std::string_view text) {
     boost::system::error_code ec;
     const ip::address base = ip::make_address(std::string(text.substr(0, slash)), ec);
     if (ec) throw std::invalid_argument(quoted + " is not an IP address or a CIDR range");
-    AddressRange r{plain(base), 0};
+    AddressRange r{unmapped(base), 0};
     const unsigned width = r.base.is_v4() ? 32 : 128;
     r.prefix = width;
     if (slash != std::string_view::npos) {

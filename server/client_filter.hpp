@@ -18,6 +18,10 @@
 
 namespace server {
 
+// An IPv4 client of a dual-stack socket (::ffff:a.b.c.d) as its IPv4
+// address; any other address as it is.
+boost::asio::ip::address unmapped(const boost::asio::ip::address& a);
+
 struct AddressRange {
     boost::asio::ip::address base;
     unsigned prefix = 0;  // bits that must match

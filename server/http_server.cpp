@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/version.hpp>
 
+#include "server/client_filter.hpp"
 #include "server/log.hpp"
 
 namespace server {
@@ -59,11 +60,7 @@ public:
         beast::error_code ec;
         const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
         // An IPv4 client of a dual-stack socket counts as its IPv4 address.
-        if (!ec) {
-            address_ = peer.address();
-            if (address_.is_v6() && address_.to_v6().is_v4_mapped())
-                address_ = asio::ip::make_address_v4(asio::ip::v4_mapped, address_.to_v6());
-        }
+        if (!ec) address_ = unmapped(peer.address());
         from_address_ = shared_->add(address_);
         admitted_ = !shared_->opts.admit || (!ec && shared_->opts.admit(address_));
     }
