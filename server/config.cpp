@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/client_filter.hpp"
+#include "server/http/client_filter.hpp"
 
 extern char** environ;  // POSIX; <unistd.h> declares it only with _GNU_SOURCE
 
@@ -322,6 +322,42 @@ const std::vector<Entry>& entries() {
                      },
                      [](const Config& c) { return c.sqlite_synchronous; },
                      "SQLite synchronous mode: FULL (every commit durable) or NORMAL"});
+        t.push_back({"JUDGED_STORE",
+                     [](Config& c, std::string_view v) {
+                         const std::string u(trim(v));
+                         if (u.rfind("sqlite://", 0) != 0 && u.rfind("postgresql://", 0) != 0 &&
+                             u.rfind("postgres://", 0) != 0)
+                             throw BadValue{in_quotes(v) + " is neither sqlite:///PATH nor postgresql://..."};
+                         c.store_url = u;
+                     },
+                     [](const Config& c) { return c.store_url; },
+                     "the store: sqlite:///PATH or postgresql://USER[:PASSWORD]@HOST[:PORT]/DB; empty: "
+                     "POSTGRES_* when POSTGRES_HOST is set, else sqlite://DATA_DIR/judge.db"});
+        t.push_back(integer("JUDGED_STORE_POOL", &Config::store_pool, 2, 256,
+                            "PostgreSQL connections per process"));
+        t.push_back(text("POSTGRES_HOST", &Config::postgres_host,
+                         "Judge0's: the PostgreSQL server (a host name, address or socket folder), used when "
+                         "JUDGED_STORE is empty"));
+        t.push_back(integer("POSTGRES_PORT", &Config::postgres_port, 1, 65535, "Judge0's: its port"));
+        t.push_back(text("POSTGRES_DB", &Config::postgres_db, "Judge0's: the database"));
+        t.push_back(text("POSTGRES_USER", &Config::postgres_user, "Judge0's: the role"));
+        t.push_back(text("POSTGRES_PASSWORD", &Config::postgres_password, "Judge0's: its password"));
+        t.push_back(integer("JUDGED_LEASE_SECONDS", &Config::lease_seconds, 2, 3600,
+                            "a claimed submission is queued again when its worker has not renewed it for this "
+                            "long (a dead node)"));
+        t.push_back(integer("JUDGED_HEARTBEAT_SECONDS", &Config::heartbeat_seconds, 1, 1800,
+                            "how often a worker renews its leases and any node requeues expired ones; at most "
+                            "half of JUDGED_LEASE_SECONDS"));
+        t.push_back({"JUDGED_ROLE",
+                     [](Config& c, std::string_view v) {
+                         const std::string r(trim(v));
+                         if (r != "api" && r != "worker" && r != "all")
+                             throw BadValue{in_quotes(v) + " is not api, worker or all"};
+                         c.role = r;
+                     },
+                     [](const Config& c) { return c.role; },
+                     "api: serves HTTP, never judges; worker: judges, serves only /health, /health/live, "
+                     "/metrics; all: both; flag --role"});
         // --- Auth (Judge0's names).
         t.push_back(header("AUTHN_HEADER", &Config::authn_header, "header carrying the authentication token"));
         t.push_back(tokens("AUTHN_TOKEN", &Config::authn_tokens,
@@ -430,7 +466,7 @@ const std::vector<Entry>& entries() {
 constexpr const char* judge0_ignored_keys[] = {
     "RAILS_ENV", "RAILS_MAX_THREADS", "RAILS_SERVER_PROCESSES", "RAILS_LOG_TO_STDOUT", "RAILS_SERVE_STATIC_FILES",
     "SECRET_KEY_BASE", "REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD", "REDIS_DB", "REDIS_USE_SSL", "REDIS_URL",
-    "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD", "DATABASE_URL",
+    "DATABASE_URL",
     "INTERVAL", "QUEUE", "JUDGE0_TELEMETRY_ENABLE", "MAINTENANCE_MESSAGE",
     "JUDGE0_HOMEPAGE", "JUDGE0_SOURCE_CODE", "JUDGE0_MAINTAINER", "JUDGE0_VERSION", "ISOLATE_BOX_ID_OFFSET",
 };
@@ -449,6 +485,7 @@ constexpr Flag flags[] = {
     {"--listen", "JUDGED_LISTEN"},
     {"--data-dir", "JUDGED_DATA_DIR"},
     {"--workers", "JUDGED_WORKERS"},
+    {"--role", "JUDGED_ROLE"},
     {"--config", nullptr},
 };
 
@@ -576,6 +613,11 @@ Config load_config(const std::vector<std::string>& argv, const std::map<std::str
     check_at_most(origin, "MAX_FILE_SIZE", static_cast<double>(c.max_file_size), "MAX_MAX_FILE_SIZE",
                   static_cast<double>(c.max_max_file_size), true);
     check_at_most(origin, "NUMBER_OF_RUNS", c.number_of_runs, "MAX_NUMBER_OF_RUNS", c.max_number_of_runs, true);
+    if (c.heartbeat_seconds * 2 > c.lease_seconds)
+        throw ConfigError("JUDGED_HEARTBEAT_SECONDS=" + std::to_string(c.heartbeat_seconds) + " (" +
+                          origin.at("JUDGED_HEARTBEAT_SECONDS") + ") is more than half of JUDGED_LEASE_SECONDS=" +
+                          std::to_string(c.lease_seconds) + " (" + origin.at("JUDGED_LEASE_SECONDS") +
+                          "): one late renewal would lose a live worker's claim");
     // Limits are per box; a per-process default would refuse every
     // submission that keeps it (judge0::parse_submission answers 422).
     for (const char* key : {"ENABLE_PER_PROCESS_AND_THREAD_TIME_LIMIT", "ENABLE_PER_PROCESS_AND_THREAD_MEMORY_LIMIT"}) {
@@ -589,6 +631,41 @@ Config load_config(const std::vector<std::string>& argv, const std::map<std::str
     c.warnings = std::move(warnings);
     return c;
 }
+
+namespace {
+// A libpq key=value value, quoted (spaces, quotes and backslashes survive).
+std::string conninfo_value(const std::string& v) {
+    std::string out = "'";
+    for (const char ch : v) {
+        if (ch == '\'' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "'";
+}
+
+std::string store_url_of(const Config& c, bool redact) {
+    if (!c.store_url.empty()) {
+        if (!redact) return c.store_url;
+        // scheme://user:password@host -> scheme://user:***@host
+        const auto scheme = c.store_url.find("://");
+        const auto at = c.store_url.find('@', scheme == std::string::npos ? 0 : scheme + 3);
+        if (scheme == std::string::npos || at == std::string::npos) return c.store_url;
+        const auto colon = c.store_url.find(':', scheme + 3);
+        if (colon == std::string::npos || colon > at) return c.store_url;
+        return c.store_url.substr(0, colon + 1) + "***" + c.store_url.substr(at);
+    }
+    if (!c.postgres_host.empty()) {
+        std::string s = "host=" + conninfo_value(c.postgres_host) + " port=" + std::to_string(c.postgres_port) +
+                        " dbname=" + conninfo_value(c.postgres_db) + " user=" + conninfo_value(c.postgres_user);
+        if (!c.postgres_password.empty()) s += " password=" + (redact ? std::string("***") : conninfo_value(c.postgres_password));
+        return s;
+    }
+    return "sqlite://" + c.data_dir + "/judge.db";
+}
+}  // namespace
+
+std::string effective_store_url(const Config& c) { return store_url_of(c, false); }
+std::string redacted_store_url(const Config& c) { return store_url_of(c, true); }
 
 std::map<std::string, std::string> environment() {
     std::map<std::string, std::string> out;

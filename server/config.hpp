@@ -6,10 +6,10 @@
 // by --config (lines KEY=VALUE, '#' comments, keys are the environment
 // names); the environment (Judge0's names, upper case: MAX_QUEUE_SIZE,
 // AUTHN_TOKEN, CPU_TIME_LIMIT, ...; ours prefixed JUDGED_); the command line
-// (--listen ADDR:PORT, --data-dir DIR, --workers N, --config FILE).
+// (--listen ADDR:PORT, --data-dir DIR, --workers N, --role R, --config FILE).
 // A real judge0.conf loads: Judge0's keys of parts this service does not
-// have (REDIS_*, POSTGRES_*, RAILS_*, SECRET_KEY_BASE, ...) are ignored with
-// a warning each, COUNT is the number of workers; per-process limits turned
+// have (REDIS_*, RAILS_*, SECRET_KEY_BASE, ...) are ignored with a warning
+// each, POSTGRES_* name the store's server, COUNT is the number of workers; per-process limits turned
 // on by default are refused.
 //
 // Thread-safety: a loaded Config is immutable and shared read-only.
@@ -54,6 +54,17 @@ struct Config {
     std::int64_t workdir_max_bytes = 256 << 20;        // what one compile or run may leave in its folder
     std::int64_t workdir_max_files = 16384;            // and how many files and folders
     std::string sqlite_synchronous = "FULL";           // FULL or NORMAL
+    // The store (server/store/store.hpp): empty is sqlite://<data_dir>/judge.db,
+    // or Judge0's POSTGRES_* below when POSTGRES_HOST is set.
+    std::string store_url;
+    unsigned store_pool = 8;                 // PostgreSQL connections per process
+    std::string postgres_host, postgres_db = "judge0", postgres_user = "judge0", postgres_password;
+    unsigned postgres_port = 5432;
+    // Leases: a claim holds its row this long unless renewed every heartbeat.
+    // A dead node's work is queued again within lease + heartbeat.
+    unsigned lease_seconds = 20;
+    unsigned heartbeat_seconds = 5;
+    std::string role = "all";  // api (HTTP, no judging), worker (judging, health and metrics only), all
     std::string release = "0.1.0";                     // our own release (GET /about)
 
     // --- Auth (Judge0: AUTHN_HEADER/AUTHN_TOKEN, AUTHZ_HEADER/AUTHZ_TOKEN;
@@ -113,6 +124,12 @@ struct Config {
     // naming the key and the source, never the value. The caller logs them.
     std::vector<std::string> warnings;
 };
+
+// The store's url: store_url, else PostgreSQL from POSTGRES_HOST..., else
+// sqlite://<data_dir>/judge.db.
+std::string effective_store_url(const Config& c);
+// The same with any password replaced by "***", for logs.
+std::string redacted_store_url(const Config& c);
 
 // `env` is the environment as NAME -> value (pass the process's; tests pass
 // their own). `argv` without the program name.

@@ -21,12 +21,12 @@
 #include "judge/pipeline.hpp"
 #include "sandbox/prepared.hpp"
 #include "sandbox/fs_safe.hpp"
-#include "server/app.hpp"
-#include "server/client_filter.hpp"
+#include "server/http/app.hpp"
+#include "server/http/client_filter.hpp"
 #include "server/config.hpp"
-#include "server/http_server.hpp"
+#include "server/http/http_server.hpp"
 #include "server/log.hpp"
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 namespace asio = boost::asio;
 
@@ -81,19 +81,19 @@ int main(int argc, char** argv) {
         namespace fs = std::filesystem;
         fs::create_directories(cfg.data_dir);
         ::chmod(cfg.data_dir.c_str(), 0700);
-        // Leftovers of a previous run (a crash mid-test): the service's own
-        // files only.
-        fs::remove_all(cfg.data_dir + "/tmp");
         const unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
 
         judge::Catalog catalog = cfg.languages_file.empty() ? judge::Catalog::load_default()
                                                             : judge::Catalog::load(cfg.languages_file);
         server::StoreOptions so;
+        so.url = server::effective_store_url(cfg);
         so.synchronous_full = cfg.sqlite_synchronous != "NORMAL";
         so.idempotency_retention_seconds = cfg.idempotency_retention_seconds;
-        server::Store store(cfg.data_dir + "/judge.db", so);
-        if (auto n = store.requeue_processing())
-            server::log_line("store", "", std::to_string(n) + " submissions left Processing by a previous run queued again");
+        so.pool_size = cfg.store_pool;
+        const std::unique_ptr<server::Store> store_ptr = server::open_store(so);
+        server::Store& store = *store_ptr;
+        server::log_line("store", "", store.backend() + " at " + server::redacted_store_url(cfg) + ", schema version " +
+                                          std::to_string(store.schema_version()));
 
         judge::JudgeOptions jo;
         jo.work_dir = cfg.data_dir + "/work";

@@ -60,6 +60,16 @@ void Metrics::callback_sent() {
     ++callbacks_sent_;
 }
 
+void Metrics::stale_result() {
+    std::lock_guard lock(mu_);
+    ++stale_results_;
+}
+
+void Metrics::requeued_expired(std::uint64_t n) {
+    std::lock_guard lock(mu_);
+    requeued_expired_ += n;
+}
+
 void Metrics::store_retry() {
     std::lock_guard lock(mu_);
     ++store_retries_;
@@ -98,6 +108,12 @@ std::string Metrics::render() const {
         out += "# HELP judged_store_retries_total Tries to store a finished result that the store refused.\n"
                "# TYPE judged_store_retries_total counter\n"
                "judged_store_retries_total " + std::to_string(store_retries_) + "\n";
+        out += "# HELP judged_stale_results_total Results dropped: their claim was no longer current.\n"
+               "# TYPE judged_stale_results_total counter\n"
+               "judged_stale_results_total " + std::to_string(stale_results_) + "\n";
+        out += "# HELP judged_requeued_expired_total Claims whose lease ran out, queued again by this node.\n"
+               "# TYPE judged_requeued_expired_total counter\n"
+               "judged_requeued_expired_total " + std::to_string(requeued_expired_) + "\n";
     }
     // Gauges may take other locks (the store's): never under ours.
     for (const auto& g : gauges)

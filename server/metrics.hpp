@@ -30,6 +30,11 @@ public:
     void callback_sent();
     // A result the store refused (the disk full, the database locked), to be tried again.
     void store_retry();
+    // A result dropped because its claim was no longer current (the lease
+    // ran out and another worker took the row): the newer claim's result stands.
+    void stale_result();
+    // Rows this node put back In Queue because their lease had run out.
+    void requeued_expired(std::uint64_t n);
 
     std::string render() const;
 
@@ -46,7 +51,8 @@ private:
     std::map<unsigned, std::uint64_t> http_by_code_;
     std::map<std::pair<int, int>, std::uint64_t> finished_;  // (status, language) -> count
     Histogram latency_, judging_;
-    std::uint64_t internal_errors_ = 0, callback_failures_ = 0, callbacks_sent_ = 0, store_retries_ = 0;
+    std::uint64_t internal_errors_ = 0, callback_failures_ = 0, callbacks_sent_ = 0, store_retries_ = 0, stale_results_ = 0,
+                  requeued_expired_ = 0;
     struct NamedGauge {
         std::string name, help;
         Gauge g;

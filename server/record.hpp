@@ -1,7 +1,7 @@
 // One submission as the service keeps it: what the client sent (after
 // validation and base64 decoding), and what judging produced. The store
-// persists it (server/store.hpp); the Judge0 mapping reads it from requests
-// and renders it into responses (server/judge0.hpp); the workers fill its
+// persists it (server/store/store.hpp); the Judge0 mapping reads it from requests
+// and renders it into responses (server/judge0/judge0.hpp); the workers fill its
 // outputs. Plain value type: copy it freely, no locking inside.
 //
 // Units are Judge0's, so the mapping is 1:1: seconds for times (double),
@@ -71,6 +71,12 @@ struct Record {
     // Extension: a problem submission's result (verdict, score, groups,
     // tests) as JSON text; empty otherwise.
     std::string problem_result_json;
+
+    // --- The claim (the store's; see server/store/store.hpp): the worker
+    // that holds or last held it (host:pid:thread; empty before any claim)
+    // and the claim's number. Kept after finish as who judged it.
+    std::string worker;
+    std::int64_t claim_no = 0;
 };
 
 }  // namespace server

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/base64.hpp"
+#include "server/judge0/base64.hpp"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/judge0.hpp"
+#include "server/judge0/judge0.hpp"
 
 namespace {
 

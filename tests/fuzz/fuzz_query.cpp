@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/judge0.hpp"
+#include "server/judge0/judge0.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     namespace j = server::judge0;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "server/zip.hpp"
+#include "server/judge0/zip.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     server::zip::Limits limits;

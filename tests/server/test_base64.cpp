@@ -1,4 +1,4 @@
-#include "server/base64.hpp"
+#include "server/judge0/base64.hpp"
 
 #include <string>
 

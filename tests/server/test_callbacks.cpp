@@ -2,8 +2,8 @@
 // callback outbox.
 #include <catch2/catch.hpp>
 
-#include "server/callbacks.hpp"
-#include "server/store.hpp"
+#include "server/work/callbacks.hpp"
+#include "server/store/sqlite/sqlite_store.hpp"
 
 using server::callback_address_allowed;
 
@@ -50,7 +50,7 @@ TEST_CASE("callback host refusal: forbidden literals and loopback names, no look
 }
 
 TEST_CASE("store: the callback outbox counts tries and forgets delivered ones", "[callbacks][store]") {
-    server::Store s(":memory:");
+    server::SqliteStore s(":memory:");
     CHECK(s.pending_callbacks().empty());
     const auto a = s.add_callback("tok-a", "http://h/a", std::string("{\"x\":\0}", 8));
     const auto b = s.add_callback("tok-b", "http://h/b", "{}");

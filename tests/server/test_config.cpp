@@ -323,7 +323,7 @@ TEST_CASE("environment() reads the process environment", "[config]") {
     CHECK(env.at("JUDGE_TEST_CONFIG_VAR") == "a=b");
 }
 
-TEST_CASE("config: a real judge0.conf loads, Judge0-only keys ignored with one warning each", "[config]") {
+TEST_CASE("config: a real judge0.conf loads, Judge0-only keys ignored with one warning each, POSTGRES_* used", "[config]") {
     // The shape of Judge0 CE 1.13.1's judge0.conf: every section, secrets
     // set, most service keys left empty for their defaults.
     TempFile f(R"(################################################################################
@@ -397,7 +397,7 @@ ALLOW_ENABLE_NETWORK=
     CHECK(c.workers == 3);  // COUNT
     CHECK(c.authz_tokens == std::vector<std::string>{"operator1"});
     CHECK(c.max_queue_size == 100);
-    REQUIRE(c.warnings.size() == 6);
+    REQUIRE(c.warnings.size() == 2);
     std::set<std::string> warned;
     for (const auto& w : c.warnings) {
         CHECK(w.find(f.path() + ":") == 0);
@@ -405,8 +405,11 @@ ALLOW_ENABLE_NETWORK=
         CHECK(w.find("YourPasswordHere1234") == std::string::npos);  // values are never repeated
         warned.insert(w.substr(w.find(": ") + 2, w.find(' ', w.find(": ") + 2) - w.find(": ") - 2));
     }
-    CHECK(warned == std::set<std::string>{"REDIS_HOST", "REDIS_PASSWORD", "POSTGRES_HOST", "POSTGRES_DB",
-                                          "POSTGRES_USER", "POSTGRES_PASSWORD"});
+    CHECK(warned == std::set<std::string>{"REDIS_HOST", "REDIS_PASSWORD"});
+    // Judge0's database settings point the store at its server.
+    CHECK(server::effective_store_url(c) ==
+          "host='db' port=5432 dbname='judge0' user='judge0' password='YourPasswordHere1234'");
+    CHECK(server::redacted_store_url(c).find("YourPasswordHere1234") == std::string::npos);
 
     // A key that is nobody's is still an error.
     TempFile typo("MAX_QUEUE_SIZ=5\n");
@@ -442,4 +445,27 @@ TEST_CASE("config: JUDGED_MAX_CONNECTIONS_PER_IP", "[config]") {
     CHECK(load_config({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "4"}}).max_connections_per_ip == 4);
     CHECK(error_of({}, {{"JUDGED_MAX_CONNECTIONS_PER_IP", "0"}}).find("JUDGED_MAX_CONNECTIONS_PER_IP") !=
           std::string::npos);
+}
+
+TEST_CASE("config: the store's url, the lease settings and the role", "[config]") {
+    Config c = load_config({}, {});
+    CHECK(server::effective_store_url(c) == "sqlite:///var/lib/judge/judge.db");
+    CHECK(c.role == "all");
+    CHECK(c.lease_seconds == 20);
+    CHECK(c.heartbeat_seconds == 5);
+    c = load_config({"--data-dir", "/srv/j", "--role", "worker"}, {});
+    CHECK(server::effective_store_url(c) == "sqlite:///srv/j/judge.db");
+    CHECK(c.role == "worker");
+    c = load_config({}, {{"JUDGED_STORE", "postgresql://judge:s3cret@db.example:6432/judge"},
+                         {"POSTGRES_HOST", "ignored-when-JUDGED_STORE-is-set"}});
+    CHECK(server::effective_store_url(c) == "postgresql://judge:s3cret@db.example:6432/judge");
+    CHECK(server::redacted_store_url(c) == "postgresql://judge:***@db.example:6432/judge");
+    c = load_config({}, {{"POSTGRES_HOST", "/run/postgresql"}, {"POSTGRES_PASSWORD", "it's"}});
+    CHECK(server::effective_store_url(c) ==
+          "host='/run/postgresql' port=5432 dbname='judge0' user='judge0' password='it\\'s'");
+    CHECK(error_of({}, {{"JUDGED_STORE", "mysql://x"}}).find("neither sqlite:///PATH nor postgresql://") !=
+          std::string::npos);
+    CHECK(error_of({"--role", "judge"}, {}) == "--role: JUDGED_ROLE: \"judge\" is not api, worker or all");
+    CHECK(error_of({}, {{"JUDGED_LEASE_SECONDS", "8"}, {"JUDGED_HEARTBEAT_SECONDS", "5"}})
+              .find("more than half of JUDGED_LEASE_SECONDS=8") != std::string::npos);
 }

@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/client_filter.hpp"
-#include "server/cors.hpp"
+#include "server/http/client_filter.hpp"
+#include "server/http/cors.hpp"
 
 namespace http = boost::beast::http;
 using boost::asio::ip::make_address;

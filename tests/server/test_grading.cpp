@@ -1,4 +1,4 @@
-#include "server/grading.hpp"
+#include "server/work/grading.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,9 +12,9 @@
 #include "judge/contest.hpp"
 #include "judge/problem.hpp"
 #include "sandbox/fs_safe.hpp"
-#include "server/base64.hpp"
-#include "server/callbacks.hpp"
-#include "server/judge0.hpp"
+#include "server/judge0/base64.hpp"
+#include "server/work/callbacks.hpp"
+#include "server/judge0/judge0.hpp"
 #include "server/metrics.hpp"
 
 using server::Record;

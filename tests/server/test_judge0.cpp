@@ -1,4 +1,4 @@
-#include "server/judge0.hpp"
+#include "server/judge0/judge0.hpp"
 
 #include <algorithm>
 #include <map>
@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "server/base64.hpp"
+#include "server/judge0/base64.hpp"
 
 using nlohmann::json;
 using server::Config;

@@ -1,4 +1,4 @@
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -22,18 +22,38 @@
 #include <thread>
 #include <vector>
 
-#include "server/inserter.hpp"
+#include "server/work/inserter.hpp"
 #include "server/metrics.hpp"
-#include "server/migrations.hpp"
-#include "server/workers.hpp"
+#include "server/store/migrations.hpp"
+#include "server/store/postgres/postgres_store.hpp"
+#include "server/store/sqlite/sqlite_store.hpp"
+#include "tests/skip.hpp"
+#include "tests/support/pg_server.hpp"
+#include "server/work/workers.hpp"
 
 using namespace std::string_literals;
 using server::Record;
+using server::SqliteStore;
 using server::Store;
 using server::StoreError;
 namespace status = server::status;
 
 namespace {
+
+constexpr auto lease = std::chrono::seconds(60);
+
+// The store of a backend for one test case: SQLite in memory, or a fresh
+// database on the test's own PostgreSQL server.
+std::unique_ptr<Store> open_backend(const std::string& backend, server::StoreOptions opts = {}) {
+    if (backend == "sqlite") return std::make_unique<SqliteStore>(":memory:", opts);
+    return std::make_unique<server::PostgresStore>(test_support::PgServer::instance().fresh_database(), opts);
+}
+
+server::StoreOptions nosync() {
+    server::StoreOptions o;
+    o.synchronous_full = false;
+    return o;
+}
 
 // A mkdtemp folder, removed with everything in it at the end of the test.
 class TempDir {
@@ -73,6 +93,19 @@ void set_created_at(SQLite::Database& db, std::int64_t id, std::int64_t ms) {
     q.bind(2, id);
     REQUIRE(q.exec() == 1);
 }
+
+}  // namespace
+
+// Each case using it runs once per backend (Catch2's GENERATE).
+#define EACH_BACKEND(s)                                                                         \
+    const std::string backend = GENERATE(as<std::string>{}, "sqlite", "postgresql");            \
+    INFO("backend: " << backend);                                                               \
+    if (backend == "postgresql" && !test_support::PgServer::available())                        \
+        SKIP_CASE("PostgreSQL 15 is not installed (apt-get install postgresql-15)");            \
+    const std::unique_ptr<Store> s##_owner = open_backend(backend);                             \
+    Store& s = *s##_owner
+
+namespace {
 
 // One record in a commit of its own (what a single POST gets).
 void put(Store& s, Record& r) {
@@ -178,10 +211,10 @@ void check_same(const Record& a, const Record& b) {
 
 // Claims the oldest queued row and finishes it with `final_status`.
 Record claim_and_finish(Store& s, int final_status) {
-    auto r = s.claim("w");
+    auto r = s.claim("w", lease);
     REQUIRE(r);
     r->status_id = final_status;
-    REQUIRE(s.finish(*r, "w"));
+    REQUIRE(s.finish(*r));
     return *r;
 }
 
@@ -213,10 +246,12 @@ TEST_CASE("store: now_ms is the system clock in milliseconds", "[store]") {
 }
 
 TEST_CASE("store: a fresh database has the latest schema", "[store]") {
-    REQUIRE(Store::latest_schema_version() == static_cast<int>(server::migrations().size()));
-    REQUIRE(Store::latest_schema_version() >= 2);
-    Store s(":memory:");
-    CHECK(s.schema_version() == Store::latest_schema_version());
+    REQUIRE(SqliteStore::latest_version() == static_cast<int>(server::sqlite_migrations().size()));
+    REQUIRE(SqliteStore::latest_version() >= 6);
+    REQUIRE(static_cast<int>(server::postgres_migrations().size()) >= 1);
+    EACH_BACKEND(s);
+    CHECK(s.backend() == backend);
+    CHECK(s.schema_version() == s.latest_schema_version());
     CHECK(s.count_in_queue() == 0);
     CHECK(s.count_processing() == 0);
     CHECK(s.list(1, 10).total == 0);
@@ -224,7 +259,7 @@ TEST_CASE("store: a fresh database has the latest schema", "[store]") {
 }
 
 TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
 
     SECTION("all optionals present, binary text") {
         Record r = full_record();
@@ -280,7 +315,7 @@ TEST_CASE("store: every field round-trips, bytes exactly", "[store]") {
 }
 
 TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     Record a = small(), b = small(62);
     put(s, a);
     put(s, b);
@@ -307,7 +342,8 @@ TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
         put(s, dup);
         FAIL("a duplicate token was accepted");
     } catch (const StoreError& e) {
-        CHECK(e.code() == SQLITE_CONSTRAINT);
+        if (backend == "sqlite") CHECK(e.code() == SQLITE_CONSTRAINT);
+        else CHECK(std::string(e.what()).find("SQLSTATE 23505") != std::string::npos);  // unique_violation
         CHECK(std::string(e.what()).rfind("store: insert: ", 0) == 0);
     }
     CHECK(dup.id == 0);  // untouched on failure
@@ -315,7 +351,7 @@ TEST_CASE("store: get, get_many, and a duplicate token", "[store]") {
 }
 
 TEST_CASE("store: insert_batch is all or none", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     std::vector<Record> ok{small(), small(), small()};
     s.insert_batch(ok);
     CHECK(ok[0].id < ok[1].id);
@@ -370,7 +406,7 @@ bool eventually(Pred pred, int seconds = 10) {
 TEST_CASE("inserter: rows that arrive during a commit share the next one", "[store][inserter]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     constexpr int later = 50;
     std::mutex mu;
     std::vector<Record> stored;
@@ -435,7 +471,7 @@ TEST_CASE("inserter: rows that arrive during a commit share the next one", "[sto
 TEST_CASE("inserter: a failed commit fails every group in it, and the next commit works", "[store][inserter]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     server::Inserter ins(s);
     std::mutex mu;
     int failed = 0, ok = 0;
@@ -467,7 +503,7 @@ TEST_CASE("inserter: a failed commit fails every group in it, and the next commi
 }
 
 TEST_CASE("store: a refused row fails only its group of the commit", "[store][inserter]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     Record taken = small();
     put(s, taken);
     std::vector<server::InsertGroup> groups(3);
@@ -482,7 +518,8 @@ TEST_CASE("store: a refused row fails only its group of the commit", "[store][in
     try {
         std::rethrow_exception(groups[1].error);
     } catch (const StoreError& e) {
-        CHECK(e.code() == SQLITE_CONSTRAINT);
+        if (backend == "sqlite") CHECK(e.code() == SQLITE_CONSTRAINT);
+        else CHECK(std::string(e.what()).find("SQLSTATE 23505") != std::string::npos);  // unique_violation
     }
     CHECK(groups[1].records[0].id == 0);  // untouched
     CHECK(groups[1].outcomes.empty());
@@ -496,7 +533,7 @@ TEST_CASE("store: a refused row fails only its group of the commit", "[store][in
 TEST_CASE("store: a read does not wait for a commit stuck on the write lock", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     Record known = small();
     put(s, known);
     WriteLock lock(path);
@@ -528,13 +565,13 @@ TEST_CASE("store: a read does not wait for a commit stuck on the write lock", "[
 }
 
 TEST_CASE("store: claim takes the oldest In Queue row, once", "[store]") {
-    Store s(":memory:");
-    CHECK_FALSE(s.claim("w1"));  // empty queue
+    EACH_BACKEND(s);
+    CHECK_FALSE(s.claim("w1", lease));  // empty queue
 
     std::vector<Record> rs{small(), small(), small()};
     for (Record& r : rs) put(s, r);
 
-    auto c1 = s.claim("w1");
+    auto c1 = s.claim("w1", lease);
     REQUIRE(c1);
     CHECK(c1->id == rs[0].id);
     CHECK(c1->status_id == status::processing);
@@ -545,16 +582,16 @@ TEST_CASE("store: claim takes the oldest In Queue row, once", "[store]") {
     }());
     CHECK(s.get(rs[0].token)->status_id == status::processing);
 
-    auto c2 = s.claim("w2");
+    auto c2 = s.claim("w2", lease);
     REQUIRE(c2);
     CHECK(c2->id == rs[1].id);
     CHECK(s.count_in_queue() == 1);
     CHECK(s.count_processing() == 2);
 
-    auto c3 = s.claim("w1");
+    auto c3 = s.claim("w1", lease);
     REQUIRE(c3);
     CHECK(c3->id == rs[2].id);
-    CHECK_FALSE(s.claim("w3"));
+    CHECK_FALSE(s.claim("w3", lease));
     CHECK(s.count_in_queue() == 0);
     CHECK(s.count_processing() == 3);
 }
@@ -564,10 +601,10 @@ TEST_CASE("store: racing claims never share a row", "[store]") {
     auto race = [](Store& a, Store& b) {
         std::vector<std::int64_t> got_a, got_b;
         std::thread ta([&] {
-            while (auto r = a.claim("a")) got_a.push_back(r->id);
+            while (auto r = a.claim("a", lease)) got_a.push_back(r->id);
         });
         std::thread tb([&] {
-            while (auto r = b.claim("b")) got_b.push_back(r->id);
+            while (auto r = b.claim("b", lease)) got_b.push_back(r->id);
         });
         ta.join();
         tb.join();
@@ -580,7 +617,7 @@ TEST_CASE("store: racing claims never share a row", "[store]") {
     };
 
     SECTION("two threads, one store") {
-        Store s(":memory:");
+        SqliteStore s(":memory:");
         for (int i = 0; i < rows; ++i) {
             Record r = small();
             put(s, r);
@@ -591,8 +628,8 @@ TEST_CASE("store: racing claims never share a row", "[store]") {
     }
     SECTION("two connections to one file (two processes)") {
         TempDir dir;
-        Store s1(dir.file("judge.db"), server::StoreOptions{false});
-        Store s2(dir.file("judge.db"), server::StoreOptions{false});
+        SqliteStore s1(dir.file("judge.db"), nosync());
+        SqliteStore s2(dir.file("judge.db"), nosync());
         std::vector<Record> rs(rows, small());
         s1.insert_batch(rs);
         race(s1, s2);
@@ -602,7 +639,7 @@ TEST_CASE("store: racing claims never share a row", "[store]") {
 }
 
 TEST_CASE("store: finish writes outputs only for the worker holding the row", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     Record in = full_record();
     in.stdout_data.reset();
     in.exit_code.reset();
@@ -613,9 +650,9 @@ TEST_CASE("store: finish writes outputs only for the worker holding the row", "[
     Record unknown = small();
     unknown.token = "no-such-token";
     unknown.status_id = status::accepted;
-    CHECK_FALSE(s.finish(unknown, "w1"));
+    CHECK_FALSE(s.finish(unknown));
 
-    auto c = s.claim("w1");
+    auto c = s.claim("w1", lease);
     REQUIRE(c);
     Record out = *c;
     out.status_id = status::wrong_answer;
@@ -635,11 +672,17 @@ TEST_CASE("store: finish writes outputs only for the worker holding the row", "[
     out.source_code = "changed";
     out.language_id = 1;
 
-    CHECK_FALSE(s.finish(out, "w2"));  // a stale or wrong worker
+    CHECK(c->worker == "w1");
+    CHECK(c->claim_no == 1);
+    for (const std::int64_t other : {c->claim_no - 1, c->claim_no + 1}) {  // a stale claim, or one not made yet
+        Record stale = out;
+        stale.claim_no = other;
+        CHECK_FALSE(s.finish(stale));
+    }
     CHECK(s.get(in.token)->status_id == status::processing);
 
     const std::int64_t before = server::now_ms();
-    REQUIRE(s.finish(out, "w1"));
+    REQUIRE(s.finish(out));
     auto got = s.get(in.token);
     REQUIRE(got);
     CHECK(got->status_id == status::wrong_answer);
@@ -661,74 +704,123 @@ TEST_CASE("store: finish writes outputs only for the worker holding the row", "[
     CHECK(got->language_id == in.language_id);
     CHECK(got->stdin_data == in.stdin_data);
 
-    CHECK_FALSE(s.finish(out, "w1"));  // already finished
+    CHECK(got->worker == "w1");  // who judged it stays
+    CHECK(got->claim_no == 1);
+
+    // Finished by this claim already (a retry after a lost answer): true,
+    // and nothing is written again.
     out.finished_at_ms = 42;
-    CHECK_FALSE(s.finish(out, "w1"));
+    out.status_id = status::accepted;
+    CHECK(s.finish(out));
     CHECK(s.get(in.token)->finished_at_ms != 42);
+    CHECK(s.get(in.token)->status_id == status::wrong_answer);
 
     out.status_id = status::processing;
-    CHECK_THROWS_AS(s.finish(out, "w1"), std::invalid_argument);
+    CHECK_THROWS_AS(s.finish(out), std::invalid_argument);
     out.status_id = 15;
-    CHECK_THROWS_AS(s.finish(out, "w1"), std::invalid_argument);
+    CHECK_THROWS_AS(s.finish(out), std::invalid_argument);
 }
 
 TEST_CASE("store: release puts a claimed row back at its place", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     Record a = small(), b = small();
     put(s, a);
     put(s, b);
-    auto c = s.claim("w1");
+    auto c = s.claim("w1", lease);
     REQUIRE(c);
-    CHECK_FALSE(s.release(a.token, "w2"));
-    CHECK_FALSE(s.release(b.token, "w1"));  // not claimed
-    CHECK_FALSE(s.release("nope", "w1"));
-    CHECK(s.release(a.token, "w1"));
-    CHECK_FALSE(s.release(a.token, "w1"));
+    CHECK_FALSE(s.release(a.token, c->claim_no + 1));
+    CHECK_FALSE(s.release(b.token, 0));  // not claimed
+    CHECK_FALSE(s.release("nope", 1));
+    CHECK(s.release(a.token, c->claim_no));
+    CHECK_FALSE(s.release(a.token, c->claim_no));
     CHECK(s.count_in_queue() == 2);
 
     c->status_id = status::accepted;
-    CHECK_FALSE(s.finish(*c, "w1"));  // the lease is gone
-    auto again = s.claim("w3");
+    CHECK_FALSE(s.finish(*c));  // the claim is gone
+    auto again = s.claim("w3", lease);
     REQUIRE(again);
     CHECK(again->id == a.id);  // still the oldest
+    CHECK(again->claim_no == c->claim_no + 1);
 }
 
-TEST_CASE("store: a crash's Processing rows are requeued on restart", "[store]") {
-    TempDir dir;
-    const std::string path = dir.file("judge.db");
-    Record a = small(), b = small();
-    {
-        Store s(path);
-        put(s, a);
-        put(s, b);
-        auto c = s.claim("w1");
-        REQUIRE(c);
-        CHECK(c->id == a.id);
-    }  // the process dies with `a` Processing
+TEST_CASE("store: a dead process's claims are queued again at once, a live one's are not", "[store][lease]") {
+    EACH_BACKEND(s);
+    Record a = small(), b = small(), c = small();
+    put(s, a);
+    put(s, b);
+    put(s, c);
+    auto ca = s.claim("hostA:123:0", lease);
+    auto cb = s.claim("hostA:456:1", lease);
+    auto cc = s.claim("hostB:123:0", lease);
+    REQUIRE((ca && cb && cc));
+    CHECK(s.requeue_expired().empty());  // every lease is live
+    CHECK(s.claims().size() == 3);
 
-    Store s(path);
-    CHECK(s.count_processing() == 1);
-    CHECK(s.count_in_queue() == 1);
-    CHECK(s.requeue_processing() == 1);
-    CHECK(s.requeue_processing() == 0);
-    CHECK(s.count_processing() == 0);
+    // pid 123 of hostA died; pid 456 lives; hostB is not this host.
+    std::vector<long> asked;
+    CHECK(s.requeue_dead("hostA", [&](long pid) {
+        asked.push_back(pid);
+        return pid == 123;
+    }) == 1);
+    CHECK(asked.size() == 2);
+    CHECK(s.get(a.token)->status_id == status::in_queue);
+    CHECK(s.get(b.token)->status_id == status::processing);
+    CHECK(s.get(c.token)->status_id == status::processing);
+    CHECK(s.requeue_dead("host", [](long) { return true; }) == 0);  // a prefix of a name is not the host
 
-    Record stale = *s.get(a.token);
+    Record stale = *ca;
     stale.status_id = status::accepted;
-    CHECK_FALSE(s.finish(stale, "w1"));  // the dead worker's lease is gone
+    CHECK_FALSE(s.finish(stale));  // the dead worker's claim is gone
 
-    auto c = s.claim("w2");
-    REQUIRE(c);
-    CHECK(c->id == a.id);
-    CHECK(c->token == a.token);
-    c->status_id = status::accepted;
-    CHECK(s.finish(*c, "w2"));
+    auto again = s.claim("hostA:789:0", lease);
+    REQUIRE(again);
+    CHECK(again->token == a.token);
+    CHECK(again->claim_no == ca->claim_no + 1);
+    again->status_id = status::accepted;
+    CHECK(s.finish(*again));
+    CHECK_FALSE(s.finish(stale));  // still not: one result per submission
+    CHECK(s.get(a.token)->worker == "hostA:789:0");
+}
+
+TEST_CASE("store: a lease not renewed runs out; a renewed one does not", "[store][lease]") {
+    EACH_BACKEND(s);
+    Record a = small(), b = small();
+    put(s, a);
+    put(s, b);
+    auto ca = s.claim("h:1:0", std::chrono::milliseconds(300));
+    auto cb = s.claim("h:1:1", std::chrono::milliseconds(300));
+    REQUIRE((ca && cb));
+    CHECK(s.renew(cb->token, cb->claim_no, lease));
+    CHECK_FALSE(s.renew(cb->token, cb->claim_no + 1, lease));  // not that claim
+    CHECK(s.requeue_expired().empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const std::vector<std::string> requeued = s.requeue_expired();
+    REQUIRE(requeued.size() == 1);
+    CHECK(requeued[0] == a.token);
+    CHECK(s.count_in_queue() == 1);
+    CHECK_FALSE(s.renew(ca->token, ca->claim_no, lease));  // too late: no longer ours
+
+    // The row is claimed again; the first worker's late result is refused.
+    auto again = s.claim("h:2:0", lease);
+    REQUIRE(again);
+    CHECK(again->token == a.token);
+    Record late = *ca;
+    late.status_id = status::wrong_answer;
+    CHECK_FALSE(s.finish(late));
+    again->status_id = status::accepted;
+    CHECK(s.finish(*again));
+    CHECK(s.get(a.token)->status_id == status::accepted);
+    const auto live = s.claims();
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].token == b.token);
+    CHECK(live[0].worker == "h:1:1");
+    CHECK(live[0].lease_expires_ms > server::now_ms() + 30'000);
 }
 
 TEST_CASE("store: list pages newest first, with the total", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     std::vector<Record> rs(5, small());
     s.insert_batch(rs);
     {
@@ -761,19 +853,19 @@ TEST_CASE("store: list pages newest first, with the total", "[store]") {
 }
 
 TEST_CASE("store: remove deletes finished rows only", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     Record queued = small(), running = small(), finished = small();
     put(s, running);
     put(s, finished);
     put(s, queued);
-    auto c = s.claim("w1");
+    auto c = s.claim("w1", lease);
     REQUIRE(c);
     REQUIRE(c->id == running.id);
-    auto f = s.claim("w1");
+    auto f = s.claim("w1", lease);
     REQUIRE(f);
     f->status_id = status::compilation_error;
     f->compile_output = "error";
-    REQUIRE(s.finish(*f, "w1"));
+    REQUIRE(s.finish(*f));
 
     Record out;
     CHECK(s.remove(queued.token, &out) == Store::RemoveResult::busy);
@@ -792,9 +884,9 @@ TEST_CASE("store: remove deletes finished rows only", "[store]") {
 
     Record other = small();
     put(s, other);
-    while (auto r = s.claim("w1")) {
+    while (auto r = s.claim("w1", lease)) {
         r->status_id = status::accepted;
-        REQUIRE(s.finish(*r, "w1"));
+        REQUIRE(s.finish(*r));
     }
     CHECK(s.remove(other.token, nullptr) == Store::RemoveResult::removed);
 }
@@ -802,17 +894,18 @@ TEST_CASE("store: remove deletes finished rows only", "[store]") {
 TEST_CASE("store: purge deletes finished rows created before a time", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     std::vector<Record> rs(5, small());
     s.insert_batch(rs);
     // rs[0] Accepted, rs[1] Time Limit, rs[2] Processing, rs[3] In Queue,
     // rs[4] Internal Error; all created at 1000 but rs[1], at 5000.
     claim_and_finish(s, status::accepted);
     claim_and_finish(s, status::time_limit);
-    REQUIRE(s.claim("w"));
-    REQUIRE(s.claim("x"));  // rs[3], released below
+    REQUIRE(s.claim("w", lease));
+    const auto x = s.claim("x", lease);  // rs[3], released below
+    REQUIRE(x);
     claim_and_finish(s, status::internal_error);
-    REQUIRE(s.release(rs[3].token, "x"));
+    REQUIRE(s.release(rs[3].token, x->claim_no));
     {
         SQLite::Database db = raw(path);
         for (const Record& r : rs) set_created_at(db, r.id, r.id == rs[1].id ? 5000 : 1000);
@@ -832,7 +925,7 @@ TEST_CASE("store: purge deletes finished rows created before a time", "[store]")
 TEST_CASE("store: statistics by UTC day, language and status", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     CHECK(s.statistics().total == 0);
     CHECK(s.statistics().by_day.empty());
 
@@ -840,7 +933,7 @@ TEST_CASE("store: statistics by UTC day, language and status", "[store]") {
     s.insert_batch(rs);
     claim_and_finish(s, status::accepted);     // rs[0]
     claim_and_finish(s, status::wrong_answer);  // rs[1]
-    REQUIRE(s.claim("w"));                      // rs[2] Processing
+    REQUIRE(s.claim("w", lease));                      // rs[2] Processing
     {
         constexpr std::int64_t nov28 = 1795824000000;  // 2026-11-28T00:00:00Z
         SQLite::Database db = raw(path);
@@ -864,7 +957,7 @@ TEST_CASE("store: statistics by UTC day, language and status", "[store]") {
 TEST_CASE("store: writable reports a failed write as false", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     CHECK(s.writable());
     CHECK(s.writable());
     {
@@ -881,7 +974,7 @@ TEST_CASE("store: on disk, WAL, and reopening keeps the data", "[store]") {
     const std::string path = dir.file("judge.db");
     Record r = full_record();
     {
-        Store s(path, server::StoreOptions{false});
+        SqliteStore s(path, nosync());
         put(s, r);
     }
     {
@@ -889,10 +982,10 @@ TEST_CASE("store: on disk, WAL, and reopening keeps the data", "[store]") {
         SQLite::Statement q(db, "PRAGMA journal_mode");
         REQUIRE(q.executeStep());
         CHECK(q.getColumn(0).getString() == "wal");
-        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version());
+        CHECK(raw_int(db, "PRAGMA user_version") == SqliteStore::latest_version());
     }
-    Store s(path);
-    CHECK(s.schema_version() == Store::latest_schema_version());  // unchanged
+    SqliteStore s(path);
+    CHECK(s.schema_version() == SqliteStore::latest_version());  // unchanged
     auto got = s.get(r.token);
     REQUIRE(got);
     check_same(*got, r);
@@ -901,7 +994,7 @@ TEST_CASE("store: on disk, WAL, and reopening keeps the data", "[store]") {
 TEST_CASE("store: migrations upgrade an older database and refuse a newer one", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    const std::vector<server::Migration>& all = server::migrations();
+    const std::vector<server::Migration>& all = server::sqlite_migrations();
     REQUIRE(all.size() >= 2);
     CHECK(std::string(all[0].name) == "0001_init.sql");
 
@@ -929,8 +1022,8 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
         make_v1();
         CHECK(index_count("submissions_finished_created") == 0);
         {
-            Store s(path);
-            CHECK(s.schema_version() == Store::latest_schema_version());
+            SqliteStore s(path);
+            CHECK(s.schema_version() == SqliteStore::latest_version());
             auto got = s.get("v1-token");
             REQUIRE(got);
             CHECK(got->source_code == "\0\xff"s);
@@ -941,7 +1034,7 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
         }
         CHECK(index_count("submissions_finished_created") == 1);
         SQLite::Database db = raw(path);
-        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version());
+        CHECK(raw_int(db, "PRAGMA user_version") == SqliteStore::latest_version());
     }
     SECTION("a failing migration leaves the database at the last good version") {
         make_v1();
@@ -950,7 +1043,7 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
             db.exec("CREATE INDEX submissions_finished_created ON submissions (token)");  // in 0002's way
         }
         try {
-            Store s(path);
+            SqliteStore s(path);
             FAIL("the migration did not fail");
         } catch (const StoreError& e) {
             CHECK(std::string(e.what()).find(all[1].name) != std::string::npos);
@@ -961,33 +1054,33 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
             CHECK(raw_int(db, "PRAGMA user_version") == 1);
             db.exec("DROP INDEX submissions_finished_created");
         }
-        Store s(path);  // the next start completes it
-        CHECK(s.schema_version() == Store::latest_schema_version());
+        SqliteStore s(path);  // the next start completes it
+        CHECK(s.schema_version() == SqliteStore::latest_version());
         CHECK(s.get("v1-token"));
     }
     SECTION("a database of a newer version is refused, untouched") {
-        { Store s(path); }
+        { SqliteStore s(path); }
         {
             SQLite::Database db = raw(path);
-            db.exec("PRAGMA user_version = " + std::to_string(Store::latest_schema_version() + 1));
+            db.exec("PRAGMA user_version = " + std::to_string(SqliteStore::latest_version() + 1));
         }
         try {
-            Store s(path);
+            SqliteStore s(path);
             FAIL("a newer database was opened");
         } catch (const StoreError& e) {
             CHECK(std::string(e.what()).find("newer") != std::string::npos);
         }
         SQLite::Database db = raw(path);
-        CHECK(raw_int(db, "PRAGMA user_version") == Store::latest_schema_version() + 1);
+        CHECK(raw_int(db, "PRAGMA user_version") == SqliteStore::latest_version() + 1);
     }
     SECTION("a file that is not a database is refused") {
         std::ofstream(path) << std::string(4096, 'x');
-        CHECK_THROWS_AS(Store(path), StoreError);
+        CHECK_THROWS_AS(SqliteStore(path), StoreError);
     }
     SECTION("a path that cannot be opened is refused, naming it") {
         const std::string bad = dir.file("missing/judge.db");
         try {
-            Store s(bad);
+            SqliteStore s(bad);
             FAIL("opened a file in a missing folder");
         } catch (const StoreError& e) {
             CHECK(std::string(e.what()).find(bad) != std::string::npos);
@@ -997,7 +1090,7 @@ TEST_CASE("store: migrations upgrade an older database and refuse a newer one", 
 }
 
 TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
-    Store s(":memory:");
+    EACH_BACKEND(s);
     CHECK(s.next_problem_version("aplusb") == 1);
     server::ProblemRow p{"aplusb", 1, "A plus B", R"({"type":"pass-fail"})", "/data/problems/aplusb/1", 1000};
     s.add_problem(p);
@@ -1024,13 +1117,13 @@ TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
     put(s, r);
     CHECK(s.problem_in_use("aplusb"));
     CHECK_FALSE(s.problem_in_use("guess"));
-    auto claimed = s.claim("w");
+    auto claimed = s.claim("w", lease);
     REQUIRE(claimed);
     CHECK(claimed->problem_id == std::optional<std::string>("aplusb"));
     CHECK(claimed->problem_version == 2);
     claimed->status_id = server::status::accepted;
     claimed->problem_result_json = R"({"score":100})";
-    REQUIRE(s.finish(*claimed, "w"));
+    REQUIRE(s.finish(*claimed));
     CHECK_FALSE(s.problem_in_use("aplusb"));
     CHECK(s.get(r.token)->problem_result_json == R"({"score":100})");
     CHECK(s.remove_problem("aplusb").size() == 2);
@@ -1041,7 +1134,7 @@ TEST_CASE("store: a database that fails its integrity check is refused", "[store
     TempDir dir;
     const std::string path = dir.file("judge.db");
     {
-        Store s(path);
+        SqliteStore s(path);
         std::vector<Record> rs;
         for (int i = 0; i < 200; ++i) {
             rs.push_back(small());
@@ -1057,7 +1150,7 @@ TEST_CASE("store: a database that fails its integrity check is refused", "[store
     }
     REQUIRE(pages > 10);
     {
-        Store s(path);  // intact: opens
+        SqliteStore s(path);  // intact: opens
         CHECK(s.list(1, 1).total == 200);
     }
     {
@@ -1070,7 +1163,7 @@ TEST_CASE("store: a database that fails its integrity check is refused", "[store
         REQUIRE(f);
     }
     try {
-        Store s(path);
+        SqliteStore s(path);
         FAIL("a damaged database was opened");
     } catch (const StoreError& e) {
         const std::string what = e.what();
@@ -1087,7 +1180,7 @@ TEST_CASE("store: an empty or missing file where a database was is refused", "[s
     const std::string marker = path + ".marker";
     {
         std::ofstream(path).flush();  // 0 bytes, no marker: a first start
-        Store s(path);
+        SqliteStore s(path);
         Record r = small();
         put(s, r);
     }
@@ -1097,7 +1190,7 @@ TEST_CASE("store: an empty or missing file where a database was is refused", "[s
     std::filesystem::resize_file(path, 0);  // the database lost
     auto refused = [&](const char* how) {
         try {
-            Store s(path);
+            SqliteStore s(path);
             FAIL("a lost database was replaced by a fresh one");
         } catch (const StoreError& e) {
             const std::string what = e.what();
@@ -1113,7 +1206,7 @@ TEST_CASE("store: an empty or missing file where a database was is refused", "[s
     CHECK_FALSE(std::filesystem::exists(path));
 
     std::filesystem::remove(marker);  // the operator's choice: start empty
-    Store s(path);
+    SqliteStore s(path);
     CHECK(s.list(1, 1).total == 0);
     CHECK(std::filesystem::exists(marker));
 }
@@ -1123,7 +1216,7 @@ TEST_CASE("store: idempotency keys replay, conflict, expire and go with their ro
     const std::string path = dir.file("judge.db");
     server::StoreOptions opts;
     opts.idempotency_retention_seconds = 3600;
-    Store s(path, opts);
+    SqliteStore s(path, opts);
     using Outcome = server::InsertGroup::Outcome;
     auto insert = [&](Record r, const std::string& key) {
         std::vector<server::InsertGroup> gs(1);
@@ -1237,10 +1330,10 @@ void fill(const std::string& path) {
 TEST_CASE("workers: a result the full disk refused is stored once space returns", "[store][workers]") {
     SmallTmpfs fs("4m");
     const std::string path = fs.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     std::vector<Record> rs{small()};
     s.insert_batch(rs);
-    auto claimed = s.claim("worker-0");
+    auto claimed = s.claim("worker-0", lease);
     REQUIRE(claimed);
     Record result = *claimed;
     result.status_id = status::accepted;
@@ -1251,7 +1344,7 @@ TEST_CASE("workers: a result the full disk refused is stored once space returns"
     int pauses = 0;
     std::optional<bool> stored;
     std::thread worker([&] {
-        stored = server::store_result(s, result, "worker-0", metrics, [&](std::chrono::milliseconds d) {
+        stored = server::store_result(s, result, metrics, [&](std::chrono::milliseconds d) {
             ++pauses;
             CHECK(d <= std::chrono::milliseconds(5000));
             if (pauses == 3) std::filesystem::remove(fs.file("filler"));  // space returns
@@ -1274,17 +1367,17 @@ TEST_CASE("workers: a result the full disk refused is stored once space returns"
 TEST_CASE("workers: storing a result gives up only when told to stop", "[store][workers]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");
-    Store s(path);
+    SqliteStore s(path);
     std::vector<Record> rs{small()};
     s.insert_batch(rs);
-    auto claimed = s.claim("worker-0");
+    auto claimed = s.claim("worker-0", lease);
     REQUIRE(claimed);
     claimed->status_id = status::accepted;
     server::Metrics metrics;
     WriteLock lock(path);
     std::vector<std::chrono::milliseconds> delays;
     // finish() waits 5 s for the lock each try; two tries, then stop.
-    auto stored = server::store_result(s, *claimed, "worker-0", metrics, [&](std::chrono::milliseconds d) {
+    auto stored = server::store_result(s, *claimed, metrics, [&](std::chrono::milliseconds d) {
         delays.push_back(d);
         return delays.size() == 2;
     });
@@ -1294,5 +1387,7 @@ TEST_CASE("workers: storing a result gives up only when told to stop", "[store][
     CHECK(delays[1] == std::chrono::milliseconds(200));
     lock.release();
     CHECK(s.count_processing() == 1);  // still Processing: requeued at the next start
-    CHECK(server::store_result(s, *claimed, "worker-1", metrics, [](auto) { return true; }) == false);  // not ours
+    Record other = *claimed;
+    other.claim_no += 1;
+    CHECK(server::store_result(s, other, metrics, [](auto) { return true; }) == false);  // not this claim
 }

@@ -1,4 +1,4 @@
-#include "server/zip.hpp"
+#include "server/judge0/zip.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -22,7 +22,7 @@
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
 #include "judge/problem.hpp"
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 namespace server {
 

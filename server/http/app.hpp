@@ -21,16 +21,16 @@
 
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
-#include "server/callbacks.hpp"
+#include "server/work/callbacks.hpp"
 #include "server/config.hpp"
-#include "server/cors.hpp"
-#include "server/http_server.hpp"
-#include "server/inserter.hpp"
-#include "server/judge0.hpp"
+#include "server/http/cors.hpp"
+#include "server/http/http_server.hpp"
+#include "server/work/inserter.hpp"
+#include "server/judge0/judge0.hpp"
 #include "server/metrics.hpp"
-#include "server/problems.hpp"
-#include "server/store.hpp"
-#include "server/workers.hpp"
+#include "server/work/problems.hpp"
+#include "server/store/store.hpp"
+#include "server/work/workers.hpp"
 
 namespace server {
 

@@ -1,11 +1,11 @@
-#include "server/problems.hpp"
+#include "server/work/problems.hpp"
 
 #include <filesystem>
 #include <system_error>
 
 #include "judge/checker.hpp"
 #include "server/log.hpp"
-#include "server/zip.hpp"
+#include "server/judge0/zip.hpp"
 
 namespace server {
 namespace fs = std::filesystem;

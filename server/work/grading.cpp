@@ -1,4 +1,4 @@
-#include "server/grading.hpp"
+#include "server/work/grading.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/base64.hpp"
-#include "server/judge0.hpp"
-#include "server/zip.hpp"
+#include "server/judge0/base64.hpp"
+#include "server/judge0/judge0.hpp"
+#include "server/judge0/zip.hpp"
 
 namespace server {
 namespace {

@@ -1,26 +1,28 @@
-#include "server/workers.hpp"
+#include "server/work/workers.hpp"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
-#include "server/grading.hpp"
+#include "server/work/grading.hpp"
 #include "server/log.hpp"
 
 namespace server {
 
-std::optional<bool> store_result(Store& store, const Record& r, const std::string& worker, Metrics& metrics,
+std::optional<bool> store_result(Store& store, const Record& r, Metrics& metrics,
                                  const std::function<bool(std::chrono::milliseconds)>& pause) {
     std::chrono::milliseconds delay(100);
     for (;;) {
         try {
-            return store.finish(r, worker);
+            return store.finish(r);
         } catch (const std::exception& e) {
             log_line("worker", r.token, std::string("storing the result failed (trying again in ") +
                                             std::to_string(delay.count()) + " ms): " + e.what());
@@ -31,23 +33,80 @@ std::optional<bool> store_result(Store& store, const Record& r, const std::strin
     }
 }
 
+std::string node_identity() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == 0) std::strcpy(host, "localhost");
+    return std::string(host) + ":" + std::to_string(::getpid());
+}
+
 Workers::Workers(Store& store, judge::Judge& judge, const judge::Catalog& catalog, const Config& cfg,
                  Metrics& metrics, Problems& problems, OnClaimed on_claimed, OnFinished on_finished)
     : store_(store), judge_(judge), catalog_(catalog), cfg_(cfg), metrics_(metrics), problems_(problems),
-      on_claimed_(std::move(on_claimed)), on_finished_(std::move(on_finished)) {}
+      on_claimed_(std::move(on_claimed)), on_finished_(std::move(on_finished)), node_(node_identity()) {}
 
 Workers::~Workers() {
     if (started_) stop(std::chrono::milliseconds(0));
     for (auto& t : threads_)
         if (t.joinable()) t.join();
+    if (heartbeat_.joinable()) heartbeat_.join();
 }
 
 void Workers::start(unsigned n) {
     std::filesystem::create_directories(cfg_.data_dir + "/tmp");
     judge::set_warning_sink([](const std::string& m) { log_line("judge", "-", m); });
     judge::sweep_leftovers(cfg_.data_dir + "/tmp");  // what a killed run left
+    // A previous run of this host that crashed left its rows Processing:
+    // queue them now rather than after their lease. Our own pid counts as
+    // dead too (a restarted container is often pid 1 again): no thread of
+    // ours has claimed anything yet.
+    const std::string host = node_.substr(0, node_.rfind(':'));
+    try {
+        const long self = ::getpid();
+        if (auto k = store_.requeue_dead(host, [self](long pid) {
+                return pid == self || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+            }))
+            log_line("store", "", std::to_string(k) + " submissions left Processing by a dead process of this host queued again");
+    } catch (const std::exception& e) {
+        log_line("store", "", std::string("requeueing a dead process's claims failed (their leases will): ") + e.what());
+    }
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { loop(i); });
     started_ = static_cast<unsigned>(threads_.size());
+    heartbeat_ = std::thread([this] { heartbeat(); });
+}
+
+// Renews this node's leases and queues rows whose lease ran out, each
+// heartbeat. A renewal refused means the row is no longer ours: its worker
+// goes on, and its result will be dropped as stale.
+void Workers::heartbeat() {
+    ::pthread_setname_np(::pthread_self(), "heartbeat");
+    const auto period = std::chrono::seconds(cfg_.heartbeat_seconds);
+    std::unique_lock lock(mu_);
+    // Until stop() has released what it could: running work keeps its
+    // leases through the shutdown grace.
+    while (!done_cv_.wait_for(lock, period, [&] { return heartbeat_stop_; })) {
+        const auto running = running_;
+        lock.unlock();
+        for (const auto& [token, claim_no] : running) {
+            try {
+                if (!store_.renew(token, claim_no, lease()))
+                    log_line("worker", token, "lease lost (claim " + std::to_string(claim_no) +
+                                                  " is no longer current): its result will be dropped");
+            } catch (const std::exception& e) {
+                log_line("worker", token, std::string("renewing the lease failed: ") + e.what());
+            }
+        }
+        try {
+            const std::vector<std::string> requeued = store_.requeue_expired();
+            for (const std::string& t : requeued) log_line("store", t, "lease expired: queued again");
+            if (!requeued.empty()) {
+                metrics_.requeued_expired(requeued.size());
+                notify();
+            }
+        } catch (const std::exception& e) {
+            log_line("store", "", std::string("requeueing expired claims failed: ") + e.what());
+        }
+        lock.lock();
+    }
 }
 
 void Workers::notify() {
@@ -59,9 +118,9 @@ void Workers::notify() {
 }
 
 void Workers::loop(unsigned index) {
-    const std::string name = "worker-" + std::to_string(index);
+    const std::string name = node_ + ":" + std::to_string(index);
     // Named for top -H and /proc/PID/task/*/comm (15 bytes at most).
-    ::pthread_setname_np(::pthread_self(), name.substr(0, 15).c_str());
+    ::pthread_setname_np(::pthread_self(), ("worker-" + std::to_string(index)).substr(0, 15).c_str());
     // Judging yields the CPU to the HTTP threads: on Linux a nice value is
     // per thread, so this lowers this thread alone (and whatever it starts:
     // boxes made on the spot, an interactor's thread), not the process.
@@ -77,7 +136,7 @@ void Workers::loop(unsigned index) {
         }
         std::optional<Record> r;
         try {
-            r = store_.claim(name);
+            r = store_.claim(name, lease());
         } catch (const std::exception& e) {
             log_line("worker", name, std::string("claim failed: ") + e.what());
         }
@@ -91,11 +150,11 @@ void Workers::loop(unsigned index) {
         if (on_claimed_) on_claimed_();
         {
             std::lock_guard lock(mu_);
-            running_.emplace_back(r->token, name);
+            running_.emplace_back(r->token, r->claim_no);
         }
         ++busy_;
         const std::string token = r->token;
-        process(std::move(*r), name);
+        process(std::move(*r));
         --busy_;
         {
             std::lock_guard lock(mu_);
@@ -110,7 +169,7 @@ void Workers::loop(unsigned index) {
     done_cv_.notify_all();
 }
 
-void Workers::process(Record r, const std::string& name) {
+void Workers::process(Record r) {
     const auto t0 = std::chrono::steady_clock::now();
     try {
         if (r.problem_id) {
@@ -129,7 +188,7 @@ void Workers::process(Record r, const std::string& name) {
     }
     r.finished_at_ms = now_ms();
     const double judging = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const std::optional<bool> stored = store_result(store_, r, name, metrics_, [this](std::chrono::milliseconds d) {
+    const std::optional<bool> stored = store_result(store_, r, metrics_, [this](std::chrono::milliseconds d) {
         const auto until = std::chrono::steady_clock::now() + d;
         std::unique_lock lock(mu_);
         for (;;) {
@@ -144,8 +203,11 @@ void Workers::process(Record r, const std::string& name) {
         return;
     }
     if (!*stored) {
-        // Requeued by a shutdown that gave up on us, or deleted.
-        log_line("worker", r.token, "result not stored: the submission is no longer ours");
+        // The lease ran out and the row was queued again (or claimed by
+        // another worker), or a shutdown gave up on us: the current claim's
+        // result is the one that counts.
+        metrics_.stale_result();
+        log_line("worker", r.token, "result dropped: claim " + std::to_string(r.claim_no) + " is no longer current");
         return;
     }
     if (r.status_id == status::internal_error) {
@@ -166,20 +228,23 @@ Workers::Stopped Workers::stop(std::chrono::milliseconds grace) {
     cv_.notify_all();
     std::unique_lock lock(mu_);
     done_cv_.wait_for(lock, grace, [&] { return exited_ == threads_.size(); });
-    for (const auto& [token, worker] : running_) {
+    for (const auto& [token, claim_no] : running_) {
         try {
-            if (store_.release(token, worker)) out.released.push_back(token);
+            if (store_.release(token, claim_no)) out.released.push_back(token);
         } catch (const std::exception& e) {
             log_line("worker", token, std::string("release failed: ") + e.what());
         }
     }
     // Decided after the releases: a thread that exits meanwhile is joined.
     out.joined = exited_ == threads_.size();
+    heartbeat_stop_ = true;
     lock.unlock();
+    done_cv_.notify_all();
     if (out.joined) {
         for (auto& t : threads_)
             if (t.joinable()) t.join();
         threads_.clear();
+        if (heartbeat_.joinable()) heartbeat_.join();
     }
     started_ = 0;
     return out;

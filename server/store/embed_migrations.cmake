@@ -1,9 +1,9 @@
-# cmake -DOUT=file.cpp -DFILES="a.sql|b.sql" -P embed_migrations.cmake
-# Writes a C++ file defining server::migrations() with each file's text. The
+# cmake -DOUT=file.cpp -DFILES="a.sql|b.sql" -DFUNC=name -DDIR=schema/x -P embed_migrations.cmake
+# Writes a C++ file defining server::FUNC() with each file's text. The
 # SQL goes in as a raw string literal with a delimiter no migration may
 # contain.
 string(REPLACE "|" ";" FILES "${FILES}")
-set(body "// Generated from schema/migrations by embed_migrations.cmake. Do not edit.\n#include \"server/migrations.hpp\"\n\nnamespace server {\n\nconst std::vector<Migration>& migrations() {\n    static const std::vector<Migration> all = {\n")
+set(body "// Generated from ${DIR} by embed_migrations.cmake. Do not edit.\n#include \"server/store/migrations.hpp\"\n\nnamespace server {\n\nconst std::vector<Migration>& ${FUNC}() {\n    static const std::vector<Migration> all = {\n")
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME)
   string(REGEX MATCH "^([0-9]+)_" _ ${name})

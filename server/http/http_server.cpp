@@ -1,4 +1,4 @@
-#include "server/http_server.hpp"
+#include "server/http/http_server.hpp"
 
 #include <map>
 #include <mutex>
@@ -11,7 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/version.hpp>
 
-#include "server/client_filter.hpp"
+#include "server/http/client_filter.hpp"
 #include "server/log.hpp"
 
 namespace server {

@@ -1,4 +1,4 @@
-#include "server/callbacks.hpp"
+#include "server/work/callbacks.hpp"
 
 #include <pthread.h>
 
@@ -25,7 +25,7 @@
 
 #include "server/log.hpp"
 #include "server/metrics.hpp"
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 namespace server {
 

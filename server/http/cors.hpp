@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/http_server.hpp"
+#include "server/http/http_server.hpp"
 
 namespace server {
 

@@ -1,4 +1,4 @@
-#include "server/client_filter.hpp"
+#include "server/http/client_filter.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "server/system_info.hpp"
+#include "server/http/system_info.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>

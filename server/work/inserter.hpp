@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 namespace server {
 

@@ -2,8 +2,15 @@
 // (one transaction), judges it with the judge core, writes the result, then
 // calls on_finished (wakes wait=true requests, sends the callback). The HTTP
 // side never waits on a sandbox: it only inserts rows and calls notify().
-// Each worker thread is named worker-N and lowers its own nice value to
-// JUDGED_WORKER_NICE at its start, so judging yields the CPU to HTTP.
+// Each worker thread lowers its own nice value to JUDGED_WORKER_NICE at its
+// start, so judging yields the CPU to HTTP.
+//
+// Identity and leases: worker N of this process claims as host:pid:N (unique
+// across processes and hosts). A heartbeat thread renews the lease of every
+// running claim each heartbeat, and puts back In Queue any row of the store
+// whose lease has run out (another node died); at start, rows held by dead
+// processes of this host are queued again at once. A result whose claim is
+// no longer current is dropped and counted (Metrics::stale_result).
 //
 // Shutdown: stop() stops claiming, lets running submissions finish within
 // the grace period, and puts the ones still running back In Queue (they are
@@ -32,9 +39,9 @@
 #include "judge/pipeline.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
-#include "server/problems.hpp"
+#include "server/work/problems.hpp"
 #include "server/record.hpp"
-#include "server/store.hpp"
+#include "server/store/store.hpp"
 
 namespace server {
 
@@ -45,8 +52,11 @@ namespace server {
 // workers are stopping: the row stays Processing and is queued again at the
 // next start). Returns finish()'s answer (false: the row is no longer this
 // worker's), or nullopt when it gave up.
-std::optional<bool> store_result(Store& store, const Record& r, const std::string& worker, Metrics& metrics,
+std::optional<bool> store_result(Store& store, const Record& r, Metrics& metrics,
                                  const std::function<bool(std::chrono::milliseconds)>& pause);
+
+// This process's prefix of worker identities: "<host>:<pid>".
+std::string node_identity();
 
 class Workers {
 public:
@@ -69,7 +79,9 @@ public:
 
 private:
     void loop(unsigned index);
-    void process(Record r, const std::string& name);
+    void process(Record r);
+    void heartbeat();
+    std::chrono::milliseconds lease() const { return std::chrono::seconds(cfg_.lease_seconds); }
 
     Store& store_;
     judge::Judge& judge_;
@@ -83,12 +95,16 @@ private:
     unsigned started_ = 0;              // threads_ started and not yet stopped
     std::atomic<unsigned> busy_{0};
 
-    std::mutex mu_;  // guards wakeups_, stopping_, running_, done_
+    std::thread heartbeat_;
+    const std::string node_;  // host:pid
+
+    std::mutex mu_;  // guards wakeups_, stopping_, heartbeat_stop_, running_, exited_
     std::condition_variable cv_;
     std::condition_variable done_cv_;
     std::uint64_t wakeups_ = 0;
     bool stopping_ = false;
-    std::vector<std::pair<std::string, std::string>> running_;  // (token, worker name)
+    bool heartbeat_stop_ = false;
+    std::vector<std::pair<std::string, std::int64_t>> running_;  // (token, claim number)
     unsigned exited_ = 0;
 };
 

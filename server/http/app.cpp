@@ -1,4 +1,4 @@
-#include "server/app.hpp"
+#include "server/http/app.hpp"
 
 #include <unistd.h>
 
@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "sandbox/sandbox.hpp"
-#include "server/grading.hpp"
+#include "server/work/grading.hpp"
 #include "server/log.hpp"
-#include "server/openapi.hpp"
-#include "server/system_info.hpp"
+#include "server/http/openapi.hpp"
+#include "server/http/system_info.hpp"
 
 namespace server {
 

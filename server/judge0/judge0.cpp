@@ -1,4 +1,4 @@
-#include "server/judge0.hpp"
+#include "server/judge0/judge0.hpp"
 
 #include <csignal>
 #include <chrono>
@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "server/base64.hpp"
+#include "server/judge0/base64.hpp"
 
 namespace server::judge0 {
 namespace {

@@ -8,7 +8,7 @@
 // Nothing declared is trusted for memory: inflation writes into a buffer that
 // never grows past the limit (plus one byte to notice the overflow), and the
 // CRC-32 and the uncompressed size are checked after the fact.
-#include "server/zip.hpp"
+#include "server/judge0/zip.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "server/store.hpp"
+#include "server/store/sqlite/sqlite_store.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -19,7 +19,8 @@
 #include <unordered_map>
 #include <utility>
 
-#include "server/migrations.hpp"
+#include "server/store/migrations.hpp"
+#include "server/store/record_columns.hpp"
 
 namespace server {
 
@@ -29,20 +30,8 @@ namespace {
 // on the same file) before failing with "database is locked".
 constexpr int busy_timeout_ms = 5000;
 
-// The columns of a Record, in the order read_record() reads and bind_record()
-// binds them (the SELECTs put `id` in front).
-constexpr const char* record_columns =
-    "token, source_code, language_id, compiler_options, command_line_arguments, stdin, expected_output, "
-    "callback_url, additional_files, cpu_time_limit, cpu_extra_time, wall_time_limit, memory_limit, stack_limit, "
-    "max_file_size, max_processes_and_or_threads, number_of_runs, enable_per_process_and_thread_time_limit, "
-    "enable_per_process_and_thread_memory_limit, redirect_stderr_to_stdout, enable_network, tests_json, "
-    "comparator, status_id, stdout, stderr, compile_output, message, exit_code, exit_signal, time, wall_time, "
-    "memory, created_at_ms, finished_at_ms, verdict_json, test_results_json, problem_id, problem_version, "
-    "problem_result_json";
-constexpr int record_column_count = 40;
-
 std::string select_records(const char* rest) {
-    return std::string("SELECT id, ") + record_columns + " FROM submissions " + rest;
+    return std::string("SELECT id, ") + record_columns + ", " + claim_columns_tail + " FROM submissions " + rest;
 }
 
 std::string insert_sql() {
@@ -144,94 +133,9 @@ private:
     int next_ = 0;
 };
 
-void bind_record(Binder& b, const Record& r, const std::string& token, std::int64_t created_at_ms) {
-    b.text(token);
-    b.bytes(r.source_code);
-    b.integer(r.language_id);
-    b.bytes(r.compiler_options);
-    b.bytes(r.command_line_arguments);
-    b.bytes(r.stdin_data);
-    b.bytes(r.expected_output);
-    b.bytes(r.callback_url);
-    b.bytes(r.additional_files);
-    b.real(r.cpu_time_limit);
-    b.real(r.cpu_extra_time);
-    b.real(r.wall_time_limit);
-    b.integer(r.memory_limit);
-    b.integer(r.stack_limit);
-    b.integer(r.max_file_size);
-    b.integer(r.max_processes_and_or_threads);
-    b.integer(r.number_of_runs);
-    b.integer(r.enable_per_process_and_thread_time_limit);
-    b.integer(r.enable_per_process_and_thread_memory_limit);
-    b.integer(r.redirect_stderr_to_stdout);
-    b.integer(r.enable_network);
-    b.bytes(r.tests_json);
-    b.bytes(r.comparator);
-    b.integer(status::in_queue);
-    b.bytes(r.stdout_data);
-    b.bytes(r.stderr_data);
-    b.bytes(r.compile_output);
-    b.bytes(r.message);
-    b.integer(r.exit_code);
-    b.integer(r.exit_signal);
-    b.real(r.time);
-    b.real(r.wall_time);
-    b.integer(r.memory);
-    b.integer(created_at_ms);
-    b.integer(r.finished_at_ms);
-    b.bytes(r.verdict_json);
-    b.bytes(r.test_results_json);
-    b.bytes(r.problem_id);
-    b.integer(r.problem_version);
-    b.bytes(r.problem_result_json);
-}
-
 Record read_record(const SQLite::Statement& s) {
     Reader rd(s);
-    Record r;
-    r.id = rd.int64();
-    r.token = rd.bytes();
-    r.source_code = rd.bytes();
-    r.language_id = rd.int32();
-    r.compiler_options = rd.opt_bytes();
-    r.command_line_arguments = rd.opt_bytes();
-    r.stdin_data = rd.opt_bytes();
-    r.expected_output = rd.opt_bytes();
-    r.callback_url = rd.opt_bytes();
-    r.additional_files = rd.opt_bytes();
-    r.cpu_time_limit = rd.real();
-    r.cpu_extra_time = rd.real();
-    r.wall_time_limit = rd.real();
-    r.memory_limit = rd.int64();
-    r.stack_limit = rd.int64();
-    r.max_file_size = rd.int64();
-    r.max_processes_and_or_threads = rd.int32();
-    r.number_of_runs = rd.int32();
-    r.enable_per_process_and_thread_time_limit = rd.boolean();
-    r.enable_per_process_and_thread_memory_limit = rd.boolean();
-    r.redirect_stderr_to_stdout = rd.boolean();
-    r.enable_network = rd.boolean();
-    r.tests_json = rd.bytes();
-    r.comparator = rd.bytes();
-    r.status_id = rd.int32();
-    r.stdout_data = rd.opt_bytes();
-    r.stderr_data = rd.opt_bytes();
-    r.compile_output = rd.opt_bytes();
-    r.message = rd.opt_bytes();
-    r.exit_code = rd.opt_int32();
-    r.exit_signal = rd.opt_int32();
-    r.time = rd.opt_real();
-    r.wall_time = rd.opt_real();
-    r.memory = rd.opt_int64();
-    r.created_at_ms = rd.int64();
-    r.finished_at_ms = rd.opt_int64();
-    r.verdict_json = rd.bytes();
-    r.test_results_json = rd.bytes();
-    r.problem_id = rd.opt_bytes();
-    r.problem_version = rd.opt_int64();
-    r.problem_result_json = rd.bytes();
-    return r;
+    return read_record_columns(rd);
 }
 
 // A cached statement in use: reset and unbound when the use ends, so no read
@@ -278,7 +182,7 @@ struct Conn {
     std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements;
 };
 
-struct Store::Impl {
+struct SqliteStore::Impl {
     Impl(const std::string& p, const StoreOptions& o)
         : path(p), opts(o), writer(p, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE) {}
 
@@ -364,37 +268,17 @@ std::optional<Record> get_row(Conn& c, std::string_view token) {
     return read_record(*q);
 }
 
-// The same request, as far as the store can tell: every input the client
-// sent (after parsing and defaults) is equal.
-bool same_inputs(const Record& a, const Record& b) {
-    return a.source_code == b.source_code && a.language_id == b.language_id &&
-           a.compiler_options == b.compiler_options && a.command_line_arguments == b.command_line_arguments &&
-           a.stdin_data == b.stdin_data && a.expected_output == b.expected_output &&
-           a.callback_url == b.callback_url && a.additional_files == b.additional_files &&
-           a.cpu_time_limit == b.cpu_time_limit && a.cpu_extra_time == b.cpu_extra_time &&
-           a.wall_time_limit == b.wall_time_limit && a.memory_limit == b.memory_limit &&
-           a.stack_limit == b.stack_limit && a.max_file_size == b.max_file_size &&
-           a.max_processes_and_or_threads == b.max_processes_and_or_threads &&
-           a.number_of_runs == b.number_of_runs &&
-           a.enable_per_process_and_thread_time_limit == b.enable_per_process_and_thread_time_limit &&
-           a.enable_per_process_and_thread_memory_limit == b.enable_per_process_and_thread_memory_limit &&
-           a.redirect_stderr_to_stdout == b.redirect_stderr_to_stdout && a.enable_network == b.enable_network &&
-           a.tests_json == b.tests_json && a.comparator == b.comparator && a.problem_id == b.problem_id;
-    // Not problem_version: it is pinned at acceptance, so a retry after a
-    // new upload of the problem is still the same request.
-}
-
 }  // namespace
 
-void Store::Impl::configure() {
+void SqliteStore::Impl::configure() {
     const std::string op = "open '" + path + "'";
     try {
         // Refuse a newer database before anything writes to it (switching to
         // WAL rewrites the file header).
         const int version = user_version(writer);
-        if (version > latest_schema_version())
+        if (version > latest_version())
             throw StoreError("store: " + op + ": database schema version " + std::to_string(version) +
-                             " is newer than this binary's " + std::to_string(latest_schema_version()));
+                             " is newer than this binary's " + std::to_string(latest_version()));
         check_integrity();
         if (path != ":memory:") {
             SQLite::Statement q(writer.db, "PRAGMA journal_mode=WAL");
@@ -412,7 +296,7 @@ void Store::Impl::configure() {
 // quick_check reads every page (not the indexes' agreement with their
 // tables, which only a full integrity_check costs): a damaged page is found
 // now, not by the first request that reads it.
-void Store::Impl::check_integrity() {
+void SqliteStore::Impl::check_integrity() {
     std::string report;
     try {
         SQLite::Statement q(writer.db, "PRAGMA quick_check(10)");
@@ -435,8 +319,8 @@ void Store::Impl::check_integrity() {
 // user_version: a failure leaves the database at the last good version, and
 // two processes starting at once do not both apply a migration (the second
 // one re-reads the version once it holds the write lock).
-void Store::Impl::migrate() {
-    const std::vector<Migration>& all = migrations();
+void SqliteStore::Impl::migrate() {
+    const std::vector<Migration>& all = sqlite_migrations();
     for (std::size_t i = 0; i < all.size(); ++i) {
         if (all[i].number != static_cast<int>(i) + 1)
             throw StoreError(std::string("store: migrations: ") + all[i].name + " is out of sequence (expected number " +
@@ -454,9 +338,9 @@ void Store::Impl::migrate() {
         try {
             SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
             version = user_version(writer);
-            if (version > latest_schema_version())
+            if (version > latest_version())
                 throw StoreError("store: open '" + path + "': database schema version " + std::to_string(version) +
-                                 " is newer than this binary's " + std::to_string(latest_schema_version()));
+                                 " is newer than this binary's " + std::to_string(latest_version()));
             if (m.number <= version) continue;  // applied by another process meanwhile; tx rolls back
             db.exec(m.sql);
             db.exec("PRAGMA user_version = " + std::to_string(m.number));
@@ -512,7 +396,7 @@ void write_marker(const std::string& path) {
 
 }  // namespace
 
-Store::Store(const std::string& path, StoreOptions opts) {
+SqliteStore::SqliteStore(const std::string& path, StoreOptions opts) {
     refuse_lost_database(path);
     try {
         impl_ = std::make_unique<Impl>(path, opts);
@@ -524,30 +408,18 @@ Store::Store(const std::string& path, StoreOptions opts) {
     write_marker(path);
 }
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-int Store::schema_version() {
+int SqliteStore::schema_version() {
     return impl_->reading("schema_version", [&](Conn& c) { return impl_->user_version(c); });
 }
 
-int Store::latest_schema_version() {
-    const std::vector<Migration>& all = migrations();
+int SqliteStore::latest_version() {
+    const std::vector<Migration>& all = sqlite_migrations();
     return all.empty() ? 0 : all.back().number;
 }
 
-void Store::insert_batch(std::vector<Record>& rs) {
-    if (rs.empty()) return;
-    std::vector<InsertGroup> one(1);
-    one[0].records = std::move(rs);
-    try {
-        insert_groups(one);
-    } catch (...) {
-        rs = std::move(one[0].records);
-        throw;
-    }
-    rs = std::move(one[0].records);
-    if (one[0].error) std::rethrow_exception(one[0].error);
-}
+int SqliteStore::latest_schema_version() const { return latest_version(); }
 
 namespace {
 
@@ -604,7 +476,7 @@ Staged stage_insert(Conn& c, const Record& r, const std::optional<std::string>& 
 // duplicate token, a blob too big) undoes just its group and the
 // transaction goes on. Anything else (the disk, the lock, the commit) fails
 // the whole call. Nothing is written to the records before the commit.
-void Store::insert_groups(std::vector<InsertGroup>& groups) {
+void SqliteStore::insert_groups(std::vector<InsertGroup>& groups) {
     for (const InsertGroup& g : groups) {
         if (!g.keys.empty() && g.keys.size() != g.records.size())
             throw std::invalid_argument("store: insert: " + std::to_string(g.keys.size()) + " keys for " +
@@ -657,11 +529,11 @@ void Store::insert_groups(std::vector<InsertGroup>& groups) {
     }
 }
 
-std::optional<Record> Store::get(std::string_view token) {
+std::optional<Record> SqliteStore::get(std::string_view token) {
     return impl_->reading("get", [&](Conn& c) { return get_row(c, token); });
 }
 
-std::vector<std::optional<Record>> Store::get_many(const std::vector<std::string>& tokens) {
+std::vector<std::optional<Record>> SqliteStore::get_many(const std::vector<std::string>& tokens) {
     return impl_->reading("get_many", [&](Conn& c) {
         std::vector<std::optional<Record>> out;
         out.reserve(tokens.size());
@@ -672,7 +544,7 @@ std::vector<std::optional<Record>> Store::get_many(const std::vector<std::string
     });
 }
 
-Store::Page Store::list(std::int64_t page, std::int64_t per_page) {
+Store::Page SqliteStore::list(std::int64_t page, std::int64_t per_page) {
     if (page < 1 || per_page < 1)
         throw std::invalid_argument("store: list: page and per_page must be at least 1 (got " + std::to_string(page) +
                                     ", " + std::to_string(per_page) + ")");
@@ -692,7 +564,7 @@ Store::Page Store::list(std::int64_t page, std::int64_t per_page) {
     });
 }
 
-Store::RemoveResult Store::remove(std::string_view token, Record* out) {
+Store::RemoveResult SqliteStore::remove(std::string_view token, Record* out) {
     return impl_->locked("remove", [&](Conn& c) {
         SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
         std::optional<Record> r = get_row(c, token);
@@ -707,7 +579,7 @@ Store::RemoveResult Store::remove(std::string_view token, Record* out) {
     });
 }
 
-std::optional<Record> Store::claim(std::string_view worker) {
+std::optional<Record> SqliteStore::claim(std::string_view worker, std::chrono::milliseconds lease) {
     return impl_->locked("claim", [&](Conn& c) -> std::optional<Record> {
         // IMMEDIATE: the write lock is taken before the SELECT, so another
         // connection to the same file cannot claim the same row in between.
@@ -719,18 +591,35 @@ std::optional<Record> Store::claim(std::string_view worker) {
             if (!q->executeStep()) return std::nullopt;  // empty queue; tx rolls back, nothing was written
             r = read_record(*q);
         }
-        Use u(c.prepared("UPDATE submissions SET status_id = 2, worker = ?, claimed_at_ms = ? WHERE id = ?"));
+        const std::int64_t now = now_ms();
+        Use u(c.prepared(
+            "UPDATE submissions SET status_id = 2, worker = ?, claimed_at_ms = ?, lease_expires_ms = ?, "
+            "claim_no = claim_no + 1 WHERE id = ?"));
         u->bind(1, std::string(worker));
-        u->bind(2, now_ms());
-        u->bind(3, r->id);
+        u->bind(2, now);
+        u->bind(3, now + static_cast<std::int64_t>(lease.count()));
+        u->bind(4, r->id);
         u->exec();
         tx.commit();
         r->status_id = status::processing;
+        r->worker = std::string(worker);
+        ++r->claim_no;
         return r;
     });
 }
 
-bool Store::finish(const Record& r, std::string_view worker) {
+bool SqliteStore::renew(std::string_view token, std::int64_t claim_no, std::chrono::milliseconds lease) {
+    return impl_->locked("renew", [&](Conn& c) {
+        Use q(c.prepared(
+            "UPDATE submissions SET lease_expires_ms = ? WHERE token = ? AND status_id = 2 AND claim_no = ?"));
+        q->bind(1, now_ms() + static_cast<std::int64_t>(lease.count()));
+        q->bind(2, std::string(token));
+        q->bind(3, claim_no);
+        return q->exec() > 0;
+    });
+}
+
+bool SqliteStore::finish(const Record& r) {
     if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
         throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
                                     " is not a final status");
@@ -738,8 +627,8 @@ bool Store::finish(const Record& r, std::string_view worker) {
         Use q(c.prepared(
             "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
             "exit_code = ?, exit_signal = ?, time = ?, wall_time = ?, memory = ?, finished_at_ms = ?, "
-            "verdict_json = ?, test_results_json = ?, problem_result_json = ? "
-            "WHERE token = ? AND status_id = 2 AND worker = ?"));
+            "verdict_json = ?, test_results_json = ?, problem_result_json = ?, lease_expires_ms = NULL "
+            "WHERE token = ? AND status_id = 2 AND claim_no = ?"));
         Binder b(*q);
         b.integer(r.status_id);
         b.bytes(r.stdout_data);
@@ -756,26 +645,73 @@ bool Store::finish(const Record& r, std::string_view worker) {
         b.bytes(r.test_results_json);
         b.bytes(r.problem_result_json);
         b.text(r.token);
-        b.text(worker);
-        return q->exec() > 0;
+        b.integer(r.claim_no);
+        if (q->exec() > 0) return true;
+        // Nothing updated: true only if this very claim finished it before.
+        Use done(c.prepared("SELECT 1 FROM submissions WHERE token = ? AND claim_no = ? AND status_id >= 3"));
+        done->bind(1, r.token);
+        done->bind(2, r.claim_no);
+        return done->executeStep();
     });
 }
 
-bool Store::release(std::string_view token, std::string_view worker) {
+bool SqliteStore::release(std::string_view token, std::int64_t claim_no) {
     return impl_->locked("release", [&](Conn& c) {
         Use q(c.prepared(
-            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL "
-            "WHERE token = ? AND status_id = 2 AND worker = ?"));
+            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL, lease_expires_ms = NULL "
+            "WHERE token = ? AND status_id = 2 AND claim_no = ?"));
         q->bind(1, std::string(token));
-        q->bind(2, std::string(worker));
+        q->bind(2, claim_no);
         return q->exec() > 0;
     });
 }
 
-std::int64_t Store::requeue_processing() {
-    return impl_->locked("requeue_processing", [&](Conn& c) {
-        return static_cast<std::int64_t>(c.db.exec(
-            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL WHERE status_id = 2"));
+std::vector<std::string> SqliteStore::requeue_expired() {
+    return impl_->locked("requeue_expired", [&](Conn& c) {
+        Use q(c.prepared(
+            "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL, lease_expires_ms = NULL "
+            "WHERE status_id = 2 AND (lease_expires_ms IS NULL OR lease_expires_ms < ?) RETURNING token"));
+        q->bind(1, now_ms());
+        std::vector<std::string> out;
+        while (q->executeStep()) out.push_back(q->getColumn(0).getString());
+        return out;
+    });
+}
+
+namespace {
+constexpr const char* claim_columns =
+    "SELECT token, worker, claim_no, coalesce(claimed_at_ms, 0), coalesce(lease_expires_ms, 0) FROM submissions ";
+ClaimRow read_claim(const SQLite::Statement& q) {
+    ClaimRow c;
+    c.token = q.getColumn(0).getString();
+    c.worker = q.getColumn(1).getString();
+    c.claim_no = q.getColumn(2).getInt64();
+    c.claimed_at_ms = q.getColumn(3).getInt64();
+    c.lease_expires_ms = q.getColumn(4).getInt64();
+    return c;
+}
+}  // namespace
+
+std::vector<ClaimRow> SqliteStore::claims() {
+    return impl_->reading("claims", [&](Conn& c) {
+        Use q(c.prepared(std::string(claim_columns) + "WHERE status_id = 2 ORDER BY id"));
+        std::vector<ClaimRow> out;
+        while (q->executeStep()) out.push_back(read_claim(*q));
+        return out;
+    });
+}
+
+std::vector<ClaimRow> SqliteStore::claims_of_host(std::string_view host) {
+    return impl_->locked("claims_of_host", [&](Conn& c) {
+        // substr, not LIKE: a host name may hold '_' or '%'.
+        Use q(c.prepared(std::string(claim_columns) +
+                         "WHERE status_id = 2 AND substr(worker, 1, ?) = ? ORDER BY id"));
+        const std::string prefix = std::string(host) + ":";
+        q->bind(1, static_cast<int>(prefix.size()));
+        q->bind(2, prefix);
+        std::vector<ClaimRow> out;
+        while (q->executeStep()) out.push_back(read_claim(*q));
+        return out;
     });
 }
 
@@ -793,7 +729,7 @@ ProblemRow read_problem(const SQLite::Statement& q) {
 constexpr const char* problem_columns = "SELECT id, version, name, summary_json, path, created_at_ms FROM problems ";
 }  // namespace
 
-std::int64_t Store::next_problem_version(std::string_view id) {
+std::int64_t SqliteStore::next_problem_version(std::string_view id) {
     return impl_->locked("next_problem_version", [&](Conn& c) {
         SQLite::Statement q(c.db, "SELECT coalesce(max(version), 0) + 1 FROM problems WHERE id = ?");
         q.bind(1, std::string(id));
@@ -802,7 +738,7 @@ std::int64_t Store::next_problem_version(std::string_view id) {
     });
 }
 
-void Store::add_problem(const ProblemRow& p) {
+void SqliteStore::add_problem(const ProblemRow& p) {
     impl_->locked("add_problem", [&](Conn& c) {
         SQLite::Statement q(c.db,
                             "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms) "
@@ -817,7 +753,7 @@ void Store::add_problem(const ProblemRow& p) {
     });
 }
 
-std::optional<ProblemRow> Store::problem(std::string_view id, std::optional<std::int64_t> version) {
+std::optional<ProblemRow> SqliteStore::problem(std::string_view id, std::optional<std::int64_t> version) {
     return impl_->reading("problem", [&](Conn& c) -> std::optional<ProblemRow> {
         SQLite::Statement q(c.db, std::string(problem_columns) +
                                            (version ? "WHERE id = ? AND version = ?"
@@ -829,7 +765,7 @@ std::optional<ProblemRow> Store::problem(std::string_view id, std::optional<std:
     });
 }
 
-std::vector<ProblemRow> Store::problems() {
+std::vector<ProblemRow> SqliteStore::problems() {
     return impl_->reading("problems", [&](Conn& c) {
         SQLite::Statement q(c.db, std::string(problem_columns) +
                                            "p WHERE version = (SELECT max(version) FROM problems WHERE id = p.id) "
@@ -840,7 +776,7 @@ std::vector<ProblemRow> Store::problems() {
     });
 }
 
-std::vector<ProblemRow> Store::problem_versions(std::string_view id) {
+std::vector<ProblemRow> SqliteStore::problem_versions(std::string_view id) {
     return impl_->reading("problem_versions", [&](Conn& c) {
         SQLite::Statement q(c.db, std::string(problem_columns) + "WHERE id = ? ORDER BY version");
         q.bind(1, std::string(id));
@@ -850,7 +786,7 @@ std::vector<ProblemRow> Store::problem_versions(std::string_view id) {
     });
 }
 
-bool Store::problem_in_use(std::string_view id) {
+bool SqliteStore::problem_in_use(std::string_view id) {
     return impl_->reading("problem_in_use", [&](Conn& c) {
         SQLite::Statement q(c.db, "SELECT 1 FROM submissions WHERE problem_id = ? AND status_id <= 2 LIMIT 1");
         const std::string idv(id);
@@ -859,7 +795,7 @@ bool Store::problem_in_use(std::string_view id) {
     });
 }
 
-std::vector<ProblemRow> Store::remove_problem(std::string_view id) {
+std::vector<ProblemRow> SqliteStore::remove_problem(std::string_view id) {
     return impl_->locked("remove_problem", [&](Conn& c) {
         SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
         std::vector<ProblemRow> out;
@@ -876,15 +812,15 @@ std::vector<ProblemRow> Store::remove_problem(std::string_view id) {
     });
 }
 
-std::int64_t Store::count_in_queue() {
+std::int64_t SqliteStore::count_in_queue() {
     return impl_->reading("count_in_queue", [&](Conn& c) { return query_int(c.db, "SELECT count(*) FROM submissions WHERE status_id = 1"); });
 }
 
-std::int64_t Store::count_processing() {
+std::int64_t SqliteStore::count_processing() {
     return impl_->reading("count_processing", [&](Conn& c) { return query_int(c.db, "SELECT count(*) FROM submissions WHERE status_id = 2"); });
 }
 
-std::int64_t Store::purge_idempotency_keys() {
+std::int64_t SqliteStore::purge_idempotency_keys() {
     const std::int64_t before_ms = now_ms() - impl_->opts.idempotency_retention_seconds * 1000;
     return impl_->locked("purge_idempotency_keys", [&](Conn& c) {
         Use q(c.prepared("DELETE FROM idempotency_keys WHERE created_at_ms < ?"));
@@ -893,7 +829,7 @@ std::int64_t Store::purge_idempotency_keys() {
     });
 }
 
-std::int64_t Store::purge_finished_before(std::int64_t before_ms) {
+std::int64_t SqliteStore::purge_finished_before(std::int64_t before_ms) {
     return impl_->locked("purge_finished_before", [&](Conn& c) {
         // `status_id >= 3` literally, so the partial index of 0002 applies.
         Use q(c.prepared("DELETE FROM submissions WHERE status_id >= 3 AND created_at_ms < ?"));
@@ -902,7 +838,7 @@ std::int64_t Store::purge_finished_before(std::int64_t before_ms) {
     });
 }
 
-Statistics Store::statistics() {
+Statistics SqliteStore::statistics() {
     return impl_->reading("statistics", [&](Conn& c) {
         Statistics s;
         SQLite::Transaction tx(c.db);  // one snapshot for all counts
@@ -927,7 +863,7 @@ Statistics Store::statistics() {
     });
 }
 
-bool Store::writable() {
+bool SqliteStore::writable() {
     try {
         return impl_->locked("writable", [&](Conn& c) {
             SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -944,38 +880,9 @@ bool Store::writable() {
     }
 }
 
-std::string new_token() {
-    unsigned char b[16];
-    std::size_t got = 0;
-    while (got < sizeof b) {
-        const ssize_t n = getrandom(b + got, sizeof b - got, 0);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw std::system_error(errno, std::generic_category(), "getrandom(16)");
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // variant 10xx (RFC 4122)
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string s;
-    s.reserve(36);
-    for (std::size_t i = 0; i < sizeof b; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-        s += hex[b[i] >> 4];
-        s += hex[b[i] & 0x0f];
-    }
-    return s;
-}
-
-std::int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // --- Callback outbox.
 
-std::int64_t Store::add_callback(std::string_view token, const std::string& url, const std::string& body) {
+std::int64_t SqliteStore::add_callback(std::string_view token, const std::string& url, const std::string& body) {
     return impl_->locked("add_callback", [&](Conn& c) {
         Use q(c.prepared("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES (?, ?, ?, 0, ?)"));
         Binder b(*q);
@@ -988,7 +895,7 @@ std::int64_t Store::add_callback(std::string_view token, const std::string& url,
     });
 }
 
-std::int64_t Store::callback_attempt(std::int64_t id) {
+std::int64_t SqliteStore::callback_attempt(std::int64_t id) {
     return impl_->locked("callback_attempt", [&](Conn& c) {
         Use q(c.prepared("UPDATE callbacks SET tries_used = tries_used + 1 WHERE id = ? RETURNING tries_used"));
         q->bind(1, id);
@@ -997,7 +904,7 @@ std::int64_t Store::callback_attempt(std::int64_t id) {
     });
 }
 
-bool Store::remove_callback(std::int64_t id) {
+bool SqliteStore::remove_callback(std::int64_t id) {
     return impl_->locked("remove_callback", [&](Conn& c) {
         Use q(c.prepared("DELETE FROM callbacks WHERE id = ?"));
         q->bind(1, id);
@@ -1005,7 +912,7 @@ bool Store::remove_callback(std::int64_t id) {
     });
 }
 
-std::vector<CallbackRow> Store::pending_callbacks() {
+std::vector<CallbackRow> SqliteStore::pending_callbacks() {
     return impl_->locked("pending_callbacks", [&](Conn& c) {
         Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms FROM callbacks ORDER BY id"));
         std::vector<CallbackRow> out;

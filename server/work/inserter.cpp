@@ -1,4 +1,4 @@
-#include "server/inserter.hpp"
+#include "server/work/inserter.hpp"
 
 #include <pthread.h>
 
