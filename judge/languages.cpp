@@ -198,7 +198,15 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
     if (!l.needs_file.empty()) check_file_name(l.needs_file, "needs_file", ctx);
 
     const json& compile = need(e, "compile", ctx);
-    if (!compile.is_null()) l.compile = string_array(compile, "compile", ctx, false);
+    if (!compile.is_null()) {
+        // One argv, or a non-empty list of argvs.
+        if (compile.is_array() && !compile.empty() && compile.front().is_array()) {
+            for (std::size_t i = 0; i < compile.size(); ++i)
+                l.compile.push_back(string_array(compile[i], "compile", ctx, false));
+        } else {
+            l.compile.push_back(string_array(compile, "compile", ctx, false));
+        }
+    }
     (void)need(e, "binary", ctx);
     l.binary = optional_string(e, "binary", ctx, false);
     if (l.compiled() && l.binary.empty() && l.source != Language::Source::none)
@@ -206,13 +214,15 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
     if (!l.compiled() && !l.binary.empty()) ctx.fail("binary", "must be null when compile is null");
     if (!l.binary.empty()) check_file_name(l.binary, "binary", ctx);
     if (!l.compile_if.empty() && !l.compiled()) ctx.fail("compile_if", "must be null when compile is null");
-    if (l.compiled() && l.compile.front().find('{') != std::string::npos)
-        ctx.fail("compile", "the program (item 0) cannot hold a placeholder");
 
     int extra_flags = 0;
-    for (const auto& item : l.compile)
-        extra_flags += check_placeholders(item, {"{source}", "{binary}"}, {"{extra_flags}"}, "compile", ctx) ==
-                       "{extra_flags}";
+    for (const auto& step : l.compile) {
+        if (step.front().find('{') != std::string::npos)
+            ctx.fail("compile", "the program (item 0) cannot hold a placeholder");
+        for (const auto& item : step)
+            extra_flags += check_placeholders(item, {"{source}", "{binary}"}, {"{extra_flags}"}, "compile", ctx) ==
+                           "{extra_flags}";
+    }
     if (extra_flags > 1) ctx.fail("compile", "{extra_flags} may appear once");
 
     l.run = string_array(need(e, "run", ctx), "run", ctx, false);
@@ -472,8 +482,9 @@ void conclude(Probe& p, std::chrono::milliseconds timeout) {
             return;
         }
     }
-    for (const auto* argv : {&l.compile, &l.run}) {
-        if (argv->empty()) continue;
+    std::vector<const std::vector<std::string>*> argvs{&l.run};
+    for (const auto& step : l.compile) argvs.push_back(&step);
+    for (const auto* argv : argvs) {
         const std::string& prog = argv->front();
         if (prog.rfind("./", 0) == 0 || prog.find('{') != std::string::npos) continue;  // made by the compile
         if (!host_executable(prog)) {
@@ -514,16 +525,24 @@ std::string exe_dir() {
 
 // ---- Language --------------------------------------------------------------
 
-std::vector<std::string> Language::compile_argv(const std::vector<std::string>& extra_flags) const {
-    std::vector<std::string> out;
-    for (const auto& item : compile) {
-        if (item == "{extra_flags}") {
-            out.insert(out.end(), extra_flags.begin(), extra_flags.end());
-        } else {
-            out.push_back(fill_names(*this, item));
+std::vector<std::vector<std::string>> Language::compile_argvs(const std::vector<std::string>& extra_flags) const {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& step : compile) {
+        std::vector<std::string>& argv = out.emplace_back();
+        for (const auto& item : step) {
+            if (item == "{extra_flags}") {
+                argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+            } else {
+                argv.push_back(fill_names(*this, item));
+            }
         }
     }
     return out;
+}
+
+std::vector<std::string> Language::compile_argv(const std::vector<std::string>& extra_flags) const {
+    std::vector<std::vector<std::string>> all = compile_argvs(extra_flags);
+    return all.empty() ? std::vector<std::string>{} : std::move(all.front());
 }
 
 std::vector<std::string> Language::run_argv(const std::vector<std::string>& args,
@@ -680,7 +699,7 @@ Toolchain Catalog::toolchain(const Language& l, const std::vector<std::string>& 
                                                           : Toolchain::Source::none;
     t.compile_if = l.compile_if;
     t.needs_file = l.needs_file;
-    t.compile = l.compile_argv(extra_flags);
+    t.compile = l.compile_argvs(extra_flags);
     t.run = l.run_argv(args);
     // Where the heap flag landed: only that item gets {heap_mb} filled (a
     // submission's own argument that happens to spell "{heap_mb}" stays as is).

@@ -248,6 +248,11 @@ TEST_CASE("malformed files are refused with the entry and the field named", "[la
         {"compile", {"/bin/true", "-O2 {extra_flags}"}, "whole argv item"},
         {"compile", {"/bin/true", "{extra_flags}", "{extra_flags}"}, "once"},
         {"compile", {"{binary}"}, "item 0"},
+        {"compile", json::array({json::array({"/bin/true"}), json::array({"{binary}"})}), "item 0"},
+        {"compile", json::array({json::array({"/bin/true", "{extra_flags}"}), json::array({"/bin/true", "{extra_flags}"})}),
+         "once"},
+        {"compile", json::array({json::array()}), "must not be empty"},
+        {"compile", json::array({json::array({"/bin/true"}), "/bin/true"}), "array of strings"},
         {"binary", nullptr, "field \"binary\": missing"},
         {"binary", "out/main", "plain file name"},
         {"run", json::array(), "must not be empty"},
@@ -345,6 +350,41 @@ TEST_CASE("placeholders expand into argv vectors, never shell strings", "[langua
     CHECK(p->run_argv({"1"}) == Strings{"/usr/bin/python3", "main.py", "1"});
 }
 
+TEST_CASE("a compile may be several commands, run in order", "[languages]") {
+    json e = entry();
+    e["compile"] = json::array({json::array({"/bin/true", "-f", "elf64", "{extra_flags}", "{source}"}),
+                                json::array({"/bin/true", "main.o", "-o", "{binary}"})});
+    const Catalog c = parse(json::array({e}));
+    const Language* l = c.by_key("toy");
+    REQUIRE(l != nullptr);
+    CHECK(l->compiled());
+    const std::vector<Strings> want{{"/bin/true", "-f", "elf64", "-g", "main.toy"}, {"/bin/true", "main.o", "-o", "main"}};
+    CHECK(l->compile_argvs({"-g"}) == want);
+    CHECK(l->compile_argv({"-g"}) == want.front());
+    CHECK(c.toolchain(*l, {"-g"}).compile == want);
+
+    // The compile cache's key covers every step: a change in the second
+    // one is another artifact; a single-step catalog keys as it always did.
+    judge::Submission sub;
+    sub.source = "x";
+    sub.toolchain = c.toolchain(*l);
+    const std::string key = judge::compile_key(sub);
+    sub.toolchain.compile[1].push_back("-s");
+    CHECK(judge::compile_key(sub) != key);
+    judge::Submission joined = sub;
+    joined.toolchain.compile = {sub.toolchain.compile[0]};
+    joined.toolchain.compile[0].insert(joined.toolchain.compile[0].end(), sub.toolchain.compile[1].begin(),
+                                       sub.toolchain.compile[1].end());
+    CHECK(judge::compile_key(joined) != judge::compile_key(sub));
+
+    // Every step's program must be on the host.
+    json missing = e;
+    missing["compile"][1][0] = "/nonexistent/bin/ld";
+    const Catalog c2 = parse(json::array({missing}));
+    CHECK_FALSE(c2.find("toy")->available);
+    CHECK_THAT(c2.find("toy")->unavailable_reason, Catch::Contains("/nonexistent/bin/ld"));
+}
+
 TEST_CASE("the box environment takes the language's variables on top of the base", "[languages]") {
     json e = entry();
     e["env"] = {"HOME=/tmp", "GOCACHE=/tmp/gocache"};
@@ -370,7 +410,7 @@ TEST_CASE("the pipeline's toolchain carries the expanded commands", "[languages]
     CHECK(t.key == "toy");
     CHECK(t.version == "1.2.3");
     CHECK(t.name == "Toy (1.2.3)");
-    CHECK(t.compile == Strings{"/bin/true", "-o", "main", "main.toy", "-O3"});
+    CHECK(t.compile == std::vector<Strings>{{"/bin/true", "-o", "main", "main.toy", "-O3"}});
     CHECK(t.run == Strings{"./main", "-Xmx{heap_mb}m", "x"});
     REQUIRE(t.binds.size() == 1);
     CHECK(t.binds[0].host_path == "/etc");
