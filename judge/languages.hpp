@@ -124,6 +124,15 @@ struct LoadOptions {
     // false: skip detection; every language is unavailable ("not detected").
     // For tools that only read the file.
     bool detect = true;
+    // A folder for the detection cache (languages-detected.json): a version
+    // command whose programs are unchanged (each absolute path in it, the
+    // first item looked up along the box's PATH: resolved path, size,
+    // mtime, inode) and whose argv and regex are the same is not run again;
+    // its last successful output is used. Only exit-0 answers are kept. The
+    // file is written atomically (a temporary, then rename); an unreadable
+    // or corrupt one is ignored and rewritten. Empty: no cache. The folder
+    // must exist; a cache that cannot be written is not an error.
+    std::string cache_dir;
 };
 
 class Catalog {
