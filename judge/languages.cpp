@@ -635,7 +635,7 @@ std::string exe_dir() {
 std::vector<std::vector<std::string>> Language::compile_argvs(const std::vector<std::string>& extra_flags) const {
     std::vector<std::vector<std::string>> out;
     for (const auto& step : compile) {
-        std::vector<std::string>& argv = out.emplace_back();
+        std::vector<std::string> argv;
         for (const auto& item : step) {
             if (item == "{extra_flags}") {
                 argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
@@ -643,6 +643,7 @@ std::vector<std::vector<std::string>> Language::compile_argvs(const std::vector<
                 argv.push_back(fill_names(*this, item));
             }
         }
+        out.push_back(std::move(argv));
     }
     return out;
 }
