@@ -38,9 +38,19 @@ declare -A packages=(
   [fortran]="gfortran"
   [cobol]="gnucobol3"
   [sql]="sqlite3"
+  [nasm]="nasm binutils"
+  [d]="gdc"
+  [ocaml]="ocaml-nox"
+  [prolog]="gprolog"
+  [typescript]="node-typescript nodejs"
+  [sbcl]="sbcl"
+  [r]="r-base-core"
+  [octave]="octave"
+  [objective_c]="clang libgnustep-base-dev gnustep-make"
 )
 order=(c cpp17 cpp20 c_clang cpp_clang python3 pypy3 java javascript go rust pascal ruby csharp
-       haskell bash plaintext executable multi_file perl lua php fortran cobol sql)
+       haskell bash plaintext executable multi_file perl lua php fortran cobol sql
+       nasm d ocaml prolog typescript sbcl r octave objective_c)
 
 # Keep this table in step with the catalog.
 schema=$(dirname "$0")/../schema/languages.json

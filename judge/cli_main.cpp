@@ -158,8 +158,21 @@ void print_line(const judge::TestResult& t) {
     std::fflush(stdout);
 }
 
+// $JUDGE_DATA_DIR, else /var/lib/judge.
+std::string data_dir() {
+    const char* d = std::getenv("JUDGE_DATA_DIR");
+    return d && *d ? d : "/var/lib/judge";
+}
+
+// The catalog, its version commands' answers cached in the data folder.
+judge::Catalog load_catalog() {
+    judge::LoadOptions lo;
+    lo.cache_dir = data_dir();
+    return judge::Catalog::load_default(lo);
+}
+
 int cmd_languages(bool json) {
-    judge::Catalog catalog = judge::Catalog::load_default();
+    judge::Catalog catalog = load_catalog();
     nlohmann::json out = nlohmann::json::array();
     for (const judge::Language& l : catalog.all()) {
         if (json) {
@@ -196,7 +209,8 @@ const char* kHelp =
     "                broken package.\n"
     "judge languages list the catalog.\n"
     "\n"
-    "JUDGE_DATA_DIR moves the work and compile-cache folders from /var/lib/judge to $JUDGE_DATA_DIR.\n";
+    "JUDGE_DATA_DIR moves the work and compile-cache folders and the language detection cache\n"
+    "(languages-detected.json) from /var/lib/judge to $JUDGE_DATA_DIR.\n";
 
 judge::JudgeOptions judge_options() {
     judge::JudgeOptions opts;
@@ -242,7 +256,7 @@ int cmd_run(int argc, char** argv) {
     if (tests_dir.empty() == stdin_file.empty()) usage_error("give exactly one of --tests DIR and --stdin FILE");
     if (time_s > 60 || memory_mib > 8192) usage_error("limits out of range (at most 60 s, 8192 MiB)");
 
-    judge::Catalog catalog = judge::Catalog::load_default();
+    judge::Catalog catalog = load_catalog();
     const judge::Language* l = catalog.find(lang);
     if (!l) usage_error("unknown language \"" + lang + "\" (see: judge languages)");
     if (!l->available) usage_error("language " + l->name + " is not available on this host: " + l->unavailable_reason);
@@ -405,7 +419,7 @@ int cmd_problem(int argc, char** argv) {
     }
     if (dir.empty() || lang.empty() || source.empty()) usage_error("problem: DIR, --lang and --source are required");
     const judge::Problem problem = load_or_exit(dir);
-    judge::Catalog catalog = judge::Catalog::load_default();
+    judge::Catalog catalog = load_catalog();
     const judge::Language* l = catalog.find(lang);
     if (!l) usage_error("unknown language \"" + lang + "\" (see: judge languages)");
     if (!l->available) usage_error("language " + l->name + " is not available on this host: " + l->unavailable_reason);
@@ -513,7 +527,7 @@ int cmd_verify(int argc, char** argv) {
     }
     if (dir.empty()) usage_error("verify: DIR is required");
     const judge::Problem problem = load_or_exit(dir);
-    judge::Catalog catalog = judge::Catalog::load_default();
+    judge::Catalog catalog = load_catalog();
     judge::Judge judge(judge_options());
     nlohmann::json rows = nlohmann::json::array();
     std::size_t checked = 0, matched = 0, unchecked = 0;

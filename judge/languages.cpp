@@ -1,6 +1,7 @@
 #include "judge/languages.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -198,7 +199,15 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
     if (!l.needs_file.empty()) check_file_name(l.needs_file, "needs_file", ctx);
 
     const json& compile = need(e, "compile", ctx);
-    if (!compile.is_null()) l.compile = string_array(compile, "compile", ctx, false);
+    if (!compile.is_null()) {
+        // One argv, or a non-empty list of argvs.
+        if (compile.is_array() && !compile.empty() && compile.front().is_array()) {
+            for (std::size_t i = 0; i < compile.size(); ++i)
+                l.compile.push_back(string_array(compile[i], "compile", ctx, false));
+        } else {
+            l.compile.push_back(string_array(compile, "compile", ctx, false));
+        }
+    }
     (void)need(e, "binary", ctx);
     l.binary = optional_string(e, "binary", ctx, false);
     if (l.compiled() && l.binary.empty() && l.source != Language::Source::none)
@@ -206,13 +215,15 @@ Language parse_entry(const json& e, const EntryContext& ctx_in) {
     if (!l.compiled() && !l.binary.empty()) ctx.fail("binary", "must be null when compile is null");
     if (!l.binary.empty()) check_file_name(l.binary, "binary", ctx);
     if (!l.compile_if.empty() && !l.compiled()) ctx.fail("compile_if", "must be null when compile is null");
-    if (l.compiled() && l.compile.front().find('{') != std::string::npos)
-        ctx.fail("compile", "the program (item 0) cannot hold a placeholder");
 
     int extra_flags = 0;
-    for (const auto& item : l.compile)
-        extra_flags += check_placeholders(item, {"{source}", "{binary}"}, {"{extra_flags}"}, "compile", ctx) ==
-                       "{extra_flags}";
+    for (const auto& step : l.compile) {
+        if (step.front().find('{') != std::string::npos)
+            ctx.fail("compile", "the program (item 0) cannot hold a placeholder");
+        for (const auto& item : step)
+            extra_flags += check_placeholders(item, {"{source}", "{binary}"}, {"{extra_flags}"}, "compile", ctx) ==
+                           "{extra_flags}";
+    }
     if (extra_flags > 1) ctx.fail("compile", "{extra_flags} may appear once");
 
     l.run = string_array(need(e, "run", ctx), "run", ctx, false);
@@ -320,6 +331,8 @@ struct Probe {
     int spawn_error = 0;
     int wait_status = 0;
     bool timed_out = false;
+    std::string cache_key;  // empty: not cacheable (a program we could not stat)
+    bool from_cache = false;
 };
 
 constexpr std::size_t kMaxVersionOutput = 64 * 1024;
@@ -472,8 +485,9 @@ void conclude(Probe& p, std::chrono::milliseconds timeout) {
             return;
         }
     }
-    for (const auto* argv : {&l.compile, &l.run}) {
-        if (argv->empty()) continue;
+    std::vector<const std::vector<std::string>*> argvs{&l.run};
+    for (const auto& step : l.compile) argvs.push_back(&step);
+    for (const auto* argv : argvs) {
         const std::string& prog = argv->front();
         if (prog.rfind("./", 0) == 0 || prog.find('{') != std::string::npos) continue;  // made by the compile
         if (!host_executable(prog)) {
@@ -484,17 +498,121 @@ void conclude(Probe& p, std::chrono::milliseconds timeout) {
     l.available = true;
 }
 
+// ---- Detection cache ---------------------------------------------------
+
+constexpr const char* kCacheFile = "languages-detected.json";
+constexpr int kCacheFormat = 1;
+
+// What makes a version command's answer what it is: its argv, its regex,
+// and the identity of every program file it names (the first item as the
+// box would find it; any other absolute path, such as a script a VM runs).
+// Empty when one of them cannot be found: such a probe always runs.
+std::string probe_identity(const Language& l) {
+    json id = json::array();
+    id.push_back(l.version_cmd);
+    id.push_back(l.version_regex);
+    for (std::size_t i = 0; i < l.version_cmd.size(); ++i) {
+        std::string path = l.version_cmd[i];
+        if (i == 0 && path.find('/') == std::string::npos) {
+            std::stringstream dirs(kBoxPath);
+            for (std::string dir; std::getline(dirs, dir, ':');)
+                if (::access((dir + "/" + path).c_str(), X_OK) == 0) {
+                    path = dir + "/" + path;
+                    break;
+                }
+        }
+        if (path.empty() || path.front() != '/') {
+            if (i == 0) return {};
+            continue;
+        }
+        char resolved[PATH_MAX];
+        struct stat st {};
+        if (!::realpath(path.c_str(), resolved) || ::stat(resolved, &st) != 0 || !S_ISREG(st.st_mode)) {
+            if (i == 0) return {};
+            continue;
+        }
+        id.push_back(json::array({resolved, static_cast<std::uint64_t>(st.st_size),
+                                  static_cast<std::int64_t>(st.st_mtim.tv_sec),
+                                  static_cast<std::int64_t>(st.st_mtim.tv_nsec), static_cast<std::uint64_t>(st.st_ino),
+                                  static_cast<std::uint64_t>(st.st_dev)}));
+    }
+    return id.dump();
+}
+
+// identity -> output. Anything unreadable or of another shape is no cache.
+std::map<std::string, std::string> read_detect_cache(const std::string& dir) {
+    std::map<std::string, std::string> out;
+    std::ifstream in(dir + "/" + kCacheFile, std::ios::binary);
+    if (!in) return out;
+    try {
+        const json doc = json::parse(in);
+        if (!doc.is_object() || doc.value("format", 0) != kCacheFormat || !doc.contains("probes") ||
+            !doc["probes"].is_object())
+            return {};
+        for (const auto& [key, v] : doc["probes"].items())
+            if (v.is_string()) out.emplace(key, v.get<std::string>());
+    } catch (const std::exception&) {
+        return {};
+    }
+    return out;
+}
+
+// Best effort: a cache we cannot write only costs the next start its time.
+void write_detect_cache(const std::string& dir, const std::map<std::string, std::string>& probes) {
+    json doc{{"format", kCacheFormat}, {"probes", json::object()}};
+    for (const auto& [key, output] : probes) doc["probes"][key] = output;
+    const std::string text = doc.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+    ::mkdir(dir.c_str(), 0755);  // the data folder's first use; an error shows below
+    std::string tmp = dir + "/." + kCacheFile + ".XXXXXX";
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0) return;
+    bool ok = ::fchmod(fd, 0644) == 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        ok = n > 0;
+        if (ok) done += static_cast<std::size_t>(n);
+    }
+    ok = ::close(fd) == 0 && ok;
+    if (!ok || ::rename(tmp.c_str(), (dir + "/" + kCacheFile).c_str()) != 0) ::unlink(tmp.c_str());
+}
+
 void detect(std::vector<Language>& langs, const LoadOptions& opts) {
     std::vector<Probe> probes(langs.size());
+    const bool cached = opts.detect && !opts.cache_dir.empty();
+    const std::map<std::string, std::string> known = cached ? read_detect_cache(opts.cache_dir)
+                                                            : std::map<std::string, std::string>{};
     for (std::size_t i = 0; i < langs.size(); ++i) {
-        probes[i].lang = &langs[i];
-        if (opts.detect) start_probe(probes[i]);
+        Probe& p = probes[i];
+        p.lang = &langs[i];
+        if (!opts.detect) continue;
+        if (cached) p.cache_key = probe_identity(langs[i]);
+        if (auto it = known.find(p.cache_key); !p.cache_key.empty() && it != known.end()) {
+            p.output = it->second;  // an exit-0 answer: wait_status 0
+            p.from_cache = true;
+            continue;
+        }
+        start_probe(p);
     }
     if (!opts.detect) {
         for (auto& l : langs) l.unavailable_reason = "not detected";
     } else {
         finish_probes(probes, opts.version_timeout);
         for (auto& p : probes) conclude(p, opts.version_timeout);
+        if (cached) {
+            // What this catalog's probes answered, and nothing else: an entry
+            // for a program since changed or an entry since removed goes.
+            std::map<std::string, std::string> now;
+            bool fresh = false;
+            for (const auto& p : probes) {
+                const bool answered = p.from_cache || (p.pid >= 0 && !p.spawn_error && !p.timed_out &&
+                                                       WIFEXITED(p.wait_status) && WEXITSTATUS(p.wait_status) == 0);
+                if (p.cache_key.empty() || !answered) continue;
+                now[p.cache_key] = p.output;
+                fresh = fresh || !p.from_cache;
+            }
+            if (fresh || now.size() != known.size()) write_detect_cache(opts.cache_dir, now);
+        }
     }
     for (auto& l : langs) {
         l.name = replace_all(l.name_template, "{version}", l.available ? l.version : "unavailable");
@@ -514,16 +632,25 @@ std::string exe_dir() {
 
 // ---- Language --------------------------------------------------------------
 
-std::vector<std::string> Language::compile_argv(const std::vector<std::string>& extra_flags) const {
-    std::vector<std::string> out;
-    for (const auto& item : compile) {
-        if (item == "{extra_flags}") {
-            out.insert(out.end(), extra_flags.begin(), extra_flags.end());
-        } else {
-            out.push_back(fill_names(*this, item));
+std::vector<std::vector<std::string>> Language::compile_argvs(const std::vector<std::string>& extra_flags) const {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& step : compile) {
+        std::vector<std::string> argv;
+        for (const auto& item : step) {
+            if (item == "{extra_flags}") {
+                argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+            } else {
+                argv.push_back(fill_names(*this, item));
+            }
         }
+        out.push_back(std::move(argv));
     }
     return out;
+}
+
+std::vector<std::string> Language::compile_argv(const std::vector<std::string>& extra_flags) const {
+    std::vector<std::vector<std::string>> all = compile_argvs(extra_flags);
+    return all.empty() ? std::vector<std::string>{} : std::move(all.front());
 }
 
 std::vector<std::string> Language::run_argv(const std::vector<std::string>& args,
@@ -680,7 +807,7 @@ Toolchain Catalog::toolchain(const Language& l, const std::vector<std::string>& 
                                                           : Toolchain::Source::none;
     t.compile_if = l.compile_if;
     t.needs_file = l.needs_file;
-    t.compile = l.compile_argv(extra_flags);
+    t.compile = l.compile_argvs(extra_flags);
     t.run = l.run_argv(args);
     // Where the heap flag landed: only that item gets {heap_mb} filled (a
     // submission's own argument that happens to spell "{heap_mb}" stays as is).

@@ -12,7 +12,8 @@
 //                  (not with "source": "none")
 //   {binary}       the compiled file's name (binary)        compile, run of compiled languages
 //   {extra_flags}  the submission's compiler options: a whole argv item that
-//                  becomes zero or more items                compile
+//                  becomes zero or more items (once in all   compile
+//                  the compile commands)
 //   {args}         the submission's command-line arguments: a whole argv
 //                  item that becomes zero or more items      run
 //   {heap_flag}    a whole argv item that becomes heap_flag, required in
@@ -23,6 +24,11 @@
 //                  that allocates too much
 // {source} and {binary} may sit inside an item ("-out:{binary}"); a name
 // template may hold {version}.
+//
+// "compile" is one argv (an array of strings) or a list of them (an array of
+// arrays: ["nasm", ...], ["ld", ...]) run in order in the same box folder,
+// each with what the ones before left of the compile limits; each must
+// succeed, the first that fails is the Compilation Error.
 //
 //   judge::Catalog c = judge::Catalog::load("schema/languages.json");
 //   const judge::Language* l = c.by_id(54);           // nullptr unless available
@@ -71,7 +77,8 @@ struct Language {
     std::string source_file;               // "main.cpp"; empty when source is none
     std::string compile_if;                // compile only when the program has this file; empty: always
     std::string needs_file;                // the program must have this file (else Compilation Error)
-    std::vector<std::string> compile;      // argv template; empty: interpreted
+    // argv templates run in order (one or more); empty: interpreted
+    std::vector<std::vector<std::string>> compile;
     std::string binary;                    // what compile produces; empty: interpreted
     std::vector<std::string> run;          // argv template
     std::vector<std::string> binds;        // extra read-only host paths for the box
@@ -91,9 +98,12 @@ struct Language {
 
     bool compiled() const { return !compile.empty(); }
 
-    // The compile command for one submission: {extra_flags} becomes
-    // `extra_flags` (already split into words; see split_words). Empty for an
-    // interpreted language.
+    // The compile commands for one submission, in order: {extra_flags}
+    // becomes `extra_flags` (already split into words; see split_words).
+    // Empty for an interpreted language.
+    std::vector<std::vector<std::string>> compile_argvs(const std::vector<std::string>& extra_flags = {}) const;
+    // The first of them alone (empty when interpreted): for a caller that
+    // shows one command line. Prefer compile_argvs.
     std::vector<std::string> compile_argv(const std::vector<std::string>& extra_flags = {}) const;
 
     // The run command: {args} becomes `args`; {heap_flag} becomes heap_flag
@@ -114,6 +124,15 @@ struct LoadOptions {
     // false: skip detection; every language is unavailable ("not detected").
     // For tools that only read the file.
     bool detect = true;
+    // A folder for the detection cache (languages-detected.json): a version
+    // command whose programs are unchanged (each absolute path in it, the
+    // first item looked up along the box's PATH: resolved path, size,
+    // mtime, inode) and whose argv and regex are the same is not run again;
+    // its last successful output is used. Only exit-0 answers are kept. The
+    // file is written atomically (a temporary, then rename); an unreadable
+    // or corrupt one is ignored and rewritten. Empty: no cache. The folder
+    // must exist; a cache that cannot be written is not an error.
+    std::string cache_dir;
 };
 
 class Catalog {

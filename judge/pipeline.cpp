@@ -162,6 +162,13 @@ bool has_file(const std::string& dir, const std::string& name) {
     return ::lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// What a later compile step may still use of a limit (0 stays "the
+// sandbox's default"); at least 1 ms, so an exhausted budget is a limit hit.
+std::uint64_t budget_left(std::uint64_t limit_ms, std::uint64_t used_ms) {
+    if (limit_ms == 0) return 0;
+    return used_ms >= limit_ms ? 1 : limit_ms - used_ms;
+}
+
 CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const std::string& out_dir) {
     const Toolchain& tc = s.toolchain;
     TempDir work(o.work_dir, "compile", o.work_bound);
@@ -180,19 +187,28 @@ CompileOutcome compile_in_box(const Submission& s, const JudgeOptions& o, const 
     // the linker's line that says so.
     sandbox::Fd log(::memfd_create("compiler-log", MFD_CLOEXEC));
     if (!log) fail("memfd_create(\"compiler-log\")", errno);
-    sandbox::RunSpec spec;
-    spec.argv = tc.compile;
-    spec.env = tc.env;
-    spec.workdir = work.path();
-    spec.stdout_fd = log.get();
-    spec.stderr_fd = log.get();
-    spec.cpu_time_ms = s.compile_limits.cpu_time_ms;
-    spec.wall_time_ms = s.compile_limits.wall_time_ms;
-    spec.memory_bytes = s.compile_limits.memory_bytes;
-    spec.output_bytes = s.compile_limits.output_bytes;
-    spec.pids_max = tc.compile_processes;
-    spec.binds = tc.binds;
-    const sandbox::RunResult r = sandbox::run(spec);
+    // The steps share the folder, the log and the limits: each gets what the
+    // ones before left of the CPU and wall budgets; the first that fails ends it.
+    sandbox::RunResult r;
+    std::uint64_t cpu_used_ms = 0, wall_used_ms = 0;
+    for (const auto& argv : tc.compile) {
+        sandbox::RunSpec spec;
+        spec.argv = argv;
+        spec.env = tc.env;
+        spec.workdir = work.path();
+        spec.stdout_fd = log.get();
+        spec.stderr_fd = log.get();
+        spec.cpu_time_ms = budget_left(s.compile_limits.cpu_time_ms, cpu_used_ms);
+        spec.wall_time_ms = budget_left(s.compile_limits.wall_time_ms, wall_used_ms);
+        spec.memory_bytes = s.compile_limits.memory_bytes;
+        spec.output_bytes = s.compile_limits.output_bytes;
+        spec.pids_max = tc.compile_processes;
+        spec.binds = tc.binds;
+        r = sandbox::run(spec);
+        if (r.status != sandbox::Status::ok) break;
+        cpu_used_ms += r.cpu_time_us / 1000;
+        wall_used_ms += r.wall_time_us / 1000;
+    }
     struct stat log_st {};
     if (::fstat(log.get(), &log_st) != 0) fail("fstat(compiler log)", errno);
     const auto log_size = static_cast<std::size_t>(log_st.st_size);
@@ -390,7 +406,12 @@ std::string compile_key(const Submission& s) {
     h.update_field(tc.version);
     h.update_field(tc.source_file);
     h.update_field(std::to_string(static_cast<int>(tc.source)) + tc.compile_if + "/" + tc.needs_file);
-    for (const auto& a : tc.compile) h.update_field(a);
+    // One step hashes as a bare argv did (older cache entries stay valid);
+    // "&&" separates further steps.
+    for (std::size_t i = 0; i < tc.compile.size(); ++i) {
+        if (i > 0) h.update_field("&&");
+        for (const auto& a : tc.compile[i]) h.update_field(a);
+    }
     h.update_field("--");
     h.update_field(s.source);
     h.update_field(std::to_string(s.additional_files.size()));

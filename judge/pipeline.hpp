@@ -35,7 +35,8 @@ struct Toolchain {
     std::string source_file;           // empty when source is none
     std::string compile_if;            // the compile runs only when the program has this file
     std::string needs_file;            // the program must have this file: Compilation Error otherwise
-    std::vector<std::string> compile;  // empty: nothing to compile
+    // Commands run in order in one folder, each must succeed; empty: nothing to compile.
+    std::vector<std::vector<std::string>> compile;
     std::vector<std::string> run;      // run[heap_item] may hold {heap_mb}
     int heap_item = -1;                // index of the heap flag in run; -1: none
     std::vector<sandbox::Bind> binds;

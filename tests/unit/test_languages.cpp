@@ -1,10 +1,13 @@
 #include "judge/languages.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -62,6 +65,13 @@ json entry(const std::string& key = "toy", int id = 1000) {
                 {"heap_flag", nullptr}};
 }
 
+judge::LoadOptions load_options(std::chrono::milliseconds timeout, bool detect) {
+    judge::LoadOptions o;
+    o.version_timeout = timeout;
+    o.detect = detect;
+    return o;
+}
+
 Catalog parse(const json& doc, const judge::LoadOptions& opts = {}) { return Catalog::parse(doc.dump(), "test.json", opts); }
 
 // The message the catalog refuses `doc` with.
@@ -80,7 +90,7 @@ TEST_CASE("the real catalog loads and answers every Judge0 id of the shipped fam
     const Catalog c = Catalog::load(real_schema());
     // Judge0 CE 1.13.1 ids of the families we ship (shared/JUDGE0-API.md).
     const std::vector<int> judge0 = {48, 49, 50, 52, 53, 54, 70, 71, 62, 63, 60, 73, 67, 72, 51, 61, 46, 43, 75, 76,
-                                     44, 89, 85, 64, 68, 59, 77, 82};
+                                     44, 89, 85, 64, 68, 59, 77, 82, 45, 56, 65, 74, 69, 55, 80, 66, 79};
     for (int id : judge0) {
         INFO("Judge0 id " << id);
         const Language* l = c.find(std::to_string(id));
@@ -129,7 +139,7 @@ TEST_CASE("the real catalog loads and answers every Judge0 id of the shipped fam
 }
 
 TEST_CASE("the real catalog's Java entry sizes its heap from the box's memory", "[languages]") {
-    const Catalog c = Catalog::load(real_schema(), judge::LoadOptions{std::chrono::milliseconds(5000), false});
+    const Catalog c = Catalog::load(real_schema(), load_options(std::chrono::milliseconds(5000), false));
     const Language* java = c.find("java");
     REQUIRE(java != nullptr);
     const Strings run = java->run_argv({}, 256);
@@ -192,7 +202,7 @@ TEST_CASE("a version command that hangs is killed at the timeout", "[languages]"
     json slow = entry("slow", 1001);
     slow["version_cmd"] = {"/bin/sh", "-c", "sleep 30 & sleep 30"};
     const auto start = std::chrono::steady_clock::now();
-    const Catalog c = parse(json::array({entry(), slow}), judge::LoadOptions{std::chrono::milliseconds(300), true});
+    const Catalog c = parse(json::array({entry(), slow}), load_options(std::chrono::milliseconds(300), true));
     const auto took = std::chrono::steady_clock::now() - start;
     CHECK(took < std::chrono::seconds(5));
     CHECK(c.by_key("toy") != nullptr);
@@ -248,6 +258,11 @@ TEST_CASE("malformed files are refused with the entry and the field named", "[la
         {"compile", {"/bin/true", "-O2 {extra_flags}"}, "whole argv item"},
         {"compile", {"/bin/true", "{extra_flags}", "{extra_flags}"}, "once"},
         {"compile", {"{binary}"}, "item 0"},
+        {"compile", json::array({json::array({"/bin/true"}), json::array({"{binary}"})}), "item 0"},
+        {"compile", json::array({json::array({"/bin/true", "{extra_flags}"}), json::array({"/bin/true", "{extra_flags}"})}),
+         "once"},
+        {"compile", json::array({json::array()}), "must not be empty"},
+        {"compile", json::array({json::array({"/bin/true"}), "/bin/true"}), "array of strings"},
         {"binary", nullptr, "field \"binary\": missing"},
         {"binary", "out/main", "plain file name"},
         {"run", json::array(), "must not be empty"},
@@ -345,6 +360,41 @@ TEST_CASE("placeholders expand into argv vectors, never shell strings", "[langua
     CHECK(p->run_argv({"1"}) == Strings{"/usr/bin/python3", "main.py", "1"});
 }
 
+TEST_CASE("a compile may be several commands, run in order", "[languages]") {
+    json e = entry();
+    e["compile"] = json::array({json::array({"/bin/true", "-f", "elf64", "{extra_flags}", "{source}"}),
+                                json::array({"/bin/true", "main.o", "-o", "{binary}"})});
+    const Catalog c = parse(json::array({e}));
+    const Language* l = c.by_key("toy");
+    REQUIRE(l != nullptr);
+    CHECK(l->compiled());
+    const std::vector<Strings> want{{"/bin/true", "-f", "elf64", "-g", "main.toy"}, {"/bin/true", "main.o", "-o", "main"}};
+    CHECK(l->compile_argvs({"-g"}) == want);
+    CHECK(l->compile_argv({"-g"}) == want.front());
+    CHECK(c.toolchain(*l, {"-g"}).compile == want);
+
+    // The compile cache's key covers every step: a change in the second
+    // one is another artifact; a single-step catalog keys as it always did.
+    judge::Submission sub;
+    sub.source = "x";
+    sub.toolchain = c.toolchain(*l);
+    const std::string key = judge::compile_key(sub);
+    sub.toolchain.compile[1].push_back("-s");
+    CHECK(judge::compile_key(sub) != key);
+    judge::Submission joined = sub;
+    joined.toolchain.compile = {sub.toolchain.compile[0]};
+    joined.toolchain.compile[0].insert(joined.toolchain.compile[0].end(), sub.toolchain.compile[1].begin(),
+                                       sub.toolchain.compile[1].end());
+    CHECK(judge::compile_key(joined) != judge::compile_key(sub));
+
+    // Every step's program must be on the host.
+    json missing = e;
+    missing["compile"][1][0] = "/nonexistent/bin/ld";
+    const Catalog c2 = parse(json::array({missing}));
+    CHECK_FALSE(c2.find("toy")->available);
+    CHECK_THAT(c2.find("toy")->unavailable_reason, Catch::Contains("/nonexistent/bin/ld"));
+}
+
 TEST_CASE("the box environment takes the language's variables on top of the base", "[languages]") {
     json e = entry();
     e["env"] = {"HOME=/tmp", "GOCACHE=/tmp/gocache"};
@@ -370,7 +420,7 @@ TEST_CASE("the pipeline's toolchain carries the expanded commands", "[languages]
     CHECK(t.key == "toy");
     CHECK(t.version == "1.2.3");
     CHECK(t.name == "Toy (1.2.3)");
-    CHECK(t.compile == Strings{"/bin/true", "-o", "main", "main.toy", "-O3"});
+    CHECK(t.compile == std::vector<Strings>{{"/bin/true", "-o", "main", "main.toy", "-O3"}});
     CHECK(t.run == Strings{"./main", "-Xmx{heap_mb}m", "x"});
     REQUIRE(t.binds.size() == 1);
     CHECK(t.binds[0].host_path == "/etc");
@@ -398,4 +448,77 @@ TEST_CASE("compiler options and arguments split like a shell would, without expa
     CHECK_THROWS_AS(split_words("'open"), std::invalid_argument);
     CHECK_THROWS_AS(split_words("\"open"), std::invalid_argument);
     CHECK_THROWS_AS(split_words("trailing\\"), std::invalid_argument);
+}
+
+TEST_CASE("detection answers come from the cache while the toolchain is unchanged", "[languages]") {
+    namespace fs = std::filesystem;
+    char tmpl[] = "/tmp/judge-detect-cache-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    const std::string dir = tmpl;
+    struct Cleanup {
+        std::string dir;
+        ~Cleanup() { std::error_code ec; fs::remove_all(dir, ec); }
+    } cleanup{dir};
+    // A fake toolchain: its version command counts its runs in a file.
+    const std::string tool = dir + "/toyc", runs = dir + "/runs";
+    auto write_tool = [&](const std::string& version) {
+        std::ofstream(tool) << "#!/bin/sh\necho run >> " << runs << "\necho toy version " << version << "\n";
+        REQUIRE(::chmod(tool.c_str(), 0755) == 0);
+    };
+    auto run_count = [&] {
+        std::ifstream in(runs);
+        int n = 0;
+        for (std::string line; std::getline(in, line);) ++n;
+        return n;
+    };
+    write_tool("1.0");
+    json e = entry();
+    e["version_cmd"] = {tool};
+    judge::LoadOptions opts;
+    opts.cache_dir = dir;
+
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "1.0");
+    CHECK(run_count() == 1);
+    REQUIRE(fs::exists(dir + "/languages-detected.json"));
+    // Warm: the same program, argv and regex are not run again.
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "1.0");
+    CHECK(run_count() == 1);
+    // Another regex is another question.
+    json other_regex = e;
+    other_regex["version_regex"] = "toy version ([0-9]+)";
+    CHECK(parse(json::array({other_regex}), opts).by_key("toy")->version == "1");
+    CHECK(run_count() == 2);
+
+    // The program changes (another mtime and size): it runs again.
+    write_tool("2.0.1");
+    struct timespec times[2] = {{0, UTIME_OMIT}, {1'000'000'000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, tool.c_str(), times, 0) == 0);
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "2.0.1");
+    CHECK(run_count() == 3);
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "2.0.1");
+    CHECK(run_count() == 3);
+
+    // A corrupt cache is ignored (and replaced).
+    std::ofstream(dir + "/languages-detected.json") << "{not json";
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "2.0.1");
+    CHECK(run_count() == 4);
+    CHECK(parse(json::array({e}), opts).by_key("toy")->version == "2.0.1");
+    CHECK(run_count() == 4);
+
+    // A failing answer is never kept: the next load asks again.
+    std::ofstream(tool) << "#!/bin/sh\necho run >> " << runs << "\nexit 3\n";
+    REQUIRE(::utimensat(AT_FDCWD, tool.c_str(), times, 0) == 0);  // same mtime: the size tells
+    CHECK_FALSE(parse(json::array({e}), opts).find("toy")->available);
+    CHECK_FALSE(parse(json::array({e}), opts).find("toy")->available);
+    CHECK(run_count() == 6);
+
+    // No cache folder: every load runs it.
+    write_tool("3.0");
+    const int before = run_count();
+    parse(json::array({e}));
+    parse(json::array({e}));
+    CHECK(run_count() == before + 2);
+    // No temporary left behind.
+    for (const auto& f : fs::directory_iterator(dir))
+        CHECK(f.path().filename().string().rfind(".languages-detected", 0) != 0);
 }

@@ -1,0 +1,2 @@
+(* Reads the input, then raises an exception nobody catches. *)
+let () = Scanf.scanf " %Ld %Ld" (fun _ _ -> failwith "no answer")
