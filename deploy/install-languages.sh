@@ -7,8 +7,9 @@
 #   deploy/install-languages.sh --list      the keys and their packages
 # Packages already installed (dpkg-query) are skipped; apt runs quietly.
 # The whole set on a fresh Debian 12, beyond deploy/install-deps.sh: about
-# 300 MB to download and 2.4 GiB installed (ghc 760 MiB, go 440, rustc 390,
-# the JDK 290, clang 240, node 210); about a minute on a fast mirror.
+# 450 MB to download and 2.8 GiB installed (ghc 760 MiB, go 440, rustc 390,
+# kotlin 340 with its jars, the JDK 290, clang 240, node 210); a minute or two
+# on a fast mirror.
 set -euo pipefail
 
 # catalog key -> Debian packages. Keys missing here (plaintext) need nothing.
@@ -47,10 +48,16 @@ declare -A packages=(
   [r]="r-base-core"
   [octave]="octave"
   [objective_c]="clang libgnustep-base-dev gnustep-make"
+  [kotlin]="kotlin openjdk-17-jdk-headless"
+  [scala]="scala openjdk-17-jdk-headless"
+  [groovy]="groovy openjdk-17-jdk-headless"
+  [clojure]="clojure openjdk-17-jdk-headless"
+  [erlang]="erlang-base"
+  [elixir]="elixir"
 )
 order=(c cpp17 cpp20 c_clang cpp_clang python3 pypy3 java javascript go rust pascal ruby csharp
        haskell bash plaintext executable multi_file perl lua php fortran cobol sql
-       nasm d ocaml prolog typescript sbcl r octave objective_c)
+       nasm d ocaml prolog typescript sbcl r octave objective_c kotlin scala groovy clojure erlang elixir)
 
 # Keep this table in step with the catalog.
 schema=$(dirname "$0")/../schema/languages.json

@@ -1,0 +1,2 @@
+(let [[a b] (map #(Long/parseLong %) (re-seq #"-?\d+" (slurp *in*)))]
+  (println (+ a b 1)))

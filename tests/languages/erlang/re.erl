@@ -1,0 +1,6 @@
+-module(main).
+-export([main/1]).
+
+main(_) ->
+    {ok, [A, B]} = io:fread("", "~d ~d"),
+    io:format("~p~n", [element(A + B, {})]).  % badarg: the tuple is empty

@@ -1,0 +1,7 @@
+object Counter {
+    @Volatile var n = 0L
+}
+
+fun main() {
+    while (true) Counter.n++
+}
