@@ -83,8 +83,12 @@ int main(int argc, char** argv) {
         ::chmod(cfg.data_dir.c_str(), 0700);
         const unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
 
-        judge::Catalog catalog = cfg.languages_file.empty() ? judge::Catalog::load_default()
-                                                            : judge::Catalog::load(cfg.languages_file);
+        // Toolchain versions are cached by binary identity in the data folder:
+        // a warm start does not run forty version commands.
+        judge::LoadOptions lo;
+        lo.cache_dir = cfg.data_dir;
+        judge::Catalog catalog = cfg.languages_file.empty() ? judge::Catalog::load_default(lo)
+                                                            : judge::Catalog::load(cfg.languages_file, lo);
         server::StoreOptions so;
         so.url = server::effective_store_url(cfg);
         so.synchronous_full = cfg.sqlite_synchronous != "NORMAL";

@@ -123,6 +123,13 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
+// Several compile commands (NASM's nasm, then ld) as one shell-like line.
+std::string compile_line(const judge::Language& l) {
+    std::string out;
+    for (const auto& argv : l.compile_argvs()) out += (out.empty() ? "" : " && ") + join(argv);
+    return out;
+}
+
 // GET /isolate: Judge0 prints `isolate --version`; we say what our own
 // sandbox is on this host.
 std::string sandbox_identity(const std::string& release) {
@@ -695,7 +702,7 @@ Response App::language(const std::string& id_text) {
            {"name", l->available ? l->name : l->name_template},
            {"is_archived", !l->available},
            {"source_file", l->source_file.empty() ? json(nullptr) : json(l->source_file)},
-           {"compile_cmd", l->compiled() ? json(join(l->compile_argv())) : json(nullptr)},
+           {"compile_cmd", l->compiled() ? json(compile_line(*l)) : json(nullptr)},
            // With the default memory limit in a VM's heap flag: the command
            // a submission that sets no memory_limit runs.
            {"run_cmd", join(l->run_argv({}, static_cast<std::uint64_t>(cfg_.memory_limit) / 1024))}};
