@@ -429,14 +429,17 @@ namespace {
 JudgeOptions prepared(JudgeOptions o) {
     mkdir_p(o.work_dir);
     sweep_leftovers(o.work_dir);  // what a killed run left
-    const std::size_t slash = o.cache_dir.rfind('/');
-    if (slash != std::string::npos && slash > 0) mkdir_p(o.cache_dir.substr(0, slash));
+    mkdir_p(o.cache_dir);
+    sweep_leftovers(o.cache_dir);  // the caches of processes that are gone
     return o;
 }
 
 }  // namespace
 
-Judge::Judge(JudgeOptions opts) : opts_(prepared(std::move(opts))), cache_(opts_.cache_dir, opts_.cache_bytes) {}
+Judge::Judge(JudgeOptions opts)
+    : opts_(prepared(std::move(opts))),
+      cache_home_(opts_.cache_dir, "judge"),
+      cache_(cache_home_.path() + "/entries", opts_.cache_bytes) {}
 
 void validate(const Submission& s) {
     const std::string& source = s.toolchain.source_file;

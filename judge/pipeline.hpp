@@ -203,6 +203,10 @@ public:
 private:
     TestResult run_test(const Submission& s, const Artifact& a, const TestCase& t, const std::string& out_dir);
     JudgeOptions opts_;
+    // The cache's index is this process's alone: its files live in a folder
+    // of this process's own under cache_dir (flock-held, so other judges on
+    // the same data folder leave it be and sweep it once we are gone).
+    TempDir cache_home_;
     CompileCache cache_;
 };
 

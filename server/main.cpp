@@ -81,7 +81,10 @@ int main(int argc, char** argv) {
         namespace fs = std::filesystem;
         fs::create_directories(cfg.data_dir);
         ::chmod(cfg.data_dir.c_str(), 0700);
-        const unsigned workers = cfg.workers ? cfg.workers : std::max(1u, std::thread::hardware_concurrency());
+        // An api node never judges: no worker threads, no boxes made ahead.
+        const unsigned workers = cfg.role == "api" ? 0u
+                                 : cfg.workers      ? cfg.workers
+                                                    : std::max(1u, std::thread::hardware_concurrency());
 
         // Toolchain versions are cached by binary identity in the data folder:
         // a warm start does not run forty version commands.
@@ -186,7 +189,8 @@ int main(int argc, char** argv) {
 
         server::log_line("judged", "", "listening on " + cfg.listen_address + ":" +
                                            std::to_string(http.local_endpoint().port()) + " with " +
-                                           std::to_string(workers) + " workers, data in " + cfg.data_dir);
+                                           std::to_string(workers) + " workers (role " + cfg.role + "), data in " +
+                                           cfg.data_dir);
         // One HTTP thread per core: handlers never wait for the disk on a
         // submission (the inserter commits on its own thread) and never for
         // a box (the workers judge).

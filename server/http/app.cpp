@@ -1,5 +1,7 @@
 #include "server/http/app.hpp"
 
+#include <pthread.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -123,6 +125,20 @@ std::string join(const std::vector<std::string>& v) {
     return out;
 }
 
+// A store failure, logged: 503 when the database could not be reached (the
+// client may try again: nothing was written), 500 otherwise.
+Response store_failure(const std::exception_ptr& err, const std::string& token, const char* what) {
+    try {
+        std::rethrow_exception(err);
+    } catch (const StoreError& e) {
+        log_line("api", token, std::string(what) + ": " + e.what());
+        if (e.unavailable()) return error(503, "the database is unavailable; try again (an Idempotency-Key makes a retry safe)");
+    } catch (const std::exception& e) {
+        log_line("api", token, std::string(what) + ": " + e.what());
+    }
+    return error(500, what);
+}
+
 // Several compile commands (NASM's nasm, then ld) as one shell-like line.
 std::string compile_line(const judge::Language& l) {
     std::string out;
@@ -188,6 +204,12 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
 }
 
 App::~App() {
+    {
+        std::lock_guard lock(refresh_mu_);
+        stop_refresh_ = true;
+    }
+    refresh_cv_.notify_all();
+    if (queue_refresher_.joinable()) queue_refresher_.join();
     // Their tasks use everything below. Queued work and wait=true timers
     // are dropped (the process is ending); a task already running finishes.
     packages_.stop();
@@ -199,8 +221,22 @@ App::~App() {
 }
 
 void App::start_workers(unsigned n) {
-    if (cfg_.enable_callbacks) callbacks_.resume();
+    if (cfg_.enable_callbacks && n > 0) callbacks_.resume();
     workers_->start(n);
+    queue_refresher_ = std::thread([this] { refresh_queue(); });
+}
+
+void App::refresh_queue() {
+    ::pthread_setname_np(::pthread_self(), "queue-count");
+    std::unique_lock lock(refresh_mu_);
+    while (!refresh_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_refresh_; })) {
+        lock.unlock();
+        try {
+            queued_ = store_.count_in_queue();
+        } catch (const std::exception&) {  // the store is away: keep the last count (health says why)
+        }
+        lock.lock();
+    }
 }
 
 Workers::Stopped App::shutdown(std::chrono::milliseconds grace) {
@@ -399,12 +435,7 @@ Response App::create(const Request& req, const Query& q, const Reply& reply, boo
                 std::lock_guard lock(waiters_mu_);
                 waiters_.erase(token);
             }
-            try {
-                std::rethrow_exception(err);
-            } catch (const std::exception& e) {
-                log_line("api", token, std::string("insert failed: ") + e.what());
-            }
-            reply(error(500, "the submission could not be stored"));
+            reply(store_failure(err, token, "the submission could not be stored"));
             return;
         }
         if (g.outcomes[0] != InsertGroup::Outcome::inserted) {
@@ -559,12 +590,7 @@ Response App::create_batch(const Request& req, const Query& q, const Reply& repl
                                         InsertGroup& g, std::exception_ptr err) mutable {
         if (err) {
             queued_ -= n;
-            try {
-                std::rethrow_exception(err);
-            } catch (const std::exception& e) {
-                log_line("api", "", std::string("batch insert failed: ") + e.what());
-            }
-            reply(error(500, "the submissions could not be stored"));
+            reply(store_failure(err, "", "the submissions could not be stored"));
             return;
         }
         std::int64_t inserted = 0, replayed = 0;
@@ -784,7 +810,8 @@ void App::run_health_probe() {
         std::lock_guard lock(health_mu_);
         stale = std::chrono::steady_clock::now() - health_checked_ > std::chrono::seconds(2);
     }
-    if (stale) {
+    // An api node has no boxes: it is ready when the store answers.
+    if (stale && cfg_.role != "api") {
         // A real box, at most one at a time and every 2 s however often
         // probes come.
         sandbox::RunSpec spec;
@@ -815,12 +842,14 @@ void App::run_health_probe() {
         sandbox_ok = sandbox_ok_;
         sandbox_msg = sandbox_message_;
     }
-    const bool ok = store_ok && sandbox_ok && workers_->size() > 0;
+    const bool judging = cfg_.role != "api";
+    const bool ok = store_ok && (!judging || (sandbox_ok && workers_->size() > 0));
     json o{{"status", ok ? "ok" : "unavailable"},
+           {"role", cfg_.role},
            {"store_writable", store_ok},
-           {"sandbox_usable", sandbox_ok},
            {"workers", workers_->size()},
            {"queue", queued_.load()}};
+    if (judging) o["sandbox_usable"] = sandbox_ok;
     if (!sandbox_msg.empty()) o["sandbox_message"] = sandbox_msg;
     const std::string body = dump(o);
     for (auto& w : waiters) w(json_response(ok ? 200 : 503, body));
@@ -1018,6 +1047,11 @@ void App::handle(Request&& req, Reply reply) {
     const std::string target(req.target());
     const auto qmark = target.find('?');
     const std::string path = target.substr(0, qmark);
+    if (cfg_.role == "worker" && path != "/health" && path != "/health/live" && path != "/metrics") {
+        Response res = error(404, "this node's role is worker: it serves /health, /health/live and /metrics only");
+        res.keep_alive(req.keep_alive());
+        return reply(std::move(res));
+    }
     const Query q = qmark == std::string::npos ? Query{} : judge0::parse_query(std::string_view(target).substr(qmark + 1));
     Call call{req, q, {}, std::move(reply)};
 
@@ -1058,9 +1092,8 @@ void App::handle(Request&& req, Reply reply) {
     }
     try {
         found->handler(*this, call);
-    } catch (const StoreError& e) {
-        log_line("api", "", std::string("store: ") + e.what());
-        return call.done(error(500, "the store failed; see the server's log"));
+    } catch (const StoreError&) {
+        return call.done(store_failure(std::current_exception(), "", "the store failed; see the server's log"));
     }
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/thread_pool.hpp>
@@ -39,6 +41,8 @@ public:
     App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::Judge& judge);
     ~App();
 
+    // Starts `n` judging threads (0 on an api node: the heartbeat that
+    // requeues dead nodes' work still runs) and the queue count's refresher.
     void start_workers(unsigned n);
     // Stops the workers (see Workers::stop: when not joined, the caller must
     // end the process without destroying anything) and drains callbacks.
@@ -116,7 +120,15 @@ private:
     Metrics metrics_;
     Callbacks callbacks_;
     Problems problems_;
-    std::atomic<std::int64_t> queued_{0};  // In Queue rows: kept here so a POST does not count them
+    // In Queue rows across every node: the store's count, read again each
+    // second (refresh_queue), plus this node's inserts and claims since; a
+    // POST never waits on a count.
+    std::atomic<std::int64_t> queued_{0};
+    void refresh_queue();
+    std::thread queue_refresher_;
+    std::mutex refresh_mu_;  // guards stop_refresh_
+    std::condition_variable refresh_cv_;
+    bool stop_refresh_ = false;
     std::unique_ptr<Workers> workers_;
     std::unique_ptr<Inserter> inserter_;  // after workers_: its completions wake them
 

@@ -20,7 +20,7 @@ def free_port():
 
 
 class Judged:
-    def __init__(self, binary, env=None, workers=2, data_dir=None, args=(), source=None):
+    def __init__(self, binary, env=None, workers=2, data_dir=None, args=(), source=None, log_name="judged.log"):
         self.binary = binary
         self.source = source  # the loopback address requests come from (None: the kernel's choice)
         # Test receivers listen on loopback, which callbacks refuse by default.
@@ -31,7 +31,7 @@ class Judged:
         self.args = list(args)
         self.proc = None
         self.port = None
-        self.log_path = os.path.join(self.data_dir, "judged.log")
+        self.log_path = os.path.join(self.data_dir, log_name)
 
     def start(self, timeout=30):
         self.port = free_port()

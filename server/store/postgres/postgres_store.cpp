@@ -257,7 +257,10 @@ struct PgConn {
         std::string sqlstate = state ? state : "";
         std::string msg = r.r ? PQresultErrorMessage(r.r) : PQerrorMessage(c);
         while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-        const bool lost = broken() || connection_error(sqlstate);
+        // An error the server sent always has a SQLSTATE; one without is
+        // libpq's own, about the connection (a write to a closed socket
+        // may leave PQstatus OK until the next read).
+        const bool lost = broken() || sqlstate.empty() || connection_error(sqlstate);
         static_cast<void>(sql);
         throw PgError("store: " + op + ": " + msg + (sqlstate.empty() ? "" : " (SQLSTATE " + sqlstate + ")"),
                       sqlstate, lost);
@@ -355,7 +358,7 @@ struct PostgresStore::Impl {
             --open;
             last_error = error;
             next_connect = std::chrono::steady_clock::now() + backoff;
-            backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
             cv.notify_one();
             throw StoreError(std::string("store: ") + op + ": " + error, 0, true);
         }

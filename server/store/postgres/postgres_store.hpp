@@ -18,7 +18,7 @@
 // dropped) is discarded with every idle one; the call fails with
 // StoreError::unavailable() (a read is tried once more on a fresh
 // connection), and new connections are attempted with a backoff from 100 ms
-// doubling to 5 s, so a database that is down costs a fast 503, not a
+// doubling to 2 s (well inside a lease), so a database that is down costs a fast 503, not a
 // connect per request. StoreError::code() is 0; the message carries the
 // SQLSTATE.
 #pragma once

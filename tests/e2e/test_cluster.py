@@ -1,0 +1,197 @@
+"""Several judged processes sharing one store: two on one SQLite data
+folder, and an api node with two worker nodes on one PostgreSQL database.
+A worker is killed with SIGKILL while it judges; its claims must be queued
+again within the lease bound and judged by a live worker, every accepted
+submission must end with its right verdict, and no result may be stored by
+a stale claim. The PostgreSQL server is restarted mid-run: nothing accepted
+is lost.
+
+Usage: test_cluster.py --judged build/server/judged [unittest args]"""
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+import unittest
+import shutil
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from judged import Judged, judged_from_argv  # noqa: E402
+import pg  # noqa: E402
+
+JUDGED = None
+LEASE, HEARTBEAT = 6, 2  # seconds: a dead node's rows return within LEASE + HEARTBEAT
+NODE_ENV = {"JUDGED_LEASE_SECONDS": str(LEASE), "JUDGED_HEARTBEAT_SECONDS": str(HEARTBEAT)}
+
+AC = "a, b = map(int, input().split())\nprint(a + b)\n"
+WA = "a, b = map(int, input().split())\nprint(a - b + 1)\n"
+SLOW_AC = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.5: pass\n" + AC
+TLE = "while True: pass\n"
+WANT = {"ac": 3, "wa": 4, "slow": 3, "tle": 5}
+
+
+def mix(n):
+    """n submissions (python3, 71) cycling through the kinds; (body, want) pairs."""
+    kinds = ["slow", "ac", "wa", "tle", "slow", "ac"]
+    out = []
+    for i in range(n):
+        k = kinds[i % len(kinds)]
+        src = {"ac": AC, "wa": WA, "slow": SLOW_AC, "tle": TLE}[k]
+        out.append(({"source_code": src, "language_id": 71, "stdin": f"{i} 2", "expected_output": f"{i + 2}",
+                     "cpu_time_limit": 2.5, "wall_time_limit": 6}, WANT[k]))
+    return out
+
+
+def metric(node, name):
+    status, _, raw = node.request("GET", "/metrics")
+    if status != 200:
+        return None
+    m = re.search(rf"^{name} ([0-9.e+]+)$", raw.decode(), re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def wait_requeued(test, nodes, since, timeout=60):
+    """Waits until one of `nodes` has requeued an expired claim; checks that
+    it came within the lease bound of `since` (the kill)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if sum(metric(n, "judged_requeued_expired_total") or 0 for n in nodes) >= 1:
+            took = time.time() - since
+            test.assertLessEqual(took, LEASE + HEARTBEAT + 2)
+            return took
+        time.sleep(0.1)
+    raise AssertionError("no node requeued the dead node's claims")
+
+
+def wait_busy(node, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if (metric(node, "judged_workers_busy") or 0) > 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the node never started judging")
+
+
+class Cluster(unittest.TestCase):
+    def check_all(self, api, tokens, timeout=240):
+        """Every token ends with its verdict; returns the finished rows."""
+        rows = {}
+        for token, want in tokens:
+            body = api.wait_done(token, timeout=timeout)
+            self.assertEqual(body["status"]["id"], want, body)
+            rows[token] = body
+        return rows
+
+    def test_two_processes_on_one_sqlite_folder(self):
+        data = tempfile.mkdtemp(prefix="judged-e2e-shared-", dir="/var/tmp")
+        a = Judged(JUDGED, env=NODE_ENV, workers=2, data_dir=data, log_name="a.log")
+        b = Judged(JUDGED, env=NODE_ENV, workers=2, data_dir=data, log_name="b.log")
+        try:
+            a.start()
+            b.start()
+            tokens = []
+            for body, want in mix(24):
+                status, r = a.submit(body)
+                self.assertEqual(status, 201, r)
+                tokens.append((r["token"], want))
+            wait_busy(b)
+            b.stop(signal.SIGKILL)
+            killed_at = time.time()
+            # B's claims go back to the queue by lease (B's pid is dead, but A
+            # looks for its host's dead pids only at its own start).
+            print(f"requeued {wait_requeued(self, [a], killed_at):.1f} s after the kill", file=sys.stderr)
+            self.check_all(a, tokens)
+            self.assertEqual(metric(a, "judged_stale_results_total"), 0)
+            # A restarted B finds nothing of its own to redo, and judges on.
+            b.start()
+            status, r = b.submit({"source_code": AC, "language_id": 71, "stdin": "40 2", "expected_output": "42"})
+            self.assertEqual(status, 201, r)
+            self.assertEqual(b.wait_done(r["token"])["status"]["id"], 3)
+        except Exception:
+            print("--- a.log\n" + a.log()[-4000:] + "\n--- b.log\n" + b.log()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            for n in (b, a):
+                try:
+                    n.stop()
+                except Exception:
+                    pass
+            shutil.rmtree(data, ignore_errors=True)
+
+    @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
+    def test_api_node_and_two_workers_on_postgresql(self):
+        server = pg.PgServer()
+        nodes = []
+        try:
+            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database())
+            api = Judged(JUDGED, env=env, workers=1, args=["--role", "api"], log_name="api.log")
+            w1 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w1.log")
+            w2 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w2.log")
+            nodes = [api, w1, w2]
+            for n in nodes:
+                n.start()
+            # Roles: the api node is ready with no boxes; a worker serves health and metrics only.
+            status, h = api.json("GET", "/health")
+            self.assertEqual((status, h["role"], h["workers"]), (200, "api", 0), h)
+            self.assertNotIn("sandbox_usable", h)
+            status, h = w1.json("GET", "/health")
+            self.assertEqual((status, h["role"], h["sandbox_usable"]), (200, "worker", True), h)
+            status, body = w1.json("GET", "/languages")
+            self.assertEqual(status, 404, body)
+
+            tokens = []
+            for body, want in mix(30):
+                status, r = api.submit(body)
+                self.assertEqual(status, 201, r)
+                tokens.append((r["token"], want))
+            wait_busy(w2)
+            w2.stop(signal.SIGKILL)
+            killed_at = time.time()
+            print(f"requeued {wait_requeued(self, [api, w1], killed_at):.1f} s after the kill", file=sys.stderr)
+
+            # The database restarts mid-run: requests meanwhile get 503 with a
+            # message, accepted work is not lost, nodes reconnect.
+            server.stop()
+            status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1"})
+            self.assertEqual(status, 503, r)
+            time.sleep(1)
+            server.start()
+            deadline = time.time() + 30
+            while True:
+                status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1",
+                                        "expected_output": "2"})
+                if status == 201 or time.time() > deadline:
+                    break
+                time.sleep(0.5)
+            self.assertEqual(status, 201, r)
+            tokens.append((r["token"], 3))
+
+            rows = self.check_all(api, tokens)
+            self.assertEqual(metric(w1, "judged_stale_results_total"), 0)
+            # Who judged each: only the live worker's identity after the kill,
+            # and never the api node's.
+            api_pid = str(api.proc.pid)
+            for token, _ in tokens:
+                worker = server.psql(server.db, f"SELECT worker FROM submissions WHERE token = '{token}'")
+                self.assertRegex(worker, r"^[^:]+:[0-9]+:[0-9]+$")
+                self.assertNotEqual(worker.split(":")[1], api_pid)
+            self.assertEqual(len(rows), len(tokens))
+            done = server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id >= 3")
+            self.assertEqual(int(done), len(tokens))
+        except Exception:
+            for n in nodes:
+                print(f"--- {n.log_path}\n" + n.log()[-4000:], file=sys.stderr)
+            raise
+        finally:
+            for n in nodes:
+                try:
+                    n.close()
+                except Exception:
+                    pass
+            server.close()
+
+
+if __name__ == "__main__":
+    JUDGED, argv = judged_from_argv("test_cluster.py")
+    unittest.main(argv=argv, verbosity=2)
