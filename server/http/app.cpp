@@ -204,6 +204,7 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
 }
 
 App::~App() {
+    store_.stop_listening();  // its handlers use workers_ and the pools
     {
         std::lock_guard lock(refresh_mu_);
         stop_refresh_ = true;
@@ -223,18 +224,32 @@ App::~App() {
 void App::start_workers(unsigned n) {
     if (cfg_.enable_callbacks && n > 0) callbacks_.resume();
     workers_->start(n);
+    // Other nodes' news (PostgreSQL): queued rows wake our workers, a
+    // finished row wakes a wait=true here; after a gap in the channel, look again.
+    shared_events_ = store_.listen(Store::Events{
+        [this] { workers_->notify(); },
+        [this](const std::string& token) { finished_elsewhere(token); },
+        [this] {
+            workers_->notify();
+            boost::asio::post(blocking_, [this] { poll_waiters(); });
+        }});
     queue_refresher_ = std::thread([this] { refresh_queue(); });
 }
 
+// Each second: the queue count from the store. Every few seconds: the
+// wait=true submissions, in case their finish was not heard of (another
+// process on one SQLite file tells nobody; a notification lost in a gap).
 void App::refresh_queue() {
     ::pthread_setname_np(::pthread_self(), "queue-count");
+    const int poll_every = shared_events_ ? 5 : 2;
     std::unique_lock lock(refresh_mu_);
-    while (!refresh_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_refresh_; })) {
+    for (int tick = 1; !refresh_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_refresh_; }); ++tick) {
         lock.unlock();
         try {
             queued_ = store_.count_in_queue();
         } catch (const std::exception&) {  // the store is away: keep the last count (health says why)
         }
+        if (tick % poll_every == 0) poll_waiters();
         lock.lock();
     }
 }
@@ -306,7 +321,7 @@ std::chrono::milliseconds App::wait_deadline(const Record& r) const {
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(s, 7.0 * 86400) * 1000));
 }
 
-void App::on_finished(const Record& r) {
+void App::wake_waiters(const Record& r) {
     std::vector<std::function<void(const Record&)>> ws;
     {
         std::lock_guard lock(waiters_mu_);
@@ -315,6 +330,40 @@ void App::on_finished(const Record& r) {
         waiters_.erase(b, e);
     }
     for (auto& w : ws) w(r);
+}
+
+void App::finished_elsewhere(const std::string& token) {
+    {
+        std::lock_guard lock(waiters_mu_);
+        if (waiters_.count(token) == 0) return;  // nobody here waits for it (most finishes)
+    }
+    boost::asio::post(blocking_, [this, token] {
+        try {
+            if (auto r = store_.get(token); r && r->status_id >= status::accepted) wake_waiters(*r);
+        } catch (const std::exception& e) {  // the slow poll finds it later
+            log_line("api", token, std::string("reading a result finished elsewhere failed: ") + e.what());
+        }
+    });
+}
+
+void App::poll_waiters() {
+    std::vector<std::string> tokens;
+    {
+        std::lock_guard lock(waiters_mu_);
+        for (auto it = waiters_.begin(); it != waiters_.end(); it = waiters_.upper_bound(it->first))
+            tokens.push_back(it->first);
+    }
+    if (tokens.empty()) return;
+    try {
+        for (const auto& r : store_.get_many(tokens))
+            if (r && r->status_id >= status::accepted) wake_waiters(*r);
+    } catch (const std::exception& e) {
+        log_line("api", "", std::string("polling wait=true submissions failed: ") + e.what());
+    }
+}
+
+void App::on_finished(const Record& r) {
+    wake_waiters(r);
     if (r.callback_url && cfg_.enable_callbacks) {
         try {
             json body = judge0::render(r, judge0::default_fields(), true, lookup_);

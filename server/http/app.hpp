@@ -77,6 +77,13 @@ public:
 
 private:
     void on_finished(const Record& r);
+    // Answers the wait=true requests of a finished row.
+    void wake_waiters(const Record& r);
+    // Another node finished `token`: wakes its waiters here, if any.
+    void finished_elsewhere(const std::string& token);
+    // Reads every waited-for row and wakes those that finished.
+    void poll_waiters();
+    bool shared_events_ = false;  // the store tells us of other nodes' work
     // Removes wait=true waiter `id` of `token`; false when on_finished took it.
     bool take_waiter(const std::string& token, std::uint64_t id);
     bool authenticated(const Request& req, const std::map<std::string, std::string>& q) const;

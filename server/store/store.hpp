@@ -196,6 +196,24 @@ public:
     // Every Processing row (GET /workers).
     virtual std::vector<ClaimRow> claims() = 0;
 
+    // --- Notifications between nodes. Events reach `on` from a thread of
+    // the store's: queued (rows were queued by any node), finished(token)
+    // (any node stored a result), and resync (the channel was down: events
+    // may have been missed, look again). A backend without them (SQLite:
+    // one host, where callers poll slowly besides their own wake-ups)
+    // returns false and never calls `on`. Call once, before the events
+    // matter; stop_listening() (or the destructor) ends it.
+    struct Events {
+        std::function<void()> queued;
+        std::function<void(const std::string& token)> finished;
+        std::function<void()> resync;
+    };
+    virtual bool listen(Events on) {
+        static_cast<void>(on);
+        return false;
+    }
+    virtual void stop_listening() {}
+
     virtual std::int64_t count_in_queue() = 0;
     virtual std::int64_t count_processing() = 0;
     // Finished submissions created before `before_ms` are deleted; returns how many.

@@ -1,13 +1,19 @@
 #include "server/store/postgres/postgres_store.hpp"
 
 #include <endian.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <thread>
+#include <system_error>
 #include <unordered_set>
 #include <utility>
 
@@ -407,6 +413,12 @@ struct PostgresStore::Impl {
     }
 
     void migrate();
+    void listen_loop(Events on);
+
+    std::thread listener;
+    std::mutex listen_mu;  // guards stop_listen
+    bool stop_listen = false;
+    int wake_pipe[2] = {-1, -1};  // written by stop_listening: the listener's poll returns
 
     const std::string conninfo;
     const StoreOptions opts;
@@ -463,7 +475,75 @@ PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions opts)
     impl_->migrate();
 }
 
-PostgresStore::~PostgresStore() = default;
+PostgresStore::~PostgresStore() { stop_listening(); }
+
+bool PostgresStore::listen(Events on) {
+    if (impl_->listener.joinable()) return true;
+    if (::pipe2(impl_->wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        throw std::system_error(errno, std::generic_category(), "store: listen: pipe2");
+    impl_->listener = std::thread([this, on = std::move(on)] { impl_->listen_loop(on); });
+    return true;
+}
+
+void PostgresStore::stop_listening() {
+    if (!impl_->listener.joinable()) return;
+    {
+        std::lock_guard lock(impl_->listen_mu);
+        impl_->stop_listen = true;
+    }
+    const char b = 0;
+    if (::write(impl_->wake_pipe[1], &b, 1) != 1) {
+        // The pipe is empty and ours: cannot fail; the poll's 1 s timeout would do anyway.
+    }
+    impl_->listener.join();
+    ::close(impl_->wake_pipe[0]);
+    ::close(impl_->wake_pipe[1]);
+}
+
+// LISTEN on a connection of its own, then wait on its socket (and the stop
+// pipe) and hand each notification on. A lost connection is made again with
+// a backoff; after that, resync: what was sent meanwhile is not replayed.
+void PostgresStore::Impl::listen_loop(Events on) {
+    ::pthread_setname_np(::pthread_self(), "store-listen");
+    std::chrono::milliseconds delay(100);
+    bool first = true;
+    for (;;) {
+        {
+            std::lock_guard lock(listen_mu);
+            if (stop_listen) return;
+        }
+        std::unique_ptr<PgConn> c;
+        try {
+            c = connect();
+            c->run("listen", "LISTEN judge_queued; LISTEN judge_finished");
+            delay = std::chrono::milliseconds(100);
+            if (!first && on.resync) on.resync();
+            first = false;
+        } catch (const std::exception&) {  // the server is away: try again after the delay
+            c.reset();
+        }
+        while (c && !c->broken()) {
+            pollfd fds[2] = {{PQsocket(c->c), POLLIN, 0}, {wake_pipe[0], POLLIN, 0}};
+            const int n = ::poll(fds, 2, 1000);
+            if (n < 0 && errno != EINTR) break;
+            if (fds[1].revents) return;
+            if (n <= 0 || !fds[0].revents) continue;
+            if (PQconsumeInput(c->c) == 0) break;  // the connection is gone
+            while (PGnotify* note = PQnotifies(c->c)) {
+                const std::string channel = note->relname, payload = note->extra ? note->extra : "";
+                PQfreemem(note);
+                try {
+                    if (channel == "judge_queued" && on.queued) on.queued();
+                    else if (channel == "judge_finished" && on.finished) on.finished(payload);
+                } catch (const std::exception&) {  // a handler's failure is its own: keep listening
+                }
+            }
+        }
+        pollfd stop{wake_pipe[0], POLLIN, 0};
+        if (::poll(&stop, 1, static_cast<int>(delay.count())) > 0) return;
+        delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+    }
+}
 
 int PostgresStore::schema_version() {
     return impl_->with("schema_version", true, [&](PgConn& c) {

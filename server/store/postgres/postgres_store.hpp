@@ -11,7 +11,7 @@
 //
 // Notifications: a commit that queues rows sends NOTIFY judge_queued, and
 // finish() sends judge_finished with the token (PostgreSQL delivers them at
-// commit, to every listening node).
+// commit, to every listening node; see listen()).
 //
 // Connections: at most StoreOptions::pool_size per process, made on demand
 // and kept. A connection found broken (the server restarted, the network
@@ -73,6 +73,12 @@ public:
     std::int64_t callback_attempt(std::int64_t id) override;
     bool remove_callback(std::int64_t id) override;
     std::vector<CallbackRow> pending_callbacks() override;
+
+    // A connection of its own (not the pool's) LISTENs to judge_queued and
+    // judge_finished; a dropped one is made again (backoff as the pool's),
+    // then resync is called.
+    bool listen(Events on) override;
+    void stop_listening() override;
 
 protected:
     std::vector<ClaimRow> claims_of_host(std::string_view host) override;
