@@ -730,7 +730,7 @@ std::string config_help() {
     for (const Entry& e : entries()) width = std::max(width, std::strlen(e.name));
     std::string out =
         "Configuration (later sources win): built-in default < --config FILE (KEY=VALUE lines, '#' comments,\n"
-        "empty value = default) < environment < flags --listen ADDR:PORT, --data-dir DIR, --workers N.\n"
+        "empty value = default) < environment < flags --listen ADDR:PORT, --data-dir DIR, --workers N, --role R.\n"
         "Booleans: true/false/1/0/yes/no. Seconds may have decimals; sizes in KB unless named _BYTES.\n\n";
     for (const Entry& e : entries()) {
         std::string line = e.name;

@@ -470,7 +470,7 @@ void PostgresStore::Impl::migrate() {
     });
 }
 
-PostgresStore::PostgresStore(const std::string& conninfo, StoreOptions opts)
+PostgresStore::PostgresStore(const std::string& conninfo, const StoreOptions& opts)
     : impl_(std::make_unique<Impl>(conninfo, opts)) {
     impl_->migrate();
 }

@@ -34,7 +34,7 @@ class PostgresStore final : public Store {
 public:
     // `conninfo`: libpq's URI (postgresql://user:password@host:port/db) or
     // key=value string.
-    PostgresStore(const std::string& conninfo, StoreOptions opts = {});
+    PostgresStore(const std::string& conninfo, const StoreOptions& opts = {});
     ~PostgresStore() override;
 
     std::string backend() const override { return "postgresql"; }
