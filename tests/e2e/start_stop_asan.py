@@ -26,7 +26,7 @@ from test_callbacks import alive, descendants  # noqa: E402
 # What judged itself puts in its data folder (judge.db with its WAL files and
 # its marker, the work and cache folders, tmp, problems) and the test's own
 # log.
-KNOWN = re.compile(r"^(judge\.db(-wal|-shm|-journal|\.marker)?|work|compile-cache|tmp|problems|judged\.log)$")
+KNOWN = re.compile(r"^(judge\.db(-wal|-shm|-journal|\.marker)?|work|compile-cache|tmp|problems|judged\.log|languages-detected\.json)$")
 DELAYS_MS = [0, 5, 12, 50, 200, 1, 3, 8, 20, 30, 75, 100, 150, 300, 500, 0, 12, 12, 40, 800]
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|SUMMARY: \w+Sanitizer")
 
