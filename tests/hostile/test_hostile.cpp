@@ -570,7 +570,9 @@ TEST_CASE("deep recursion fits the default stack", "[root][hostile][memory]") {
     HostSnapshot host;
     Box box("recursion");
     box.spec.memory_bytes = 256 * MiB;
-    box.spec.cpu_time_ms = 2000;
+    // Time to touch 130 MB of stack, not a limit under test: qemu's software
+    // emulation (the cgroup-v2 VM) faults pages in ten times slower.
+    box.spec.cpu_time_ms = 10'000;
     box.capture_stdout();
     box.capture_stderr();
     RUN_BOX(r, box);
@@ -603,6 +605,7 @@ TEST_CASE("the box's tmpfs folders are bounded", "[root][hostile][memory][output
         box.spec.argv.insert(box.spec.argv.end(), {dir, "200"});
         box.spec.tmp_bytes = 256 * MiB;
         box.spec.output_bytes = 512 * MiB;  // so only memory can stop it
+        box.spec.cpu_time_ms = 10'000;      // and not the CPU budget, in the VM's slow emulation either
         box.capture_stderr();
         RUN_BOX(r, box);
         CHECK(r.status == Status::memory_limit);
