@@ -1,15 +1,20 @@
-// The columns of a submission row, shared by the backends: their order, how
-// a Record is bound into an INSERT and read back from a SELECT. Binder and
-// Reader are the backend's own (sqlite/, postgres/), with the same members:
-// bytes/text/integer/real/null to bind in order, bytes/opt_bytes/int32/int64/
-// boolean/real/opt_* to read in order.
+// What the backends share about a submission row: its columns' order, how a
+// Record is bound into an INSERT (and its outputs into finish's UPDATE) and
+// read back from a SELECT, and the bookkeeping of insert_groups around the
+// backend's own transaction. Binder and Reader are the backend's own
+// (sqlite/, postgres/), with the same members: bytes/text/integer/real/null
+// to bind in order, bytes/opt_bytes/int32/int64/boolean/real/opt_* to read.
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
+#include <stdexcept>
+#include <vector>
 #include <string>
 
 #include "server/record.hpp"
+#include "server/store/store.hpp"
 
 namespace server {
 
@@ -140,6 +145,79 @@ inline bool same_inputs(const Record& a, const Record& b) {
            a.tests_json == b.tests_json && a.comparator == b.comparator && a.problem_id == b.problem_id;
     // Not problem_version: it is pinned at acceptance, so a retry after a
     // new upload of the problem is still the same request.
+}
+
+// finish()'s outputs, in the order of its UPDATE's first 14 parameters:
+// status_id, stdout, stderr, compile_output, message, exit_code, exit_signal,
+// time, wall_time, memory, finished_at_ms (now when r has none), verdict_json,
+// test_results_json, problem_result_json.
+template <class Binder>
+void bind_outputs(Binder& b, const Record& r) {
+    b.integer(r.status_id);
+    b.bytes(r.stdout_data);
+    b.bytes(r.stderr_data);
+    b.bytes(r.compile_output);
+    b.bytes(r.message);
+    b.integer(r.exit_code);
+    b.integer(r.exit_signal);
+    b.real(r.time);
+    b.real(r.wall_time);
+    b.integer(r.memory);
+    b.integer(r.finished_at_ms.value_or(now_ms()));
+    b.bytes(r.verdict_json);
+    b.bytes(r.test_results_json);
+    b.bytes(r.problem_result_json);
+}
+
+// finish()'s contract: only a final status (3..14) is stored.
+inline void require_final_status(const Record& r) {
+    if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
+        throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
+                                    " is not a final status");
+}
+
+// One record's part of insert_groups, inside its group's savepoint: what
+// becomes of it once the transaction commits.
+struct StagedInsert {
+    InsertGroup::Outcome outcome = InsertGroup::Outcome::inserted;
+    Record earlier;  // replayed: the row the key names
+    std::int64_t id = 0;
+    std::string token;
+    std::int64_t created_at_ms = 0;
+};
+
+// insert_groups' contract on its argument: keys empty or one per record.
+inline void check_insert_groups(const std::vector<InsertGroup>& groups) {
+    for (const InsertGroup& g : groups) {
+        if (!g.keys.empty() && g.keys.size() != g.records.size())
+            throw std::invalid_argument("store: insert: " + std::to_string(g.keys.size()) + " keys for " +
+                                        std::to_string(g.records.size()) + " records");
+    }
+}
+
+// After the commit: each group's error or outcomes, and its records filled
+// (an inserted one's id, token and time; a replayed one becomes the earlier row).
+inline void apply_staged(std::vector<InsertGroup>& groups, std::vector<std::vector<StagedInsert>>& staged,
+                         const std::vector<std::exception_ptr>& errors) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        InsertGroup& group = groups[g];
+        group.error = errors[g];
+        group.outcomes.clear();
+        if (group.error) continue;
+        for (std::size_t i = 0; i < group.records.size(); ++i) {
+            StagedInsert& st = staged[g][i];
+            group.outcomes.push_back(st.outcome);
+            Record& r = group.records[i];
+            if (st.outcome == InsertGroup::Outcome::replayed) {
+                r = std::move(st.earlier);
+            } else if (st.outcome == InsertGroup::Outcome::inserted) {
+                r.id = st.id;
+                r.token = std::move(st.token);
+                r.created_at_ms = st.created_at_ms;
+                r.status_id = status::in_queue;
+            }
+        }
+    }
 }
 
 }  // namespace server

@@ -281,9 +281,10 @@ struct PostgresStore::Impl {
 
     // Runs f(conn) on a connection of the pool. A broken connection is
     // dropped with every idle one (they share its fate: a restarted server);
-    // `retry_read` runs f once more on a fresh connection then.
+    // `idempotent` (a read, a renewal, a finish that recognises its own
+    // earlier commit) runs f once more on a fresh connection then.
     template <class F>
-    auto with(const char* op, bool retry_read, F&& f) {
+    auto with(const char* op, bool idempotent, F&& f) {
         for (int attempt = 0;; ++attempt) {
             std::unique_ptr<PgConn> c = take(op);
             try {
@@ -298,7 +299,7 @@ struct PostgresStore::Impl {
                 }
                 c.reset();
                 drop_idle();
-                if (!retry_read || attempt > 0) throw;
+                if (!idempotent || attempt > 0) throw;
             } catch (...) {
                 settle(*c, op);
                 give_back(std::move(c));
@@ -570,16 +571,8 @@ std::optional<Record> get_row(PgConn& c, std::string_view token) {
     return read_record_columns(rd);
 }
 
-struct Staged {
-    InsertGroup::Outcome outcome = InsertGroup::Outcome::inserted;
-    Record earlier;
-    std::int64_t id = 0;
-    std::string token;
-    std::int64_t created_at_ms = 0;
-};
-
-Staged stage_insert(PgConn& c, const Record& r, const std::optional<std::string>& key, std::int64_t keys_since_ms) {
-    Staged st;
+StagedInsert stage_insert(PgConn& c, const Record& r, const std::optional<std::string>& key, std::int64_t keys_since_ms) {
+    StagedInsert st;
     if (key) {
         {
             static const std::string sql = select_records(
@@ -623,13 +616,9 @@ Staged stage_insert(PgConn& c, const Record& r, const std::optional<std::string>
 }  // namespace
 
 void PostgresStore::insert_groups(std::vector<InsertGroup>& groups) {
-    for (const InsertGroup& g : groups) {
-        if (!g.keys.empty() && g.keys.size() != g.records.size())
-            throw std::invalid_argument("store: insert: " + std::to_string(g.keys.size()) + " keys for " +
-                                        std::to_string(g.records.size()) + " records");
-    }
+    check_insert_groups(groups);
     const std::int64_t keys_since_ms = now_ms() - impl_->opts.idempotency_retention_seconds * 1000;
-    std::vector<std::vector<Staged>> staged(groups.size());
+    std::vector<std::vector<StagedInsert>> staged(groups.size());
     std::vector<std::exception_ptr> errors(groups.size());
     impl_->in_tx("insert", "BEGIN", [&](PgConn& c) {
         bool any = false;
@@ -650,30 +639,12 @@ void PostgresStore::insert_groups(std::vector<InsertGroup>& groups) {
                 staged[g].clear();
                 errors[g] = std::make_exception_ptr(StoreError(e.what()));
             }
-            for (const Staged& st : staged[g]) any = any || st.outcome == InsertGroup::Outcome::inserted;
+            for (const StagedInsert& st : staged[g]) any = any || st.outcome == InsertGroup::Outcome::inserted;
         }
         if (any) c.run("insert", "NOTIFY judge_queued");
         return 0;
     });
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-        InsertGroup& group = groups[g];
-        group.error = errors[g];
-        group.outcomes.clear();
-        if (group.error) continue;
-        for (std::size_t i = 0; i < group.records.size(); ++i) {
-            Staged& st = staged[g][i];
-            group.outcomes.push_back(st.outcome);
-            Record& r = group.records[i];
-            if (st.outcome == InsertGroup::Outcome::replayed) {
-                r = std::move(st.earlier);
-            } else if (st.outcome == InsertGroup::Outcome::inserted) {
-                r.id = st.id;
-                r.token = std::move(st.token);
-                r.created_at_ms = st.created_at_ms;
-                r.status_id = status::in_queue;
-            }
-        }
-    }
+    apply_staged(groups, staged, errors);
 }
 
 std::optional<Record> PostgresStore::get(std::string_view token) {
@@ -772,9 +743,7 @@ bool PostgresStore::renew(std::string_view token, std::int64_t claim_no, std::ch
 }
 
 bool PostgresStore::finish(const Record& r) {
-    if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
-        throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
-                                    " is not a final status");
+    require_final_status(r);
     // pg_notify in the same statement: every node hears of it at the commit.
     static const std::string sql =
         "WITH u AS (UPDATE submissions SET status_id = $1, stdout = $2, stderr = $3, compile_output = $4, "
@@ -784,20 +753,7 @@ bool PostgresStore::finish(const Record& r) {
         "SELECT pg_notify('judge_finished', token) FROM u";
     return impl_->with("finish", true, [&](PgConn& c) {
         Binder b;
-        b.integer(r.status_id);
-        b.bytes(r.stdout_data);
-        b.bytes(r.stderr_data);
-        b.bytes(r.compile_output);
-        b.bytes(r.message);
-        b.integer(r.exit_code);
-        b.integer(r.exit_signal);
-        b.real(r.time);
-        b.real(r.wall_time);
-        b.integer(r.memory);
-        b.integer(r.finished_at_ms.value_or(now_ms()));
-        b.bytes(r.verdict_json);
-        b.bytes(r.test_results_json);
-        b.bytes(r.problem_result_json);
+        bind_outputs(b, r);
         b.text(r.token);
         b.integer(r.claim_no);
         if (c.exec("finish", sql, b).rows() > 0) return true;

@@ -423,18 +423,8 @@ int SqliteStore::latest_schema_version() const { return latest_version(); }
 
 namespace {
 
-// One record's part of insert_groups, inside the group's savepoint: what
-// becomes of it once the transaction commits.
-struct Staged {
-    InsertGroup::Outcome outcome = InsertGroup::Outcome::inserted;
-    Record earlier;  // replayed: the row the key names
-    std::int64_t id = 0;
-    std::string token;
-    std::int64_t created_at_ms = 0;
-};
-
-Staged stage_insert(Conn& c, const Record& r, const std::optional<std::string>& key, std::int64_t keys_since_ms) {
-    Staged st;
+StagedInsert stage_insert(Conn& c, const Record& r, const std::optional<std::string>& key, std::int64_t keys_since_ms) {
+    StagedInsert st;
     if (key) {
         {
             static const std::string sql = select_records(
@@ -477,13 +467,9 @@ Staged stage_insert(Conn& c, const Record& r, const std::optional<std::string>& 
 // transaction goes on. Anything else (the disk, the lock, the commit) fails
 // the whole call. Nothing is written to the records before the commit.
 void SqliteStore::insert_groups(std::vector<InsertGroup>& groups) {
-    for (const InsertGroup& g : groups) {
-        if (!g.keys.empty() && g.keys.size() != g.records.size())
-            throw std::invalid_argument("store: insert: " + std::to_string(g.keys.size()) + " keys for " +
-                                        std::to_string(g.records.size()) + " records");
-    }
+    check_insert_groups(groups);
     const std::int64_t keys_since_ms = now_ms() - impl_->opts.idempotency_retention_seconds * 1000;
-    std::vector<std::vector<Staged>> staged(groups.size());
+    std::vector<std::vector<StagedInsert>> staged(groups.size());
     std::vector<std::exception_ptr> errors(groups.size());
     impl_->locked("insert", [&](Conn& c) {
         SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
@@ -508,25 +494,7 @@ void SqliteStore::insert_groups(std::vector<InsertGroup>& groups) {
         }
         tx.commit();
     });
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-        InsertGroup& group = groups[g];
-        group.error = errors[g];
-        group.outcomes.clear();
-        if (group.error) continue;
-        for (std::size_t i = 0; i < group.records.size(); ++i) {
-            Staged& st = staged[g][i];
-            group.outcomes.push_back(st.outcome);
-            Record& r = group.records[i];
-            if (st.outcome == InsertGroup::Outcome::replayed) {
-                r = std::move(st.earlier);
-            } else if (st.outcome == InsertGroup::Outcome::inserted) {
-                r.id = st.id;
-                r.token = std::move(st.token);
-                r.created_at_ms = st.created_at_ms;
-                r.status_id = status::in_queue;
-            }
-        }
-    }
+    apply_staged(groups, staged, errors);
 }
 
 std::optional<Record> SqliteStore::get(std::string_view token) {
@@ -620,9 +588,7 @@ bool SqliteStore::renew(std::string_view token, std::int64_t claim_no, std::chro
 }
 
 bool SqliteStore::finish(const Record& r) {
-    if (r.status_id < status::accepted || status_description(r.status_id) == nullptr)
-        throw std::invalid_argument("store: finish: status_id " + std::to_string(r.status_id) +
-                                    " is not a final status");
+    require_final_status(r);
     return impl_->locked("finish", [&](Conn& c) {
         Use q(c.prepared(
             "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
@@ -630,20 +596,7 @@ bool SqliteStore::finish(const Record& r) {
             "verdict_json = ?, test_results_json = ?, problem_result_json = ?, lease_expires_ms = NULL "
             "WHERE token = ? AND status_id = 2 AND claim_no = ?"));
         Binder b(*q);
-        b.integer(r.status_id);
-        b.bytes(r.stdout_data);
-        b.bytes(r.stderr_data);
-        b.bytes(r.compile_output);
-        b.bytes(r.message);
-        b.integer(r.exit_code);
-        b.integer(r.exit_signal);
-        b.real(r.time);
-        b.real(r.wall_time);
-        b.integer(r.memory);
-        b.integer(r.finished_at_ms.value_or(now_ms()));
-        b.bytes(r.verdict_json);
-        b.bytes(r.test_results_json);
-        b.bytes(r.problem_result_json);
+        bind_outputs(b, r);
         b.text(r.token);
         b.integer(r.claim_no);
         if (q->exec() > 0) return true;
