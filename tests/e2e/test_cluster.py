@@ -90,15 +90,17 @@ class Cluster(unittest.TestCase):
         try:
             a.start()
             b.start()
+            # wait=true on A for what B may judge: the slow poll finds it.
+            # Sent first: behind the batch it would answer once every row is
+            # judged, and B would have nothing left to be killed in.
+            status, r = a.submit({"source_code": AC, "language_id": 71, "stdin": "5 5", "expected_output": "10"},
+                                 "?wait=true")
+            self.assertEqual((status, r["status"]["id"]), (201, 3), r)
             tokens = []
             for body, want in mix(24):
                 status, r = a.submit(body)
                 self.assertEqual(status, 201, r)
                 tokens.append((r["token"], want))
-            # wait=true on A for what B may judge: the slow poll finds it.
-            status, r = a.submit({"source_code": AC, "language_id": 71, "stdin": "5 5", "expected_output": "10"},
-                                 "?wait=true")
-            self.assertEqual((status, r["status"]["id"]), (201, 3), r)
             wait_busy(b)
             b.stop(signal.SIGKILL)
             killed_at = time.time()
