@@ -75,6 +75,58 @@ void Metrics::store_retry() {
     ++store_retries_;
 }
 
+namespace {
+
+// A label value in the text format: backslash, quote and newline escaped.
+std::string label_value(const std::string& v) {
+    std::string out;
+    for (char ch : v) {
+        if (ch == '\\' || ch == '"') out += '\\';
+        if (ch == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += ch;
+    }
+    return out;
+}
+
+// Adds `labels` to every sample line of `text` (comments stay as they are).
+std::string with_labels(const std::string& text, const std::string& labels) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 2);
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string::npos) end = text.size();
+        const std::string_view line(text.data() + at, end - at);
+        if (line.empty() || line[0] == '#') {
+            out += line;
+        } else if (const std::size_t brace = line.find('{'); brace != std::string_view::npos &&
+                                                              brace < line.find(' ')) {
+            out += line.substr(0, brace + 1);
+            out += labels;
+            if (line[brace + 1] != '}') out += ',';
+            out += line.substr(brace + 1);
+        } else {
+            const std::size_t space = line.find(' ');
+            out += line.substr(0, space);
+            out += '{' + labels + '}';
+            out += line.substr(space);
+        }
+        out += '\n';
+        at = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+void Metrics::set_node(std::string node, std::string role) {
+    std::lock_guard lock(mu_);
+    node_labels_ = "node=\"" + label_value(node) + "\",role=\"" + label_value(role) + "\"";
+}
+
 std::string Metrics::render() const {
     std::vector<NamedGauge> gauges;
     std::string out;
@@ -118,7 +170,16 @@ std::string Metrics::render() const {
     // Gauges may take other locks (the store's): never under ours.
     for (const auto& g : gauges)
         out += "# HELP " + g.name + " " + g.help + "\n# TYPE " + g.name + " gauge\n" + g.name + " " + num(g.g()) + "\n";
-    return out;
+    std::string labels;
+    {
+        std::lock_guard lock(mu_);
+        labels = node_labels_;
+    }
+    if (labels.empty()) return out;
+    out += "# HELP judged_node_info This node's identity (host:pid) and role.\n"
+           "# TYPE judged_node_info gauge\n"
+           "judged_node_info 1\n";
+    return with_labels(out, labels);
 }
 
 }  // namespace server

@@ -36,6 +36,11 @@ public:
     // Rows this node put back In Queue because their lease had run out.
     void requeued_expired(std::uint64_t n);
 
+    // Labels every sample carries (node="host:pid", role=...), so one
+    // Prometheus sees each node of a cluster apart; also rendered as
+    // judged_node_info{...} 1. Set once, before the first render.
+    void set_node(std::string node, std::string role);
+
     std::string render() const;
 
 private:
@@ -58,6 +63,7 @@ private:
         Gauge g;
     };
     std::vector<NamedGauge> gauges_;
+    std::string node_labels_;  // node="…",role="…" (escaped); empty: none
 };
 
 }  // namespace server

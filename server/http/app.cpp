@@ -197,6 +197,7 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
     workers_ = std::make_unique<Workers>(
         store_, judge_, catalog_, cfg_, metrics_, problems_, [this] { --queued_; }, [this](const Record& r) { on_finished(r); });
     inserter_ = std::make_unique<Inserter>(store_);
+    metrics_.set_node(workers_->node(), cfg_.role);
     metrics_.add_gauge("judged_queue_depth", "Submissions In Queue.", [this] { return static_cast<double>(queued_); });
     metrics_.add_gauge("judged_workers_busy", "Workers judging a submission now.",
                        [this] { return static_cast<double>(workers_->busy()); });
@@ -833,14 +834,38 @@ Response App::statistics(bool invalidate) {
 }
 
 Response App::workers_info() {
-    const unsigned busy = workers_->busy(), n = workers_->size();
+    // Across the cluster: the judging nodes whose heartbeat is within a
+    // lease (each writes its row every heartbeat), and who judges what from
+    // the claims themselves (live, where a heartbeat's busy count may be a
+    // period old).
+    const auto lease = std::chrono::seconds(cfg_.lease_seconds);
+    const std::vector<NodeRow> nodes = store_.nodes(lease);
+    const std::vector<ClaimRow> claims = store_.claims();
+    std::int64_t available = 0, working = 0;
+    json list = json::array();
+    for (const NodeRow& n : nodes) {
+        const std::string prefix = n.node + ":";
+        std::int64_t busy = 0;
+        for (const ClaimRow& c : claims)
+            if (c.worker.compare(0, prefix.size(), prefix) == 0) ++busy;
+        busy = std::min(busy, n.workers);
+        available += n.workers;
+        working += busy;
+        list.push_back(json{{"node", n.node},
+                            {"role", n.role},
+                            {"workers", n.workers},
+                            {"working", busy},
+                            {"started_at", judge0::iso8601_ms(n.started_at_ms)},
+                            {"seen_at", judge0::iso8601_ms(n.seen_at_ms)}});
+    }
     json w{{"queue", "default"},
            {"size", queued_.load()},
-           {"available", n},
-           {"idle", n - std::min(busy, n)},
-           {"working", busy},
+           {"available", available},
+           {"idle", available - working},
+           {"working", working},
            {"paused", 0},
-           {"failed", 0}};
+           {"failed", 0},
+           {"nodes", list}};
     return json_response(200, dump(json::array({w})));
 }
 

@@ -122,6 +122,18 @@ struct ClaimRow {
     std::int64_t lease_expires_ms = 0;
 };
 
+// One judging node as the cluster sees it (GET /workers): host:pid, its
+// role, how many workers it runs and how many judge now, when it started
+// and when its heartbeat last wrote the row (the store's clock).
+struct NodeRow {
+    std::string node;
+    std::string role;
+    std::int64_t workers = 0;
+    std::int64_t busy = 0;
+    std::int64_t started_at_ms = 0;
+    std::int64_t seen_at_ms = 0;
+};
+
 // One pending callback of the outbox (see schema/sqlite/0005_callbacks.sql).
 struct CallbackRow {
     std::int64_t id = 0;
@@ -195,6 +207,14 @@ public:
     std::int64_t requeue_dead(std::string_view host, const std::function<bool(long pid)>& dead);
     // Every Processing row (GET /workers).
     virtual std::vector<ClaimRow> claims() = 0;
+    // A judging node's heartbeat: writes n (seen now, by the store's clock;
+    // n.seen_at_ms is ignored) and deletes every node not seen for `expiry`
+    // (a dead node: its claims' leases have run out too).
+    virtual void beat_node(const NodeRow& n, std::chrono::milliseconds expiry) = 0;
+    // Nodes seen within `within`, by node name.
+    virtual std::vector<NodeRow> nodes(std::chrono::milliseconds within) = 0;
+    // A node stopping cleanly takes its row out; false when it was not there.
+    virtual bool remove_node(std::string_view node) = 0;
 
     // --- Notifications between nodes. Events reach `on` from a thread of
     // the store's: queued (rows were queued by any node), finished(token)

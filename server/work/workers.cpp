@@ -71,7 +71,24 @@ void Workers::start(unsigned n) {
     }
     for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this, i] { loop(i); });
     started_ = static_cast<unsigned>(threads_.size());
+    started_at_ms_ = now_ms();
+    beat_node();
     heartbeat_ = std::thread([this] { heartbeat(); });
+}
+
+void Workers::beat_node() {
+    if (started_ == 0) return;  // an api node: nothing to list among workers
+    NodeRow n;
+    n.node = node_;
+    n.role = cfg_.role;
+    n.workers = started_;
+    n.busy = busy_;
+    n.started_at_ms = started_at_ms_;
+    try {
+        store_.beat_node(n, lease());
+    } catch (const std::exception& e) {
+        log_line("store", "", std::string("writing this node's heartbeat failed: ") + e.what());
+    }
 }
 
 // Renews this node's leases and queues rows whose lease ran out, each
@@ -95,6 +112,7 @@ void Workers::heartbeat() {
                 log_line("worker", token, std::string("renewing the lease failed: ") + e.what());
             }
         }
+        beat_node();
         try {
             const std::vector<std::string> requeued = store_.requeue_expired();
             for (const std::string& t : requeued) log_line("store", t, "lease expired: queued again");
@@ -245,6 +263,13 @@ Workers::Stopped Workers::stop(std::chrono::milliseconds grace) {
             if (t.joinable()) t.join();
         threads_.clear();
         if (heartbeat_.joinable()) heartbeat_.join();
+        // After the heartbeat's last beat. A node with a thread still in a
+        // box keeps its row until the lease: it is still judging.
+        try {
+            store_.remove_node(node_);
+        } catch (const std::exception& e) {
+            log_line("store", "", std::string("removing this node's row failed (it expires with the lease): ") + e.what());
+        }
     }
     started_ = 0;
     return out;

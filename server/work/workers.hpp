@@ -76,11 +76,13 @@ public:
 
     unsigned busy() const { return busy_; }
     unsigned size() const { return started_; }
+    const std::string& node() const { return node_; }
 
 private:
     void loop(unsigned index);
     void process(Record r);
     void heartbeat();
+    void beat_node();  // this node's row in the store's nodes (GET /workers)
     std::chrono::milliseconds lease() const { return std::chrono::seconds(cfg_.lease_seconds); }
 
     Store& store_;
@@ -97,6 +99,7 @@ private:
 
     std::thread heartbeat_;
     const std::string node_;  // host:pid
+    std::int64_t started_at_ms_ = 0;
 
     std::mutex mu_;  // guards wakeups_, stopping_, heartbeat_stop_, running_, exited_
     std::condition_variable cv_;

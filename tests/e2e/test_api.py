@@ -201,8 +201,13 @@ class SharedServer(unittest.TestCase):
         self.assertEqual(fresh["submissions"]["total"], st["submissions"]["total"] + 1)
         s, w = self.j.json("GET", "/workers")
         self.assertEqual(s, 200)
-        self.assertEqual(set(w[0]), {"queue", "size", "available", "idle", "working", "paused", "failed"})
+        self.assertEqual(set(w[0]), {"queue", "size", "available", "idle", "working", "paused", "failed", "nodes"})
         self.assertEqual(w[0]["available"], 2)
+        # This node, by its identity (host:pid), as every node of a cluster would be.
+        self.assertEqual(len(w[0]["nodes"]), 1, w)
+        node = w[0]["nodes"][0]
+        self.assertEqual((node["node"].rsplit(":", 1)[1], node["role"], node["workers"]),
+                         (str(self.j.proc.pid), "all", 2), node)
         s, h = self.j.json("GET", "/health")
         self.assertEqual((s, h["status"], h["store_writable"], h["sandbox_usable"]), (200, "ok", True, True))
         s, hdr, raw = self.j.request("GET", "/metrics")
@@ -211,6 +216,14 @@ class SharedServer(unittest.TestCase):
         for name in ("judged_queue_depth", "judged_submissions_total", "judged_submission_latency_seconds_bucket",
                      "judged_internal_errors_total", "judged_callback_failures_total", "judged_http_requests_total"):
             self.assertIn(name, text)
+        # Every sample is labelled with the node's identity and role.
+        labels = 'node="%s",role="all"' % node["node"]
+        self.assertIn("judged_node_info{%s} 1\n" % labels, text)
+        self.assertIn("judged_queue_depth{%s} " % labels, text)
+        self.assertIn('judged_submission_latency_seconds_bucket{%s,le="+Inf"} ' % labels, text)
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                self.assertIn(labels, line)
         s, hdr, raw = self.j.request("GET", "/openapi.yaml")
         self.assertEqual(s, 200)
         self.assertTrue(raw.startswith(b"openapi: 3"))
@@ -503,7 +516,7 @@ class SharedServer(unittest.TestCase):
             deadline = time.time() + 30
             while time.time() < deadline:
                 _, _, raw = self.j.request("GET", "/metrics")
-                line = [l for l in raw.decode().splitlines() if l.startswith("judged_callback_failures_total ")]
+                line = [l for l in raw.decode().splitlines() if l.startswith("judged_callback_failures_total{")]
                 if line and float(line[0].split()[1]) >= 2:  # the dead one and the slow one (timeout 1 s)
                     break
                 time.sleep(0.5)
@@ -1047,7 +1060,7 @@ class Lifecycle(unittest.TestCase):
                 retries = 0
                 while time.time() < deadline and retries == 0:
                     _, _, raw = j.request("GET", "/metrics")
-                    m = re.search(rb"^judged_store_retries_total (\d+)$", raw, re.M)
+                    m = re.search(rb"^judged_store_retries_total\{[^}]*\} (\d+)$", raw, re.M)
                     retries = int(m.group(1)) if m else 0
                     time.sleep(0.2)
                 self.assertGreater(retries, 0)

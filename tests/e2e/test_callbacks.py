@@ -5,6 +5,7 @@ receivers are the test's own sockets on 127.0.0.1."""
 import http.server
 import json
 import os
+import re
 import signal
 import shutil
 import socket
@@ -189,9 +190,10 @@ def make_certificates(d):
 
 def metric(j, name):
     s, _, raw = j.request("GET", "/metrics")
-    for line in raw.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
+    # Every sample carries the node's labels: name{node="…",role="…"} value.
+    m = re.search(rf"^{name}(?:{{[^}}]*}})? (\S+)$", raw.decode(), re.M)
+    if m:
+        return float(m.group(1))
     raise AssertionError(f"{name} not in /metrics")
 
 

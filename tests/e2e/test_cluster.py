@@ -47,7 +47,7 @@ def metric(node, name):
     status, _, raw = node.request("GET", "/metrics")
     if status != 200:
         return None
-    m = re.search(rf"^{name} ([0-9.e+]+)$", raw.decode(), re.M)
+    m = re.search(rf"^{name}(?:{{[^}}]*}})? ([0-9.e+]+)$", raw.decode(), re.M)
     return float(m.group(1)) if m else 0.0
 
 
@@ -145,6 +145,11 @@ class Cluster(unittest.TestCase):
             self.assertEqual((status, h["role"], h["sandbox_usable"]), (200, "worker", True), h)
             status, body = w1.json("GET", "/languages")
             self.assertEqual(status, 404, body)
+            # /workers on the api node lists both worker nodes by identity.
+            status, w = api.json("GET", "/workers")
+            self.assertEqual((status, w[0]["available"]), (200, 4), w)
+            self.assertEqual(sorted(int(n["node"].rsplit(":", 1)[1]) for n in w[0]["nodes"]),
+                             sorted([w1.proc.pid, w2.proc.pid]), w)
 
             # wait=true on the api node: a worker node judges it, the api
             # node hears of it (LISTEN/NOTIFY) and answers at once, not at the
@@ -168,6 +173,16 @@ class Cluster(unittest.TestCase):
             w2.stop(signal.SIGKILL)
             killed_at = time.time()
             print(f"requeued {wait_requeued(self, [api, w1], killed_at):.1f} s after the kill", file=sys.stderr)
+            # The dead node leaves /workers once its heartbeat is a lease old
+            # (about when its claims were requeued).
+            deadline = time.time() + HEARTBEAT + 5
+            while True:
+                status, w = api.json("GET", "/workers")
+                live = [int(n["node"].rsplit(":", 1)[1]) for n in w[0]["nodes"]]
+                if live == [w1.proc.pid] or time.time() > deadline:
+                    break
+                time.sleep(0.2)
+            self.assertEqual(live, [w1.proc.pid], w)
 
             # The database restarts mid-run: requests meanwhile get 503 with a
             # message, accepted work is not lost, nodes reconnect.

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -815,6 +816,55 @@ TEST_CASE("store: a lease not renewed runs out; a renewed one does not", "[store
     CHECK(live[0].token == b.token);
     CHECK(live[0].worker == "h:1:1");
     CHECK(live[0].lease_expires_ms > server::now_ms() + 30'000);
+}
+
+TEST_CASE("store: nodes beat, are listed while live, and are forgotten when dead or gone", "[store][lease]") {
+    EACH_BACKEND(s);
+    server::NodeRow a;
+    a.node = "hostA:10";
+    a.role = "worker";
+    a.workers = 4;
+    a.busy = 1;
+    a.started_at_ms = 1000;
+    server::NodeRow b = a;
+    b.node = "hostB:20";
+    b.role = "all";
+    b.workers = 2;
+    const auto long_expiry = std::chrono::minutes(10);
+    s.beat_node(a, long_expiry);
+    s.beat_node(b, long_expiry);
+    auto live = s.nodes(std::chrono::seconds(30));
+    REQUIRE(live.size() == 2);
+    CHECK(live[0].node == "hostA:10");
+    CHECK(live[0].role == "worker");
+    CHECK(live[0].workers == 4);
+    CHECK(live[0].busy == 1);
+    CHECK(live[0].started_at_ms == 1000);
+    CHECK(std::llabs(live[0].seen_at_ms - server::now_ms()) < 10'000);
+    CHECK(live[1].node == "hostB:20");
+
+    a.busy = 3;  // a beat updates the row, never adds one
+    s.beat_node(a, long_expiry);
+    live = s.nodes(std::chrono::seconds(30));
+    REQUIRE(live.size() == 2);
+    CHECK(live[0].busy == 3);
+
+    // B stops beating: no longer live after the window, and A's next beat
+    // with a short expiry deletes it (A itself stays).
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    s.beat_node(a, long_expiry);
+    live = s.nodes(std::chrono::milliseconds(300));
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].node == "hostA:10");
+    CHECK(s.nodes(std::chrono::seconds(30)).size() == 2);  // B not yet deleted
+    s.beat_node(a, std::chrono::milliseconds(300));
+    live = s.nodes(std::chrono::seconds(30));
+    REQUIRE(live.size() == 1);
+    CHECK(live[0].node == "hostA:10");
+
+    CHECK(s.remove_node("hostA:10"));
+    CHECK_FALSE(s.remove_node("hostA:10"));
+    CHECK(s.nodes(std::chrono::seconds(30)).empty());
 }
 
 TEST_CASE("store: list pages newest first, with the total", "[store]") {

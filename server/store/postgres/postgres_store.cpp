@@ -821,6 +821,60 @@ std::vector<ClaimRow> PostgresStore::claims() {
     });
 }
 
+void PostgresStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry) {
+    // One statement: the dead are forgotten in the same beat that keeps us.
+    static const std::string sql =
+        std::string("WITH gone AS (DELETE FROM nodes WHERE node <> $1 AND seen_at_ms < ") + db_now_ms +
+        " - $6) INSERT INTO nodes (node, role, workers, busy, started_at_ms, seen_at_ms) VALUES ($1, $2, $3, $4, $5, " +
+        db_now_ms +
+        ") ON CONFLICT (node) DO UPDATE SET role = excluded.role, workers = excluded.workers, busy = excluded.busy, "
+        "started_at_ms = excluded.started_at_ms, seen_at_ms = excluded.seen_at_ms";
+    impl_->with("beat_node", true, [&](PgConn& c) {
+        Binder b;
+        b.text(n.node);
+        b.text(n.role);
+        b.integer(n.workers);
+        b.integer(n.busy);
+        b.integer(n.started_at_ms);
+        b.integer(static_cast<std::int64_t>(expiry.count()));
+        c.exec("beat_node", sql, b);
+        return true;
+    });
+}
+
+std::vector<NodeRow> PostgresStore::nodes(std::chrono::milliseconds within) {
+    static const std::string sql =
+        std::string("SELECT node, role, workers, busy, started_at_ms, seen_at_ms FROM nodes WHERE seen_at_ms >= ") +
+        db_now_ms + " - $1 ORDER BY node";
+    return impl_->with("nodes", true, [&](PgConn& c) {
+        Binder b;
+        b.integer(static_cast<std::int64_t>(within.count()));
+        Result r = c.exec("nodes", sql, b);
+        std::vector<NodeRow> out;
+        for (int i = 0; i < r.rows(); ++i) {
+            Reader rd(r, i);
+            NodeRow n;
+            n.node = rd.bytes();
+            n.role = rd.bytes();
+            n.workers = rd.int64();
+            n.busy = rd.int64();
+            n.started_at_ms = rd.int64();
+            n.seen_at_ms = rd.int64();
+            out.push_back(std::move(n));
+        }
+        return out;
+    });
+}
+
+bool PostgresStore::remove_node(std::string_view node) {
+    return impl_->with("remove_node", true, [&](PgConn& c) {
+        Binder b;
+        b.text(node);
+        Result r = c.exec("remove_node", "DELETE FROM nodes WHERE node = $1", b);
+        return std::strcmp(PQcmdTuples(r.r), "0") != 0;
+    });
+}
+
 std::vector<ClaimRow> PostgresStore::claims_of_host(std::string_view host) {
     return impl_->with("claims_of_host", true, [&](PgConn& c) {
         Binder b;

@@ -654,6 +654,60 @@ std::vector<ClaimRow> SqliteStore::claims() {
     });
 }
 
+void SqliteStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry) {
+    impl_->locked("beat_node", [&](Conn& c) {
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::int64_t now = now_ms();
+        {
+            Use d(c.prepared("DELETE FROM nodes WHERE node <> ? AND seen_at_ms < ?"));
+            d->bind(1, n.node);
+            d->bind(2, now - static_cast<std::int64_t>(expiry.count()));
+            d->exec();
+        }
+        Use q(c.prepared(
+            "INSERT INTO nodes (node, role, workers, busy, started_at_ms, seen_at_ms) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (node) DO UPDATE SET role = excluded.role, workers = excluded.workers, "
+            "busy = excluded.busy, started_at_ms = excluded.started_at_ms, seen_at_ms = excluded.seen_at_ms"));
+        q->bind(1, n.node);
+        q->bind(2, n.role);
+        q->bind(3, n.workers);
+        q->bind(4, n.busy);
+        q->bind(5, n.started_at_ms);
+        q->bind(6, now);
+        q->exec();
+        tx.commit();
+        return true;
+    });
+}
+
+std::vector<NodeRow> SqliteStore::nodes(std::chrono::milliseconds within) {
+    return impl_->reading("nodes", [&](Conn& c) {
+        Use q(c.prepared("SELECT node, role, workers, busy, started_at_ms, seen_at_ms FROM nodes "
+                         "WHERE seen_at_ms >= ? ORDER BY node"));
+        q->bind(1, now_ms() - static_cast<std::int64_t>(within.count()));
+        std::vector<NodeRow> out;
+        while (q->executeStep()) {
+            NodeRow n;
+            n.node = q->getColumn(0).getString();
+            n.role = q->getColumn(1).getString();
+            n.workers = q->getColumn(2).getInt64();
+            n.busy = q->getColumn(3).getInt64();
+            n.started_at_ms = q->getColumn(4).getInt64();
+            n.seen_at_ms = q->getColumn(5).getInt64();
+            out.push_back(std::move(n));
+        }
+        return out;
+    });
+}
+
+bool SqliteStore::remove_node(std::string_view node) {
+    return impl_->locked("remove_node", [&](Conn& c) {
+        Use q(c.prepared("DELETE FROM nodes WHERE node = ?"));
+        q->bind(1, std::string(node));
+        return q->exec() > 0;
+    });
+}
+
 std::vector<ClaimRow> SqliteStore::claims_of_host(std::string_view host) {
     return impl_->locked("claims_of_host", [&](Conn& c) {
         // substr, not LIKE: a host name may hold '_' or '%'.

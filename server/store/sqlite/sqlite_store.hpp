@@ -56,6 +56,9 @@ public:
     bool release(std::string_view token, std::int64_t claim_no) override;
     std::vector<std::string> requeue_expired() override;
     std::vector<ClaimRow> claims() override;
+    void beat_node(const NodeRow& n, std::chrono::milliseconds expiry) override;
+    std::vector<NodeRow> nodes(std::chrono::milliseconds within) override;
+    bool remove_node(std::string_view node) override;
 
     std::int64_t count_in_queue() override;
     std::int64_t count_processing() override;
