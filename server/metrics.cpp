@@ -122,7 +122,7 @@ std::string with_labels(const std::string& text, const std::string& labels) {
 
 }  // namespace
 
-void Metrics::set_node(std::string node, std::string role) {
+void Metrics::set_node(const std::string& node, const std::string& role) {
     std::lock_guard lock(mu_);
     node_labels_ = "node=\"" + label_value(node) + "\",role=\"" + label_value(role) + "\"";
 }

@@ -39,7 +39,7 @@ public:
     // Labels every sample carries (node="host:pid", role=...), so one
     // Prometheus sees each node of a cluster apart; also rendered as
     // judged_node_info{...} 1. Set once, before the first render.
-    void set_node(std::string node, std::string role);
+    void set_node(const std::string& node, const std::string& role);
 
     std::string render() const;
 
