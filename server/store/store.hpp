@@ -105,6 +105,9 @@ struct ProblemRow {
     std::string summary_json;
     std::string path;
     std::int64_t created_at_ms = 0;
+    // sha256 of the package's zip in the store (problem_packages); empty: a
+    // row from before packages were stored, with files only at `path`.
+    std::string package_sha256 = {};
 };
 
 // A live claim: who holds a Processing row, and which claim it is.
@@ -247,8 +250,12 @@ public:
     // --- Problems (a catalog of package versions; the files are the caller's).
     // The next version number for `id` (1 for a new one).
     virtual std::int64_t next_problem_version(std::string_view id) = 0;
-    // Throws StoreError when (id, version) exists.
-    virtual void add_problem(const ProblemRow& p) = 0;
+    // Records a version and, when p.package_sha256 is set, its package zip
+    // (`package`, kept once per sha256), in one transaction. Throws
+    // StoreError when (id, version) exists.
+    virtual void add_problem(const ProblemRow& p, std::string_view package = {}) = 0;
+    // A stored package's zip by sha256; nullopt when there is none.
+    virtual std::optional<std::string> package(std::string_view sha256) = 0;
     // `version` nullopt: the latest.
     virtual std::optional<ProblemRow> problem(std::string_view id,
                                               std::optional<std::int64_t> version = std::nullopt) = 0;
@@ -257,7 +264,8 @@ public:
     virtual std::vector<ProblemRow> problem_versions(std::string_view id) = 0;
     // True while a queued or running submission names the problem.
     virtual bool problem_in_use(std::string_view id) = 0;
-    // Deletes every version's row; returns them (their folders are the caller's to remove).
+    // Deletes every version's row, and each package no other row uses;
+    // returns the rows (their folders are the caller's to remove).
     virtual std::vector<ProblemRow> remove_problem(std::string_view id) = 0;
 
     // --- Callback outbox (server/work/callbacks.hpp).

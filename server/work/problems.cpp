@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "judge/checker.hpp"
+#include "judge/sha256.hpp"
 #include "server/log.hpp"
 #include "server/judge0/zip.hpp"
 
@@ -90,23 +91,60 @@ std::string package_root(const std::string& dir, std::string* top_name) {
 Problems::Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
                    PackageLimits limits)
     : store_(store), judge_(judge), catalog_(catalog), dir_(std::move(data_dir) + "/problems"), limits_(limits) {
-    // Unfinished uploads of a previous run.
-    std::error_code ec;
-    fs::remove_all(dir_ + "/.incoming", ec);
+    // Unfinished uploads and unpackings of a dead run; another live process
+    // on this data folder holds the lock of its own.
+    if (fs::is_directory(dir_ + "/.incoming")) judge::sweep_leftovers(dir_ + "/.incoming");
 }
 
-ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
-    if (!id.empty() && !valid_problem_id(id)) throw PackageError("id: must be 1 to 64 of [a-z0-9_-]");
-    std::vector<zip::Entry> entries;
+// A version's local copy: named by the package's hash, so a folder of that
+// name is complete (it appears by one rename) and is this very package,
+// whichever host or earlier database made it.
+std::string Problems::local_folder(const ProblemRow& row) const {
+    if (row.package_sha256.empty()) return row.path;  // recorded before packages were stored
+    return dir_ + "/" + row.id + "/" + std::to_string(row.version) + "-" + row.package_sha256.substr(0, 16);
+}
+
+std::vector<zip::Entry> Problems::read_zip(const std::string& zip_bytes) const {
     try {
         zip::Limits zl;
         zl.max_total_bytes = limits_.max_total_bytes;
         zl.max_entry_bytes = limits_.max_entry_bytes;
         zl.max_entries = limits_.max_entries;
-        entries = zip::read(zip_bytes, zl);
+        return zip::read(zip_bytes, zl);
     } catch (const zip::ZipError& e) {
         throw PackageError(std::string("package: ") + e.what());
     }
+}
+
+std::string Problems::unpack_stored(const ProblemRow& row) {
+    const std::string folder = local_folder(row);
+    if (fs::is_directory(folder)) return folder;
+    auto zip_bytes = store_.package(row.package_sha256);
+    if (!zip_bytes)
+        throw std::runtime_error("problem " + row.id + " version " + std::to_string(row.version) +
+                                 ": its package is not in the store");
+    if (judge::sha256_hex(*zip_bytes) != row.package_sha256)
+        throw std::runtime_error("problem " + row.id + " version " + std::to_string(row.version) +
+                                 ": the stored package does not match its sha256");
+    const std::vector<zip::Entry> entries = read_zip(*zip_bytes);
+    fs::create_directories(dir_ + "/.incoming");
+    judge::TempDir tmp(dir_ + "/.incoming", "unpack");
+    zip::extract(entries, tmp.path());
+    std::string top;
+    const std::string root = package_root(tmp.path(), &top);
+    fs::create_directories(dir_ + "/" + row.id);
+    std::error_code ec;
+    fs::rename(root, folder, ec);
+    // Taken by another thread or process meanwhile: theirs is the same package.
+    if (ec && !fs::is_directory(folder))
+        throw std::runtime_error("problem " + row.id + ": moving the unpacked package into place: " + ec.message());
+    log_line("problems", row.id, "version " + std::to_string(row.version) + " unpacked from the store");
+    return folder;
+}
+
+ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
+    if (!id.empty() && !valid_problem_id(id)) throw PackageError("id: must be 1 to 64 of [a-z0-9_-]");
+    const std::vector<zip::Entry> entries = read_zip(zip_bytes);
     std::lock_guard lock(upload_mu_);
     fs::create_directories(dir_ + "/.incoming");
     judge::TempDir tmp(dir_ + "/.incoming", "upload");
@@ -136,7 +174,8 @@ ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
     row.id = id;
     row.version = store_.next_problem_version(id);
     row.name = p.name;
-    row.path = dir_ + "/" + id + "/" + std::to_string(row.version);
+    row.package_sha256 = judge::sha256_hex(zip_bytes);
+    row.path = local_folder(row);
     row.created_at_ms = now_ms();
     row.summary_json = summary(p).dump();
     fs::create_directories(dir_ + "/" + id);
@@ -144,7 +183,7 @@ ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
     fs::remove_all(row.path, ec);  // a folder of a row that never got recorded (crash)
     fs::rename(root, row.path);
     try {
-        store_.add_problem(row);
+        store_.add_problem(row, zip_bytes);  // the zip as uploaded: every worker unpacks it the same way
     } catch (...) {
         fs::remove_all(row.path, ec);
         throw;
@@ -161,7 +200,8 @@ std::shared_ptr<const judge::Problem> Problems::load(const std::string& id, std:
     }
     auto row = store_.problem(id, version);
     if (!row) throw std::invalid_argument("problem " + id + " version " + std::to_string(version) + " is gone");
-    auto p = std::make_shared<const judge::Problem>(judge::load_problem(row->path));
+    const std::string folder = row->package_sha256.empty() ? row->path : unpack_stored(*row);
+    auto p = std::make_shared<const judge::Problem>(judge::load_problem(folder));
     std::lock_guard lock(cache_mu_);
     cache_[{id, version}] = p;
     return p;
@@ -182,7 +222,7 @@ std::optional<bool> Problems::remove(const std::string& id) {
     if (store_.problem_in_use(id)) return false;
     for (const auto& row : store_.remove_problem(id)) {
         std::error_code ec;
-        fs::remove_all(row.path, ec);
+        fs::remove_all(local_folder(row), ec);  // this host's copy; other hosts' are never used again
     }
     std::error_code ec;
     fs::remove(dir_ + "/" + id, ec);

@@ -1,6 +1,7 @@
-// Problems on the server: Kattis packages uploaded as zip archives, kept as
-// folders under <data>/problems/<id>/<version>/ with a row per version in the
-// store. An upload is unpacked into a folder of its own, loaded and checked
+// Problems on the server: Kattis packages uploaded as zip archives. The
+// store keeps a row per version and the zip itself (once per sha256), so any
+// worker on any host can grade any problem; each host unpacks a version once
+// into <data>/problems/<id>/<version>-<sha256 prefix>/ and loads it from there. An upload is unpacked into a folder of its own, loaded and checked
 // (the package must load, its checker must compile) and only then moved into
 // place and recorded: a refused upload leaves nothing behind, and an upload
 // never touches an existing version (a submission pins its version).
@@ -22,6 +23,7 @@
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
 #include "judge/problem.hpp"
+#include "server/judge0/zip.hpp"
 #include "server/store/store.hpp"
 
 namespace server {
@@ -59,6 +61,12 @@ public:
     std::optional<bool> remove(const std::string& id);
 
 private:
+    std::string local_folder(const ProblemRow& row) const;
+    std::vector<zip::Entry> read_zip(const std::string& zip_bytes) const;
+    // The version's folder on this host, unpacked from the store when this
+    // host has none yet. Throws std::runtime_error.
+    std::string unpack_stored(const ProblemRow& row);
+
     Store& store_;
     judge::Judge& judge_;
     const judge::Catalog& catalog_;

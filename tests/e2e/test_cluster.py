@@ -7,6 +7,7 @@ a stale claim. The PostgreSQL server is restarted mid-run: nothing accepted
 is lost.
 
 Usage: test_cluster.py --judged build/server/judged [unittest args]"""
+import io
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import tempfile
 import time
 import unittest
 import shutil
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from judged import Judged, judged_from_argv  # noqa: E402
@@ -29,6 +31,17 @@ WA = "a, b = map(int, input().split())\nprint(a - b + 1)\n"
 SLOW_AC = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.5: pass\n" + AC
 TLE = "while True: pass\n"
 WANT = {"ac": 3, "wa": 4, "slow": 3, "tle": 5}
+PROBLEMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "problems")
+
+
+def zip_folder(folder):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for base, _, files in os.walk(folder):
+            for f in sorted(files):
+                full = os.path.join(base, f)
+                z.write(full, os.path.relpath(full, folder))
+    return buf.getvalue()
 
 
 def mix(n):
@@ -130,7 +143,7 @@ class Cluster(unittest.TestCase):
         server = pg.PgServer()
         nodes = []
         try:
-            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database())
+            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database(), AUTHZ_TOKEN="operator-secret")
             api = Judged(JUDGED, env=env, workers=1, args=["--role", "api"], log_name="api.log")
             w1 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w1.log")
             w2 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w2.log")
@@ -163,6 +176,28 @@ class Cluster(unittest.TestCase):
                 self.assertEqual((status, r["status"]["id"]), (201, 3), r)
             print("wait=true across nodes: " + ", ".join(f"{w * 1000:.0f} ms" for w in waits), file=sys.stderr)
             self.assertLess(sorted(waits)[2], 4.0)  # the fallback poll would take 5 s
+
+            # A problem uploaded to the api node is graded by the worker
+            # nodes, which have only what the store holds (their own data
+            # folders): each unpacks the package from the store.
+            status, p = api.json("POST", "/problems?id=aplusb", zip_folder(os.path.join(PROBLEMS, "aplusb")),
+                                 headers={"Content-Type": "application/zip", "X-Auth-User": "operator-secret"})
+            self.assertEqual(status, 201, p)
+            graded = []
+            for sub, want in (("accepted/sum.py", 3), ("wrong_answer/difference.py", 4), ("accepted/sum.c", 3),
+                              ("wrong_answer/int32.c", 4)):
+                with open(os.path.join(PROBLEMS, "aplusb", "submissions", sub)) as f:
+                    src = f.read()
+                status, r = api.submit({"source_code": src, "language_id": 71 if sub.endswith(".py") else 50,
+                                        "problem_id": "aplusb"}, "?wait=true")
+                self.assertEqual((status, r["status"]["id"]), (201, want), (sub, r))
+                graded.append(r["token"])
+            judged_by = {server.psql(server.db, f"SELECT split_part(worker, ':', 2) FROM submissions "
+                                                f"WHERE token = '{t}'") for t in graded}
+            self.assertTrue(judged_by <= {str(w1.proc.pid), str(w2.proc.pid)}, judged_by)
+            for w in (w1, w2):
+                if str(w.proc.pid) in judged_by:
+                    self.assertTrue(os.path.isdir(os.path.join(w.data_dir, "problems", "aplusb")), w.log())
 
             tokens = []
             for body, want in mix(30):
@@ -214,7 +249,7 @@ class Cluster(unittest.TestCase):
             unfinished = server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id < 3")
             self.assertEqual(int(unfinished), 0)
             total = server.psql(server.db, "SELECT count(*) FROM submissions")
-            self.assertEqual(int(total), len(tokens) + len(waits))  # nothing lost, nothing twice
+            self.assertEqual(int(total), len(tokens) + len(waits) + len(graded))  # nothing lost, nothing twice
         except Exception:
             for n in nodes:
                 print(f"--- {n.log_path}\n" + n.log()[-4000:], file=sys.stderr)

@@ -1149,7 +1149,7 @@ TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
     p.version = 2;
     p.path = "/data/problems/aplusb/2";
     s.add_problem(p);
-    s.add_problem(server::ProblemRow{"guess", 1, "Guess", "{}", "/data/problems/guess/1", 1001});
+    s.add_problem(server::ProblemRow{"guess", 1, "Guess", "{}", "/data/problems/guess/1", 1001, ""});
     CHECK(s.problem("aplusb")->version == 2);
     CHECK(s.problem("aplusb", 1)->path == "/data/problems/aplusb/1");
     CHECK_FALSE(s.problem("aplusb", 3));
@@ -1178,6 +1178,35 @@ TEST_CASE("problems: versions, latest, in use, removal", "[store]") {
     CHECK(s.get(r.token)->problem_result_json == R"({"score":100})");
     CHECK(s.remove_problem("aplusb").size() == 2);
     CHECK_FALSE(s.problem("aplusb"));
+}
+
+TEST_CASE("problems: packages are stored once per content and go with the last version using them", "[store]") {
+    EACH_BACKEND(s);
+    std::string zip_a = "PK\x03\x04 a package";
+    zip_a += std::string(1, '\0') + "\xff bytes, exactly";
+    const std::string zip_b = "PK\x03\x04 another";
+    server::ProblemRow p{"aplusb", 1, "A plus B", "{}", "/data/problems/aplusb/1-aaaa", 1000, std::string(64, 'a')};
+    s.add_problem(p, zip_a);
+    p.version = 2;  // the same content again: one package row, two versions
+    s.add_problem(p, zip_a);
+    server::ProblemRow q{"other", 1, "Other", "{}", "/data/problems/other/1-aaaa", 1000, std::string(64, 'a')};
+    s.add_problem(q, zip_a);  // another problem of the same bytes
+    server::ProblemRow r{"guess", 1, "Guess", "{}", "/data/problems/guess/1-bbbb", 1000, std::string(64, 'b')};
+    s.add_problem(r, zip_b);
+    CHECK(s.problem("aplusb", 1)->package_sha256 == std::string(64, 'a'));
+    CHECK(s.problems().size() == 3);
+    CHECK(s.package(std::string(64, 'a')) == std::optional<std::string>(zip_a));
+    CHECK(s.package(std::string(64, 'b')) == std::optional<std::string>(zip_b));
+    CHECK_FALSE(s.package(std::string(64, 'c')));
+
+    CHECK(s.remove_problem("aplusb").size() == 2);
+    CHECK(s.package(std::string(64, 'a')));  // "other" still uses it
+    CHECK(s.remove_problem("other").size() == 1);
+    CHECK_FALSE(s.package(std::string(64, 'a')));
+    CHECK(s.package(std::string(64, 'b')));
+    // A row without a package (from before packages were stored) reads back empty.
+    s.add_problem(server::ProblemRow{"old", 1, "Old", "{}", "/data/problems/old/1", 1000, ""});
+    CHECK(s.problem("old")->package_sha256.empty());
 }
 
 TEST_CASE("store: a database that fails its integrity check is refused", "[store]") {

@@ -975,7 +975,8 @@ bool PostgresStore::writable() {
 // --- Problems.
 
 namespace {
-constexpr const char* problem_select = "SELECT id, version, name, summary_json, path, created_at_ms FROM problems ";
+constexpr const char* problem_select =
+    "SELECT id, version, name, summary_json, path, created_at_ms, package_sha256 FROM problems ";
 std::vector<ProblemRow> read_problems(const Result& r) {
     std::vector<ProblemRow> out;
     for (int i = 0; i < r.rows(); ++i) {
@@ -987,6 +988,7 @@ std::vector<ProblemRow> read_problems(const Result& r) {
         p.summary_json = rd.bytes();
         p.path = rd.bytes();
         p.created_at_ms = rd.int64();
+        p.package_sha256 = rd.opt_bytes().value_or("");
         out.push_back(std::move(p));
     }
     return out;
@@ -1004,8 +1006,18 @@ std::int64_t PostgresStore::next_problem_version(std::string_view id) {
     });
 }
 
-void PostgresStore::add_problem(const ProblemRow& p) {
-    impl_->with("add_problem", false, [&](PgConn& c) {
+void PostgresStore::add_problem(const ProblemRow& p, std::string_view package) {
+    impl_->in_tx("add_problem", "BEGIN", [&](PgConn& c) {
+        if (!p.package_sha256.empty()) {
+            Binder k;
+            k.text(p.package_sha256);
+            k.bytes(std::string(package));
+            k.integer(p.created_at_ms);
+            c.exec("add_package",
+                   "INSERT INTO problem_packages (sha256, zip, created_at_ms) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (sha256) DO NOTHING",
+                   k);
+        }
         Binder b;
         b.text(p.id);
         b.integer(p.version);
@@ -1013,11 +1025,24 @@ void PostgresStore::add_problem(const ProblemRow& p) {
         b.bytes(p.summary_json);
         b.bytes(p.path);
         b.integer(p.created_at_ms);
+        if (p.package_sha256.empty()) b.null();
+        else b.text(p.package_sha256);
         c.exec("add_problem",
-               "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms) "
-               "VALUES ($1, $2, $3, $4, $5, $6)",
+               "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms, package_sha256) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7)",
                b);
         return 0;
+    });
+}
+
+std::optional<std::string> PostgresStore::package(std::string_view sha256) {
+    return impl_->with("package", true, [&](PgConn& c) -> std::optional<std::string> {
+        Binder b;
+        b.text(sha256);
+        Result r = c.exec("package", "SELECT zip FROM problem_packages WHERE sha256 = $1", b);
+        if (r.rows() == 0) return std::nullopt;
+        Reader rd(r, 0);
+        return rd.bytes();
     });
 }
 
@@ -1064,10 +1089,15 @@ std::vector<ProblemRow> PostgresStore::remove_problem(std::string_view id) {
     return impl_->with("remove_problem", false, [&](PgConn& c) {
         Binder b;
         b.text(id);
-        return read_problems(c.exec("remove_problem",
-                                    "DELETE FROM problems WHERE id = $1 RETURNING id, version, name, summary_json, "
-                                    "path, created_at_ms",
-                                    b));
+        // One statement: the packages go with the last row using them (the
+        // NOT EXISTS sees the rows as before the delete, hence id <> $1).
+        return read_problems(c.exec(
+            "remove_problem",
+            "WITH gone AS (DELETE FROM problems WHERE id = $1 RETURNING id, version, name, summary_json, path, "
+            "created_at_ms, package_sha256), pk AS (DELETE FROM problem_packages k WHERE k.sha256 IN "
+            "(SELECT package_sha256 FROM gone) AND NOT EXISTS (SELECT 1 FROM problems q WHERE q.package_sha256 = "
+            "k.sha256 AND q.id <> $1)) SELECT * FROM gone ORDER BY version",
+            b));
     });
 }
 

@@ -731,9 +731,11 @@ ProblemRow read_problem(const SQLite::Statement& q) {
     p.summary_json = q.getColumn(3).getString();
     p.path = q.getColumn(4).getString();
     p.created_at_ms = q.getColumn(5).getInt64();
+    if (!q.getColumn(6).isNull()) p.package_sha256 = q.getColumn(6).getString();
     return p;
 }
-constexpr const char* problem_columns = "SELECT id, version, name, summary_json, path, created_at_ms FROM problems ";
+constexpr const char* problem_columns =
+    "SELECT id, version, name, summary_json, path, created_at_ms, package_sha256 FROM problems ";
 }  // namespace
 
 std::int64_t SqliteStore::next_problem_version(std::string_view id) {
@@ -745,18 +747,41 @@ std::int64_t SqliteStore::next_problem_version(std::string_view id) {
     });
 }
 
-void SqliteStore::add_problem(const ProblemRow& p) {
+void SqliteStore::add_problem(const ProblemRow& p, std::string_view package) {
     impl_->locked("add_problem", [&](Conn& c) {
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        if (!p.package_sha256.empty()) {
+            SQLite::Statement k(c.db,
+                                "INSERT INTO problem_packages (sha256, zip, created_at_ms) VALUES (?, ?, ?) "
+                                "ON CONFLICT (sha256) DO NOTHING");
+            k.bind(1, p.package_sha256);
+            k.bind(2, package.data(), static_cast<int>(package.size()));
+            k.bind(3, p.created_at_ms);
+            k.exec();
+        }
         SQLite::Statement q(c.db,
-                            "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms) "
-                            "VALUES (?, ?, ?, ?, ?, ?)");
+                            "INSERT INTO problems (id, version, name, summary_json, path, created_at_ms, package_sha256) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)");
         q.bind(1, p.id);
         q.bind(2, p.version);
         q.bind(3, p.name.data(), static_cast<int>(p.name.size()));
         q.bind(4, p.summary_json.data(), static_cast<int>(p.summary_json.size()));
         q.bind(5, p.path.data(), static_cast<int>(p.path.size()));
         q.bind(6, p.created_at_ms);
+        if (p.package_sha256.empty()) q.bind(7);
+        else q.bind(7, p.package_sha256);
         q.exec();
+        tx.commit();
+    });
+}
+
+std::optional<std::string> SqliteStore::package(std::string_view sha256) {
+    return impl_->reading("package", [&](Conn& c) -> std::optional<std::string> {
+        SQLite::Statement q(c.db, "SELECT zip FROM problem_packages WHERE sha256 = ?");
+        q.bind(1, std::string(sha256));
+        if (!q.executeStep()) return std::nullopt;
+        const SQLite::Column z = q.getColumn(0);
+        return std::string(static_cast<const char*>(z.getBlob()), static_cast<std::size_t>(z.getBytes()));
     });
 }
 
@@ -814,6 +839,14 @@ std::vector<ProblemRow> SqliteStore::remove_problem(std::string_view id) {
         SQLite::Statement d(c.db, "DELETE FROM problems WHERE id = ?");
         d.bind(1, std::string(id));
         d.exec();
+        for (const ProblemRow& r : out) {
+            if (r.package_sha256.empty()) continue;
+            SQLite::Statement k(c.db,
+                                "DELETE FROM problem_packages WHERE sha256 = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM problems WHERE package_sha256 = problem_packages.sha256)");
+            k.bind(1, r.package_sha256);
+            k.exec();
+        }
         tx.commit();
         return out;
     });

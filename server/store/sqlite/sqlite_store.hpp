@@ -68,7 +68,8 @@ public:
     bool writable() override;
 
     std::int64_t next_problem_version(std::string_view id) override;
-    void add_problem(const ProblemRow& p) override;
+    void add_problem(const ProblemRow& p, std::string_view package = {}) override;
+    std::optional<std::string> package(std::string_view sha256) override;
     std::optional<ProblemRow> problem(std::string_view id, std::optional<std::int64_t> version) override;
     std::vector<ProblemRow> problems() override;
     std::vector<ProblemRow> problem_versions(std::string_view id) override;
