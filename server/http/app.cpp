@@ -185,7 +185,8 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
       callbacks_(store,
                  CallbackOptions{cfg.callbacks_max_tries,
                                  std::chrono::milliseconds(static_cast<std::int64_t>(cfg.callbacks_timeout * 1000)),
-                                 cfg.callbacks_allow_private, cfg.callbacks_ca_file},
+                                 cfg.callbacks_allow_private, cfg.callbacks_ca_file, node_identity(),
+                                 std::chrono::seconds(cfg.lease_seconds), std::chrono::seconds(cfg.heartbeat_seconds)},
                  metrics_),
       problems_(store, judge, catalog, cfg.data_dir) {
     lookup_.exists = [this](int id) { return catalog_.by_id(id) != nullptr; };

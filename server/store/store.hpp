@@ -145,6 +145,8 @@ struct CallbackRow {
     std::string body;
     std::int64_t tries_used = 0;
     std::int64_t created_at_ms = 0;
+    std::string owner;                  // host:pid of the node sending it; empty: none
+    std::int64_t lease_expires_ms = 0;  // 0: none
 };
 
 class Store {
@@ -269,8 +271,17 @@ public:
     virtual std::vector<ProblemRow> remove_problem(std::string_view id) = 0;
 
     // --- Callback outbox (server/work/callbacks.hpp).
-    // Adds a pending callback with no tries used; returns its id.
-    virtual std::int64_t add_callback(std::string_view token, const std::string& url, const std::string& body) = 0;
+    // Adds a pending callback with no tries used, owned by `owner` (host:pid)
+    // for `lease` (none when owner is empty); returns its id.
+    virtual std::int64_t add_callback(std::string_view token, const std::string& url, const std::string& body,
+                                      std::string_view owner = {}, std::chrono::milliseconds lease = {}) = 0;
+    // Extends the lease of every callback `owner` holds; returns how many.
+    virtual std::int64_t renew_callbacks(std::string_view owner, std::chrono::milliseconds lease) = 0;
+    // Takes for `owner` (with a new lease) every callback with no owner, a
+    // lease run out, or an owner in `dead_owners`; returns them. Rows another
+    // adopter takes at the same time are never returned to both.
+    virtual std::vector<CallbackRow> adopt_callbacks(std::string_view owner, std::chrono::milliseconds lease,
+                                                     const std::vector<std::string>& dead_owners) = 0;
     // Counts one more attempt begun; returns the tries used now (0: no such row).
     virtual std::int64_t callback_attempt(std::int64_t id) = 0;
     // Deletes a callback (delivered, or given up on); false when it was not there.

@@ -1,9 +1,13 @@
 #include "server/work/callbacks.hpp"
 
 #include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstdint>
@@ -11,6 +15,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 #include <utility>  // before Asio: 1.74's awaitable.hpp needs std::exchange
@@ -350,14 +355,18 @@ struct Callbacks::Impl {
     ssl::context tls;
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-    std::mutex mu;  // guards pending
+    std::string owner;
+    std::chrono::milliseconds lease, heartbeat;
+    asio::steady_timer beat{io};
+    std::mutex mu;  // guards pending, in_flight
     std::condition_variable idle;
     std::size_t pending = 0;
+    std::set<std::int64_t> in_flight;  // outbox ids queued here and not yet ended
     std::thread thread;
 
     Impl(Store& s, const CallbackOptions& o, Metrics& m)
         : store(s), max_tries(std::max(o.max_tries, 1)), timeout(o.timeout), allow_private(o.allow_private),
-          metrics(m), tls(make_tls_context(o.ca_file)) {
+          metrics(m), tls(make_tls_context(o.ca_file)), owner(o.owner), lease(o.lease), heartbeat(o.heartbeat) {
         thread = std::thread([this] {
             ::pthread_setname_np(::pthread_self(), "callbacks");  // for top -H, /proc/PID/task/*/comm
             io.run();
@@ -367,25 +376,87 @@ struct Callbacks::Impl {
     void queue(std::int64_t id, ParsedUrl u, std::string body, std::string label, int tries_used) {
         {
             std::lock_guard lock(mu);
+            // Adopted again while this node still tries it (its renewals
+            // failed for a lease): one delivery is enough.
+            if (id != 0 && !in_flight.insert(id).second) return;
             ++pending;
         }
         asio::post(io, [this, id, u = std::move(u), body = std::move(body), label = std::move(label),
                         tries_used]() mutable {
             auto d = std::make_shared<Delivery>(io, tls, store, id, std::move(u), std::move(body), std::move(label),
-                                                max_tries, tries_used, timeout, allow_private, metrics, [this] {
+                                                max_tries, tries_used, timeout, allow_private, metrics, [this, id] {
                                                     std::lock_guard lock(mu);
+                                                    in_flight.erase(id);
                                                     --pending;
                                                     idle.notify_all();
                                                 });
             d->start();
         });
     }
+
+    // Queues adopted rows (or gives up on those out of tries).
+    void take_up(std::vector<CallbackRow> rows) {
+        for (CallbackRow& c : rows) {
+            ParsedUrl u;
+            const bool ok = parse_http_url(c.url, &u);
+            if (!ok || c.tries_used >= max_tries) {
+                metrics.callback_failure();
+                log_line("callback", c.token, ok ? "given up after " + std::to_string(c.tries_used) + " attempts"
+                                                 : "not sent: unsupported URL");
+                try {
+                    store.remove_callback(c.id);
+                } catch (const std::exception& e) {
+                    log_line("callback", c.token, std::string("removing it from the outbox failed: ") + e.what());
+                }
+                continue;
+            }
+            queue(c.id, std::move(u), std::move(c.body), std::move(c.token), static_cast<int>(c.tries_used));
+        }
+    }
+
+    // Every heartbeat, on the I/O thread: keep ours, adopt the dead's.
+    void schedule_beat() {
+        beat.expires_after(heartbeat);
+        beat.async_wait([this](const beast::error_code& ec) {
+            if (ec) return;
+            try {
+                store.renew_callbacks(owner, lease);
+                std::vector<CallbackRow> rows = store.adopt_callbacks(owner, lease, {});
+                if (!rows.empty())
+                    log_line("callback", "", std::to_string(rows.size()) + " callbacks of a node whose lease ran out adopted");
+                take_up(std::move(rows));
+            } catch (const std::exception& e) {
+                log_line("callback", "", std::string("renewing or adopting callbacks failed: ") + e.what());
+            }
+            schedule_beat();
+        });
+    }
 };
+
+namespace {
+// Owners (host:pid) of `rows` that are processes of `owner`'s host and dead,
+// or `owner` itself (a restarted container is often the same pid again).
+std::vector<std::string> dead_owners_of_host(const std::vector<CallbackRow>& rows, const std::string& owner) {
+    const std::string host = owner.substr(0, owner.rfind(':') + 1);
+    std::vector<std::string> out;
+    for (const CallbackRow& r : rows) {
+        if (r.owner.empty() || r.owner.compare(0, host.size(), host) != 0) continue;
+        if (std::find(out.begin(), out.end(), r.owner) != out.end()) continue;
+        const std::string pid_text = r.owner.substr(host.size());
+        long pid = 0;
+        const auto [end, err] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+        if (err != std::errc() || end != pid_text.data() + pid_text.size() || pid <= 0) continue;
+        if (r.owner == owner || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) out.push_back(r.owner);
+    }
+    return out;
+}
+}  // namespace
 
 Callbacks::Callbacks(Store& store, const CallbackOptions& options, Metrics& metrics)
     : impl_(std::make_unique<Impl>(store, options, metrics)) {}
 
 Callbacks::~Callbacks() {
+    asio::post(impl_->io, [this] { impl_->beat.cancel(); });
     impl_->guard.reset();
     impl_->io.stop();
     if (impl_->thread.joinable()) impl_->thread.join();
@@ -400,7 +471,7 @@ void Callbacks::send(const std::string& url, std::string json_body, std::string 
     }
     std::int64_t id = 0;
     try {
-        id = impl_->store.add_callback(label, url, json_body);
+        id = impl_->store.add_callback(label, url, json_body, impl_->owner, impl_->lease);
     } catch (const std::exception& e) {
         log_line("callback", label, std::string("not kept in the outbox (tried anyway): ") + e.what());
     }
@@ -411,28 +482,16 @@ void Callbacks::resume() {
     std::vector<CallbackRow> rows;
     try {
         rows = impl_->store.pending_callbacks();
+        if (!impl_->owner.empty())
+            rows = impl_->store.adopt_callbacks(impl_->owner, impl_->lease, dead_owners_of_host(rows, impl_->owner));
     } catch (const std::exception& e) {
         log_line("callback", "", std::string("reading the outbox failed: ") + e.what());
-        return;
+        rows.clear();
     }
     if (!rows.empty())
         log_line("callback", "", std::to_string(rows.size()) + " callbacks left by a previous run resumed");
-    for (CallbackRow& c : rows) {
-        ParsedUrl u;
-        const bool ok = parse_http_url(c.url, &u);
-        if (!ok || c.tries_used >= impl_->max_tries) {
-            impl_->metrics.callback_failure();
-            log_line("callback", c.token, ok ? "given up after " + std::to_string(c.tries_used) + " attempts"
-                                             : "not sent: unsupported URL");
-            try {
-                impl_->store.remove_callback(c.id);
-            } catch (const std::exception& e) {
-                log_line("callback", c.token, std::string("removing it from the outbox failed: ") + e.what());
-            }
-            continue;
-        }
-        impl_->queue(c.id, std::move(u), std::move(c.body), std::move(c.token), static_cast<int>(c.tries_used));
-    }
+    impl_->take_up(std::move(rows));
+    if (!impl_->owner.empty()) asio::post(impl_->io, [this] { impl_->schedule_beat(); });
 }
 
 void Callbacks::drain(std::chrono::milliseconds max) {

@@ -9,7 +9,10 @@
 // its attempts are counted there before each one begins, and it is deleted
 // once delivered or given up on; resume() at start takes up what a previous
 // run left, with the tries it has left (max_tries bounds the total across
-// restarts).
+// restarts). With several nodes on one store each callback has an owner, the
+// node that finished its submission, which renews its lease while it tries;
+// the others adopt it only when that lease runs out (the owner died), so one
+// node sends it at a time.
 //
 // Where a callback may go: a receiver's address is checked after resolving
 // and only an allowed address is connected to (so a name that resolves, or
@@ -61,6 +64,12 @@ struct CallbackOptions {
     std::chrono::milliseconds timeout{5000};   // CALLBACKS_TIMEOUT, per attempt
     bool allow_private = false;                // CALLBACKS_ALLOW_PRIVATE
     std::string ca_file;                       // CALLBACKS_CA_FILE: PEM roots trusted besides the system's
+    // This node (host:pid): each callback it adds is its own, under a lease
+    // renewed every `heartbeat`; callbacks of a node that died are adopted
+    // once their lease runs out. Empty: no owners (a single process).
+    std::string owner;
+    std::chrono::milliseconds lease{20000};      // JUDGED_LEASE_SECONDS
+    std::chrono::milliseconds heartbeat{5000};   // JUDGED_HEARTBEAT_SECONDS
 };
 
 class Callbacks {
@@ -75,7 +84,10 @@ public:
     // Stores one callback in the outbox and queues it. `label` names it in
     // logs (the submission's token).
     void send(const std::string& url, std::string json_body, std::string label);
-    // Queues every callback a previous run left in the outbox (call once, at start).
+    // Queues every callback a previous run left in the outbox: unowned ones,
+    // a dead process of this host's, and those whose lease ran out; then
+    // renews this node's leases and adopts expired ones every heartbeat
+    // (call once, at start).
     void resume();
     // Waits up to `max` for queued callbacks to end (shutdown).
     void drain(std::chrono::milliseconds max);

@@ -295,6 +295,65 @@ class Durable(unittest.TestCase):
             if recv:
                 recv.close()
 
+    def test_adopted_when_its_node_dies(self):
+        """Two processes on one data folder: B finishes a submission and its
+        callback hangs on a receiver that does not answer; B is killed. A
+        adopts the callback once B's lease runs out and delivers it, once."""
+        lease, beat = 6, 2
+        answered, hung = [], []
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                if not hung:
+                    hung.append(body)
+                    time.sleep(60)  # B's attempt: never answered while B lives
+                    return
+                answered.append(body)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        data = tempfile.mkdtemp(prefix="judged-e2e-adopt-", dir="/var/tmp")
+        env = {"CALLBACKS_TIMEOUT": "60", "CALLBACKS_MAX_TRIES": "3", "JUDGED_LEASE_SECONDS": str(lease),
+               "JUDGED_HEARTBEAT_SECONDS": str(beat)}
+        b = Judged(JUDGED, env=env, workers=1, data_dir=data, log_name="b.log")
+        a = Judged(JUDGED, env=env, workers=1, data_dir=data, log_name="a.log")
+        try:
+            b.start()
+            s, t = b.submit({"source_code": "print('cb')", "language_id": 71,
+                             "callback_url": f"http://127.0.0.1:{srv.server_address[1]}/hook"})
+            self.assertEqual(s, 201, t)
+            self.assertTrue(wait_for(lambda: len(hung) == 1, 60), b.log())
+            a.start()  # B is alive: A leaves B's callback alone
+            time.sleep(beat + 1)
+            self.assertEqual(answered, [])
+            b.stop(signal.SIGKILL)
+            killed = time.time()
+            self.assertTrue(wait_for(lambda: len(answered) == 1, lease + beat + 20), a.log())
+            took = time.time() - killed
+            print(f"callback adopted and delivered {took:.1f} s after its node was killed", file=sys.stderr)
+            self.assertLess(took, lease + beat + 5)
+            self.assertEqual(answered[0]["token"], t["token"])
+            self.assertIn("adopted", a.log())
+            self.assertTrue(wait_for(lambda: db_rows(data, "SELECT count(*) FROM callbacks") == [(0,)], 10))
+            time.sleep(beat + 1)
+            self.assertEqual(len(answered), 1)  # once
+        finally:
+            for n in (a, b):
+                try:
+                    n.stop()
+                except Exception:
+                    pass
+            srv.shutdown()
+            srv.server_close()
+            shutil.rmtree(data, ignore_errors=True)
+
     def test_tries_bound_across_restarts(self):
         silent = Silent()
         j = Judged(JUDGED, env={"CALLBACKS_MAX_TRIES": "3", "CALLBACKS_TIMEOUT": "1"}, workers=1)

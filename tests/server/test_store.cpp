@@ -1209,6 +1209,61 @@ TEST_CASE("problems: packages are stored once per content and go with the last v
     CHECK(s.problem("old")->package_sha256.empty());
 }
 
+TEST_CASE("store: callbacks are owned under a lease, renewed, and adopted when it runs out or the owner died", "[store][lease]") {
+    EACH_BACKEND(s);
+    const auto a = s.add_callback("tok-a", "http://h/a", "{}", "hostA:10", std::chrono::milliseconds(300));
+    const auto b = s.add_callback("tok-b", "http://h/b", "{}", "hostB:20", std::chrono::milliseconds(300));
+    const auto c = s.add_callback("tok-c", "http://h/c", "{}", "hostA:30", std::chrono::minutes(10));
+    const auto d = s.add_callback("tok-d", "http://h/d", "{}");  // no owner (a row from before owners)
+    auto rows = s.pending_callbacks();
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0].owner == "hostA:10");
+    CHECK(rows[0].lease_expires_ms > server::now_ms() - 10'000);
+    CHECK(rows[3].owner.empty());
+    CHECK(rows[3].lease_expires_ms == 0);
+
+    // Only the unowned one is free now; hostA:30 is named dead, so its row goes too.
+    auto got = s.adopt_callbacks("hostC:1", lease, {"hostA:30"});
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == c);
+    CHECK(got[1].id == d);
+    CHECK(got[0].owner == "hostC:1");
+    CHECK(s.adopt_callbacks("hostD:1", lease, {}).empty());  // C holds them now
+
+    CHECK(s.renew_callbacks("hostB:20", lease) == 1);  // B lives; A does not renew
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    got = s.adopt_callbacks("hostD:1", lease, {});
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].id == a);
+    CHECK(got[0].token == "tok-a");
+    CHECK(got[0].tries_used == 0);
+    rows = s.pending_callbacks();
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0].owner == "hostD:1");
+    CHECK(rows[1].owner == "hostB:20");
+    CHECK(rows[2].owner == "hostC:1");
+    CHECK(s.renew_callbacks("nobody:1", lease) == 0);
+    CHECK(s.remove_callback(b));
+}
+
+TEST_CASE("store: racing adopters never share a callback", "[store][lease]") {
+    EACH_BACKEND(s);
+    for (int i = 0; i < 40; ++i) s.add_callback("t" + std::to_string(i), "http://h/", "{}");
+    std::mutex mu;
+    std::vector<std::int64_t> seen;
+    std::vector<std::thread> ts;
+    for (int w = 0; w < 4; ++w)
+        ts.emplace_back([&, w] {
+            auto got = s.adopt_callbacks("host:" + std::to_string(w), lease, {});
+            std::lock_guard lock(mu);
+            for (const auto& r : got) seen.push_back(r.id);
+        });
+    for (auto& t : ts) t.join();
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen.size() == 40);
+    CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());
+}
+
 TEST_CASE("store: a database that fails its integrity check is refused", "[store]") {
     TempDir dir;
     const std::string path = dir.file("judge.db");

@@ -1103,19 +1103,90 @@ std::vector<ProblemRow> PostgresStore::remove_problem(std::string_view id) {
 
 // --- Callback outbox.
 
-std::int64_t PostgresStore::add_callback(std::string_view token, const std::string& url, const std::string& body) {
+std::int64_t PostgresStore::add_callback(std::string_view token, const std::string& url, const std::string& body,
+                                         std::string_view owner, std::chrono::milliseconds lease) {
+    static const std::string sql =
+        std::string("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms, owner, lease_expires_ms) "
+                    "VALUES ($1, $2, $3, 0, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE ") +
+        db_now_ms + " + $6 END) RETURNING id";
     return impl_->with("add_callback", false, [&](PgConn& c) {
         Binder b;
         b.text(token);
         b.bytes(url);
         b.bytes(body);
         b.integer(now_ms());
-        Result r = c.exec("add_callback",
-                          "INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES ($1, $2, $3, 0, "
-                          "$4) RETURNING id",
-                          b);
+        if (owner.empty()) b.null();
+        else b.text(owner);
+        b.integer(static_cast<std::int64_t>(lease.count()));
+        Result r = c.exec("add_callback", sql, b);
         Reader rd(r, 0);
         return rd.int64();
+    });
+}
+
+std::int64_t PostgresStore::renew_callbacks(std::string_view owner, std::chrono::milliseconds lease) {
+    static const std::string sql =
+        std::string("UPDATE callbacks SET lease_expires_ms = ") + db_now_ms + " + $1 WHERE owner = $2";
+    return impl_->with("renew_callbacks", true, [&](PgConn& c) {
+        Binder b;
+        b.integer(static_cast<std::int64_t>(lease.count()));
+        b.text(owner);
+        Result r = c.exec("renew_callbacks", sql, b);
+        return static_cast<std::int64_t>(std::atoll(PQcmdTuples(r.r)));
+    });
+}
+
+namespace {
+constexpr const char* callback_columns = "id, token, url, body, tries_used, created_at_ms, owner, lease_expires_ms";
+std::vector<CallbackRow> read_callbacks(const Result& r) {
+    std::vector<CallbackRow> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        Reader rd(r, i);
+        CallbackRow row;
+        row.id = rd.int64();
+        row.token = rd.bytes();
+        row.url = rd.bytes();
+        row.body = rd.bytes();
+        row.tries_used = rd.int64();
+        row.created_at_ms = rd.int64();
+        row.owner = rd.opt_bytes().value_or("");
+        row.lease_expires_ms = rd.opt_int64().value_or(0);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+// A text[] literal: each element quoted, " and \ escaped.
+std::string text_array(const std::vector<std::string>& v) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out += ',';
+        out += '"';
+        for (char ch : v[i]) {
+            if (ch == '"' || ch == '\\') out += '\\';
+            out += ch;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+}  // namespace
+
+std::vector<CallbackRow> PostgresStore::adopt_callbacks(std::string_view owner, std::chrono::milliseconds lease,
+                                                        const std::vector<std::string>& dead_owners) {
+    // SKIP LOCKED: a row another node is adopting now is left to it.
+    static const std::string sql =
+        std::string("UPDATE callbacks SET owner = $1, lease_expires_ms = ") + db_now_ms +
+        " + $2 WHERE id IN (SELECT id FROM callbacks WHERE owner IS NULL OR lease_expires_ms IS NULL OR "
+        "lease_expires_ms < " + db_now_ms + " OR owner = ANY($3::text[]) FOR UPDATE SKIP LOCKED) RETURNING " +
+        callback_columns;
+    return impl_->with("adopt_callbacks", true, [&](PgConn& c) {
+        Binder b;
+        b.text(owner);
+        b.integer(static_cast<std::int64_t>(lease.count()));
+        b.text(text_array(dead_owners));
+        auto rows = read_callbacks(c.exec("adopt_callbacks", sql, b));
+        std::sort(rows.begin(), rows.end(), [](const CallbackRow& x, const CallbackRow& y) { return x.id < y.id; });
+        return rows;
     });
 }
 
@@ -1142,21 +1213,8 @@ bool PostgresStore::remove_callback(std::int64_t id) {
 
 std::vector<CallbackRow> PostgresStore::pending_callbacks() {
     return impl_->with("pending_callbacks", true, [&](PgConn& c) {
-        Result r = c.exec("pending_callbacks",
-                          "SELECT id, token, url, body, tries_used, created_at_ms FROM callbacks ORDER BY id");
-        std::vector<CallbackRow> out;
-        for (int i = 0; i < r.rows(); ++i) {
-            Reader rd(r, i);
-            CallbackRow row;
-            row.id = rd.int64();
-            row.token = rd.bytes();
-            row.url = rd.bytes();
-            row.body = rd.bytes();
-            row.tries_used = rd.int64();
-            row.created_at_ms = rd.int64();
-            out.push_back(std::move(row));
-        }
-        return out;
+        return read_callbacks(
+            c.exec("pending_callbacks", std::string("SELECT ") + callback_columns + " FROM callbacks ORDER BY id"));
     });
 }
 

@@ -922,16 +922,80 @@ bool SqliteStore::writable() {
 
 // --- Callback outbox.
 
-std::int64_t SqliteStore::add_callback(std::string_view token, const std::string& url, const std::string& body) {
+namespace {
+std::vector<CallbackRow> read_callbacks(Conn& c) {
+    Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms, owner, lease_expires_ms FROM callbacks "
+                     "ORDER BY id"));
+    std::vector<CallbackRow> out;
+    while (q->executeStep()) {
+        CallbackRow row;
+        row.id = q->getColumn(0).getInt64();
+        row.token = q->getColumn(1).getString();
+        row.url = q->getColumn(2).getString();
+        row.body = q->getColumn(3).getString();
+        row.tries_used = q->getColumn(4).getInt64();
+        row.created_at_ms = q->getColumn(5).getInt64();
+        row.owner = q->getColumn(6).getString();  // NULL reads as ""
+        row.lease_expires_ms = q->getColumn(7).getInt64();  // NULL reads as 0
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+}  // namespace
+
+std::int64_t SqliteStore::add_callback(std::string_view token, const std::string& url, const std::string& body,
+                                       std::string_view owner, std::chrono::milliseconds lease) {
     return impl_->locked("add_callback", [&](Conn& c) {
-        Use q(c.prepared("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms) VALUES (?, ?, ?, 0, ?)"));
+        Use q(c.prepared("INSERT INTO callbacks (token, url, body, tries_used, created_at_ms, owner, lease_expires_ms) "
+                         "VALUES (?, ?, ?, 0, ?, ?, ?)"));
+        const std::int64_t now = now_ms();
         Binder b(*q);
         b.text(token);
         b.bytes(url);
         b.bytes(body);
-        b.integer(now_ms());
+        b.integer(now);
+        if (owner.empty()) {
+            b.null();
+            b.null();
+        } else {
+            b.text(owner);
+            b.integer(now + static_cast<std::int64_t>(lease.count()));
+        }
         q->exec();
         return c.db.getLastInsertRowid();
+    });
+}
+
+std::int64_t SqliteStore::renew_callbacks(std::string_view owner, std::chrono::milliseconds lease) {
+    return impl_->locked("renew_callbacks", [&](Conn& c) {
+        Use q(c.prepared("UPDATE callbacks SET lease_expires_ms = ? WHERE owner = ?"));
+        q->bind(1, now_ms() + static_cast<std::int64_t>(lease.count()));
+        q->bind(2, std::string(owner));
+        return static_cast<std::int64_t>(q->exec());
+    });
+}
+
+std::vector<CallbackRow> SqliteStore::adopt_callbacks(std::string_view owner, std::chrono::milliseconds lease,
+                                                      const std::vector<std::string>& dead_owners) {
+    return impl_->locked("adopt_callbacks", [&](Conn& c) {
+        // One IMMEDIATE transaction: no other connection adopts in between.
+        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::int64_t now = now_ms();
+        std::vector<CallbackRow> out;
+        for (CallbackRow& row : read_callbacks(c)) {
+            const bool dead = std::find(dead_owners.begin(), dead_owners.end(), row.owner) != dead_owners.end();
+            if (!(row.owner.empty() || row.lease_expires_ms == 0 || row.lease_expires_ms < now || dead)) continue;
+            row.owner = std::string(owner);
+            row.lease_expires_ms = now + static_cast<std::int64_t>(lease.count());
+            Use u(c.prepared("UPDATE callbacks SET owner = ?, lease_expires_ms = ? WHERE id = ?"));
+            u->bind(1, row.owner);
+            u->bind(2, row.lease_expires_ms);
+            u->bind(3, row.id);
+            u->exec();
+            out.push_back(std::move(row));
+        }
+        tx.commit();
+        return out;
     });
 }
 
@@ -953,21 +1017,7 @@ bool SqliteStore::remove_callback(std::int64_t id) {
 }
 
 std::vector<CallbackRow> SqliteStore::pending_callbacks() {
-    return impl_->locked("pending_callbacks", [&](Conn& c) {
-        Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms FROM callbacks ORDER BY id"));
-        std::vector<CallbackRow> out;
-        while (q->executeStep()) {
-            CallbackRow row;
-            row.id = q->getColumn(0).getInt64();
-            row.token = q->getColumn(1).getString();
-            row.url = q->getColumn(2).getString();
-            row.body = q->getColumn(3).getString();
-            row.tries_used = q->getColumn(4).getInt64();
-            row.created_at_ms = q->getColumn(5).getInt64();
-            out.push_back(std::move(row));
-        }
-        return out;
-    });
+    return impl_->locked("pending_callbacks", [&](Conn& c) { return read_callbacks(c); });
 }
 
 }  // namespace server

@@ -76,7 +76,11 @@ public:
     bool problem_in_use(std::string_view id) override;
     std::vector<ProblemRow> remove_problem(std::string_view id) override;
 
-    std::int64_t add_callback(std::string_view token, const std::string& url, const std::string& body) override;
+    std::int64_t add_callback(std::string_view token, const std::string& url, const std::string& body,
+                              std::string_view owner = {}, std::chrono::milliseconds lease = {}) override;
+    std::int64_t renew_callbacks(std::string_view owner, std::chrono::milliseconds lease) override;
+    std::vector<CallbackRow> adopt_callbacks(std::string_view owner, std::chrono::milliseconds lease,
+                                             const std::vector<std::string>& dead_owners) override;
     std::int64_t callback_attempt(std::int64_t id) override;
     bool remove_callback(std::int64_t id) override;
     std::vector<CallbackRow> pending_callbacks() override;
