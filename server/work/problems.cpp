@@ -193,17 +193,19 @@ ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
 }
 
 std::shared_ptr<const judge::Problem> Problems::load(const std::string& id, std::int64_t version) {
+    // The row first, every time: another node may have removed the problem
+    // and uploaded it again, and its version 1 is then another package.
+    auto row = store_.problem(id, version);
+    if (!row) throw std::invalid_argument("problem " + id + " version " + std::to_string(version) + " is gone");
     {
         std::lock_guard lock(cache_mu_);
         auto it = cache_.find({id, version});
-        if (it != cache_.end()) return it->second;
+        if (it != cache_.end() && it->second.first == row->package_sha256) return it->second.second;
     }
-    auto row = store_.problem(id, version);
-    if (!row) throw std::invalid_argument("problem " + id + " version " + std::to_string(version) + " is gone");
     const std::string folder = row->package_sha256.empty() ? row->path : unpack_stored(*row);
     auto p = std::make_shared<const judge::Problem>(judge::load_problem(folder));
     std::lock_guard lock(cache_mu_);
-    cache_[{id, version}] = p;
+    cache_[{id, version}] = {row->package_sha256, p};
     return p;
 }
 

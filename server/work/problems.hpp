@@ -50,7 +50,8 @@ public:
     // problem.yaml's name made into one). Throws PackageError.
     ProblemRow upload(const std::string& zip_bytes, std::string id);
 
-    // The loaded package of a version (cached).
+    // The loaded package of a version (cached while the store's row names
+    // the same package).
     std::shared_ptr<const judge::Problem> load(const std::string& id, std::int64_t version);
 
     // JSON describing a version for the API.
@@ -74,7 +75,10 @@ private:
     PackageLimits limits_;
     std::mutex upload_mu_;  // serialises uploads and removals
     std::mutex cache_mu_;   // guards cache_
-    std::map<std::pair<std::string, std::int64_t>, std::shared_ptr<const judge::Problem>> cache_;
+    // (id, version) -> (package sha256, loaded package): an entry counts only
+    // while the store's row still names that package.
+    std::map<std::pair<std::string, std::int64_t>, std::pair<std::string, std::shared_ptr<const judge::Problem>>>
+        cache_;
 };
 
 // A problem id is [a-z0-9_-]{1,64}.

@@ -34,13 +34,17 @@ WANT = {"ac": 3, "wa": 4, "slow": 3, "tle": 5}
 PROBLEMS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "problems")
 
 
-def zip_folder(folder):
+def zip_folder(folder, answers=None):
+    """The folder as a zip; `answers` replaces the content of every .ans file."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for base, _, files in os.walk(folder):
             for f in sorted(files):
                 full = os.path.join(base, f)
-                z.write(full, os.path.relpath(full, folder))
+                if answers is not None and f.endswith(".ans"):
+                    z.writestr(os.path.relpath(full, folder), answers)
+                else:
+                    z.write(full, os.path.relpath(full, folder))
     return buf.getvalue()
 
 
@@ -198,6 +202,21 @@ class Cluster(unittest.TestCase):
             for w in (w1, w2):
                 if str(w.proc.pid) in judged_by:
                     self.assertTrue(os.path.isdir(os.path.join(w.data_dir, "problems", "aplusb")), w.log())
+            # Removed and uploaded again with other answers: version 1 again,
+            # another package. Workers that cached the first must not grade
+            # against it.
+            operator = {"X-Auth-User": "operator-secret"}
+            self.assertEqual(api.json("DELETE", "/problems/aplusb", headers=operator)[0], 200)
+            status, p = api.json("POST", "/problems?id=aplusb",
+                                 zip_folder(os.path.join(PROBLEMS, "aplusb"), answers="-1\n"),
+                                 headers={"Content-Type": "application/zip", **operator})
+            self.assertEqual((status, p.get("version")), (201, 1), p)
+            with open(os.path.join(PROBLEMS, "aplusb", "submissions", "accepted", "sum.py")) as f:
+                src = f.read()
+            for _ in range(4):  # a worker of each node, most likely
+                status, r = api.submit({"source_code": src, "language_id": 71, "problem_id": "aplusb"}, "?wait=true")
+                self.assertEqual((status, r["status"]["id"]), (201, 4), r)
+                graded.append(r["token"])
 
             tokens = []
             for body, want in mix(30):
