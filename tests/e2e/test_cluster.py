@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import shutil
@@ -141,6 +142,48 @@ class Cluster(unittest.TestCase):
                 except Exception:
                     pass
             shutil.rmtree(data, ignore_errors=True)
+
+    @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
+    def test_one_idempotency_key_at_two_api_nodes_at_once(self):
+        """The same request with one Idempotency-Key sent to two api nodes at
+        the same moment: one submission, both answered with its token."""
+        server = pg.PgServer()
+        nodes = []
+        try:
+            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database())
+            nodes = [Judged(JUDGED, env=env, workers=1, args=["--role", "api"], log_name=f"api{i}.log")
+                     for i in (1, 2)]
+            for n in nodes:
+                n.start()
+            pairs = 40
+            answers = {}
+
+            def send(i, node):
+                body = {"source_code": AC, "language_id": 71, "stdin": f"{i} 1"}
+                answers[(i, node.port)] = node.submit(body, headers={"Idempotency-Key": f"race-{i}"})
+
+            for i in range(pairs):
+                ts = [threading.Thread(target=send, args=(i, n)) for n in nodes]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+            for i in range(pairs):
+                got = [answers[(i, n.port)] for n in nodes]
+                self.assertEqual([g[0] for g in got], [201, 201], got)
+                self.assertEqual(got[0][1]["token"], got[1][1]["token"], got)
+            self.assertEqual(int(server.psql(server.db, "SELECT count(*) FROM submissions")), pairs)
+        except Exception:
+            for n in nodes:
+                print(f"--- {n.log_path}\n{n.log()}", file=sys.stderr)
+            raise
+        finally:
+            for n in nodes:
+                try:
+                    n.close()
+                except Exception:
+                    pass
+            server.close()
 
     @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
     def test_api_node_and_two_workers_on_postgresql(self):

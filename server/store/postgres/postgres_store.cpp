@@ -589,9 +589,13 @@ StagedInsert stage_insert(PgConn& c, const Record& r, const std::optional<std::s
                 return st;
             }
         }
+        // Only an expired key: a fresh one here was committed by another
+        // node after the lookup above, and must stand (this group then fails
+        // unique on its own key and is run again, replaying that row).
         Binder b;
         b.bytes(*key);
-        c.exec("insert", "DELETE FROM idempotency_keys WHERE key = $1", b);
+        b.integer(keys_since_ms);
+        c.exec("insert", "DELETE FROM idempotency_keys WHERE key = $1 AND created_at_ms < $2", b);
     }
     st.token = r.token.empty() ? new_token() : r.token;
     st.created_at_ms = now_ms();
@@ -626,18 +630,27 @@ void PostgresStore::insert_groups(std::vector<InsertGroup>& groups) {
             staged[g].clear();
             errors[g] = nullptr;
             const InsertGroup& group = groups[g];
-            c.run("insert", "SAVEPOINT insert_group");
-            try {
-                for (std::size_t i = 0; i < group.records.size(); ++i)
-                    staged[g].push_back(stage_insert(c, group.records[i],
-                                                     group.keys.empty() ? std::nullopt : group.keys[i], keys_since_ms));
-                c.run("insert", "RELEASE insert_group");
-            } catch (const PgError& e) {
-                if (e.unavailable() || !data_error(e.sqlstate)) throw;
-                c.run("insert", "ROLLBACK TO insert_group");
-                c.run("insert", "RELEASE insert_group");
-                staged[g].clear();
-                errors[g] = std::make_exception_ptr(StoreError(e.what()));
+            // Two api nodes given one idempotency key at once: the second's
+            // key insert waits for the first's commit, then fails unique.
+            // Run the group again: its lookup now sees the first row and
+            // replays it (READ COMMITTED: each statement sees the latest).
+            for (int attempt = 0;; ++attempt) {
+                c.run("insert", "SAVEPOINT insert_group");
+                try {
+                    for (std::size_t i = 0; i < group.records.size(); ++i)
+                        staged[g].push_back(stage_insert(
+                            c, group.records[i], group.keys.empty() ? std::nullopt : group.keys[i], keys_since_ms));
+                    c.run("insert", "RELEASE insert_group");
+                    break;
+                } catch (const PgError& e) {
+                    if (e.unavailable() || !data_error(e.sqlstate)) throw;
+                    c.run("insert", "ROLLBACK TO insert_group");
+                    c.run("insert", "RELEASE insert_group");
+                    staged[g].clear();
+                    if (e.sqlstate == "23505" && !group.keys.empty() && attempt == 0) continue;  // unique_violation
+                    errors[g] = std::make_exception_ptr(StoreError(e.what()));
+                    break;
+                }
             }
             for (const StagedInsert& st : staged[g]) any = any || st.outcome == InsertGroup::Outcome::inserted;
         }
