@@ -50,7 +50,7 @@ private:
         std::uint64_t count = 0;
         double sum = 0;
         void observe(double v);
-        void render(std::string& out, const std::string& name) const;
+        void render(std::string& out, const std::string& name, const std::string& node) const;
     };
     mutable std::mutex mu_;  // guards everything below
     std::map<unsigned, std::uint64_t> http_by_code_;

@@ -4,7 +4,6 @@ CREATE TABLE nodes (
     node           TEXT    PRIMARY KEY,
     role           TEXT    NOT NULL,
     workers        BIGINT  NOT NULL CHECK (workers >= 0),
-    busy           BIGINT  NOT NULL CHECK (busy >= 0),
     started_at_ms  BIGINT  NOT NULL,
     seen_at_ms     BIGINT  NOT NULL
 );

@@ -126,13 +126,12 @@ struct ClaimRow {
 };
 
 // One judging node as the cluster sees it (GET /workers): host:pid, its
-// role, how many workers it runs and how many judge now, when it started
-// and when its heartbeat last wrote the row (the store's clock).
+// role, how many workers it runs, when it started and when its heartbeat
+// last wrote the row (the store's clock). Who judges what: claims().
 struct NodeRow {
     std::string node;
     std::string role;
     std::int64_t workers = 0;
-    std::int64_t busy = 0;
     std::int64_t started_at_ms = 0;
     std::int64_t seen_at_ms = 0;
 };

@@ -82,7 +82,6 @@ void Workers::beat_node() {
     n.node = node_;
     n.role = cfg_.role;
     n.workers = started_;
-    n.busy = busy_;
     n.started_at_ms = started_at_ms_;
     try {
         store_.beat_node(n, lease());

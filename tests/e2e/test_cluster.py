@@ -69,6 +69,22 @@ def metric(node, name):
     return float(m.group(1)) if m else 0.0
 
 
+def print_logs(nodes):
+    for n in nodes:
+        print(f"--- {n.log_path}\n" + n.log()[-4000:], file=sys.stderr)
+
+
+def close_all(nodes, server=None):
+    """Stops our own nodes (by pid) and their PostgreSQL server; goes on past a failure."""
+    for n in nodes:
+        try:
+            n.close()
+        except Exception:
+            pass
+    if server:
+        server.close()
+
+
 def wait_requeued(test, nodes, since, timeout=60):
     """Waits until one of `nodes` has requeued an expired claim; checks that
     it came within the lease bound of `since` (the kill)."""
@@ -133,14 +149,10 @@ class Cluster(unittest.TestCase):
             self.assertEqual(status, 201, r)
             self.assertEqual(b.wait_done(r["token"])["status"]["id"], 3)
         except Exception:
-            print("--- a.log\n" + a.log()[-4000:] + "\n--- b.log\n" + b.log()[-4000:], file=sys.stderr)
+            print_logs([a, b])
             raise
         finally:
-            for n in (b, a):
-                try:
-                    n.stop()
-                except Exception:
-                    pass
+            close_all([b, a])  # they share `data`, which neither owns
             shutil.rmtree(data, ignore_errors=True)
 
     @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
@@ -174,16 +186,10 @@ class Cluster(unittest.TestCase):
                 self.assertEqual(got[0][1]["token"], got[1][1]["token"], got)
             self.assertEqual(int(server.psql(server.db, "SELECT count(*) FROM submissions")), pairs)
         except Exception:
-            for n in nodes:
-                print(f"--- {n.log_path}\n{n.log()}", file=sys.stderr)
+            print_logs(nodes)
             raise
         finally:
-            for n in nodes:
-                try:
-                    n.close()
-                except Exception:
-                    pass
-            server.close()
+            close_all(nodes, server)
 
     @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
     def test_api_node_and_two_workers_on_postgresql(self):
@@ -313,16 +319,10 @@ class Cluster(unittest.TestCase):
             total = server.psql(server.db, "SELECT count(*) FROM submissions")
             self.assertEqual(int(total), len(tokens) + len(waits) + len(graded))  # nothing lost, nothing twice
         except Exception:
-            for n in nodes:
-                print(f"--- {n.log_path}\n" + n.log()[-4000:], file=sys.stderr)
+            print_logs(nodes)
             raise
         finally:
-            for n in nodes:
-                try:
-                    n.close()
-                except Exception:
-                    pass
-            server.close()
+            close_all(nodes, server)
 
 
 if __name__ == "__main__":

@@ -824,7 +824,6 @@ TEST_CASE("store: nodes beat, are listed while live, and are forgotten when dead
     a.node = "hostA:10";
     a.role = "worker";
     a.workers = 4;
-    a.busy = 1;
     a.started_at_ms = 1000;
     server::NodeRow b = a;
     b.node = "hostB:20";
@@ -838,16 +837,15 @@ TEST_CASE("store: nodes beat, are listed while live, and are forgotten when dead
     CHECK(live[0].node == "hostA:10");
     CHECK(live[0].role == "worker");
     CHECK(live[0].workers == 4);
-    CHECK(live[0].busy == 1);
     CHECK(live[0].started_at_ms == 1000);
     CHECK(std::llabs(live[0].seen_at_ms - server::now_ms()) < 10'000);
     CHECK(live[1].node == "hostB:20");
 
-    a.busy = 3;  // a beat updates the row, never adds one
+    a.workers = 3;  // a beat updates the row, never adds one
     s.beat_node(a, long_expiry);
     live = s.nodes(std::chrono::seconds(30));
     REQUIRE(live.size() == 2);
-    CHECK(live[0].busy == 3);
+    CHECK(live[0].workers == 3);
 
     // B stops beating: no longer live after the window, and A's next beat
     // with a short expiry deletes it (A itself stays).

@@ -838,16 +838,15 @@ void PostgresStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry
     // One statement: the dead are forgotten in the same beat that keeps us.
     static const std::string sql =
         std::string("WITH gone AS (DELETE FROM nodes WHERE node <> $1 AND seen_at_ms < ") + db_now_ms +
-        " - $6) INSERT INTO nodes (node, role, workers, busy, started_at_ms, seen_at_ms) VALUES ($1, $2, $3, $4, $5, " +
+        " - $5) INSERT INTO nodes (node, role, workers, started_at_ms, seen_at_ms) VALUES ($1, $2, $3, $4, " +
         db_now_ms +
-        ") ON CONFLICT (node) DO UPDATE SET role = excluded.role, workers = excluded.workers, busy = excluded.busy, "
+        ") ON CONFLICT (node) DO UPDATE SET role = excluded.role, workers = excluded.workers, "
         "started_at_ms = excluded.started_at_ms, seen_at_ms = excluded.seen_at_ms";
     impl_->with("beat_node", true, [&](PgConn& c) {
         Binder b;
         b.text(n.node);
         b.text(n.role);
         b.integer(n.workers);
-        b.integer(n.busy);
         b.integer(n.started_at_ms);
         b.integer(static_cast<std::int64_t>(expiry.count()));
         c.exec("beat_node", sql, b);
@@ -857,7 +856,7 @@ void PostgresStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry
 
 std::vector<NodeRow> PostgresStore::nodes(std::chrono::milliseconds within) {
     static const std::string sql =
-        std::string("SELECT node, role, workers, busy, started_at_ms, seen_at_ms FROM nodes WHERE seen_at_ms >= ") +
+        std::string("SELECT node, role, workers, started_at_ms, seen_at_ms FROM nodes WHERE seen_at_ms >= ") +
         db_now_ms + " - $1 ORDER BY node";
     return impl_->with("nodes", true, [&](PgConn& c) {
         Binder b;
@@ -870,7 +869,6 @@ std::vector<NodeRow> PostgresStore::nodes(std::chrono::milliseconds within) {
             n.node = rd.bytes();
             n.role = rd.bytes();
             n.workers = rd.int64();
-            n.busy = rd.int64();
             n.started_at_ms = rd.int64();
             n.seen_at_ms = rd.int64();
             out.push_back(std::move(n));

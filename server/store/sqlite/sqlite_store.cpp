@@ -665,15 +665,14 @@ void SqliteStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry) 
             d->exec();
         }
         Use q(c.prepared(
-            "INSERT INTO nodes (node, role, workers, busy, started_at_ms, seen_at_ms) VALUES (?, ?, ?, ?, ?, ?) "
+            "INSERT INTO nodes (node, role, workers, started_at_ms, seen_at_ms) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (node) DO UPDATE SET role = excluded.role, workers = excluded.workers, "
-            "busy = excluded.busy, started_at_ms = excluded.started_at_ms, seen_at_ms = excluded.seen_at_ms"));
+            "started_at_ms = excluded.started_at_ms, seen_at_ms = excluded.seen_at_ms"));
         q->bind(1, n.node);
         q->bind(2, n.role);
         q->bind(3, n.workers);
-        q->bind(4, n.busy);
-        q->bind(5, n.started_at_ms);
-        q->bind(6, now);
+        q->bind(4, n.started_at_ms);
+        q->bind(5, now);
         q->exec();
         tx.commit();
         return true;
@@ -682,7 +681,7 @@ void SqliteStore::beat_node(const NodeRow& n, std::chrono::milliseconds expiry) 
 
 std::vector<NodeRow> SqliteStore::nodes(std::chrono::milliseconds within) {
     return impl_->reading("nodes", [&](Conn& c) {
-        Use q(c.prepared("SELECT node, role, workers, busy, started_at_ms, seen_at_ms FROM nodes "
+        Use q(c.prepared("SELECT node, role, workers, started_at_ms, seen_at_ms FROM nodes "
                          "WHERE seen_at_ms >= ? ORDER BY node"));
         q->bind(1, now_ms() - static_cast<std::int64_t>(within.count()));
         std::vector<NodeRow> out;
@@ -691,9 +690,8 @@ std::vector<NodeRow> SqliteStore::nodes(std::chrono::milliseconds within) {
             n.node = q->getColumn(0).getString();
             n.role = q->getColumn(1).getString();
             n.workers = q->getColumn(2).getInt64();
-            n.busy = q->getColumn(3).getInt64();
-            n.started_at_ms = q->getColumn(4).getInt64();
-            n.seen_at_ms = q->getColumn(5).getInt64();
+            n.started_at_ms = q->getColumn(3).getInt64();
+            n.seen_at_ms = q->getColumn(4).getInt64();
             out.push_back(std::move(n));
         }
         return out;
@@ -923,20 +921,20 @@ bool SqliteStore::writable() {
 // --- Callback outbox.
 
 namespace {
-std::vector<CallbackRow> read_callbacks(Conn& c) {
-    Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms, owner, lease_expires_ms FROM callbacks "
-                     "ORDER BY id"));
+// Rows of a statement selecting (or returning) id, token, url, body,
+// tries_used, created_at_ms, owner, lease_expires_ms.
+std::vector<CallbackRow> read_callbacks(SQLite::Statement& q) {
     std::vector<CallbackRow> out;
-    while (q->executeStep()) {
+    while (q.executeStep()) {
         CallbackRow row;
-        row.id = q->getColumn(0).getInt64();
-        row.token = q->getColumn(1).getString();
-        row.url = q->getColumn(2).getString();
-        row.body = q->getColumn(3).getString();
-        row.tries_used = q->getColumn(4).getInt64();
-        row.created_at_ms = q->getColumn(5).getInt64();
-        row.owner = q->getColumn(6).getString();  // NULL reads as ""
-        row.lease_expires_ms = q->getColumn(7).getInt64();  // NULL reads as 0
+        row.id = q.getColumn(0).getInt64();
+        row.token = q.getColumn(1).getString();
+        row.url = q.getColumn(2).getString();
+        row.body = q.getColumn(3).getString();
+        row.tries_used = q.getColumn(4).getInt64();
+        row.created_at_ms = q.getColumn(5).getInt64();
+        row.owner = q.getColumn(6).getString();             // NULL reads as ""
+        row.lease_expires_ms = q.getColumn(7).getInt64();  // NULL reads as 0
         out.push_back(std::move(row));
     }
     return out;
@@ -978,23 +976,20 @@ std::int64_t SqliteStore::renew_callbacks(std::string_view owner, std::chrono::m
 std::vector<CallbackRow> SqliteStore::adopt_callbacks(std::string_view owner, std::chrono::milliseconds lease,
                                                       const std::vector<std::string>& dead_owners) {
     return impl_->locked("adopt_callbacks", [&](Conn& c) {
-        // One IMMEDIATE transaction: no other connection adopts in between.
-        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+        // One statement, so one write transaction: no other connection adopts
+        // the same row. Only the rows adopted are read.
+        std::string sql = "UPDATE callbacks SET owner = ?, lease_expires_ms = ? WHERE owner IS NULL OR "
+                          "lease_expires_ms IS NULL OR lease_expires_ms < ?";
+        for (std::size_t i = 0; i < dead_owners.size(); ++i) sql += " OR owner = ?";
+        sql += " RETURNING id, token, url, body, tries_used, created_at_ms, owner, lease_expires_ms";
+        SQLite::Statement q(c.db, sql);
         const std::int64_t now = now_ms();
-        std::vector<CallbackRow> out;
-        for (CallbackRow& row : read_callbacks(c)) {
-            const bool dead = std::find(dead_owners.begin(), dead_owners.end(), row.owner) != dead_owners.end();
-            if (!(row.owner.empty() || row.lease_expires_ms == 0 || row.lease_expires_ms < now || dead)) continue;
-            row.owner = std::string(owner);
-            row.lease_expires_ms = now + static_cast<std::int64_t>(lease.count());
-            Use u(c.prepared("UPDATE callbacks SET owner = ?, lease_expires_ms = ? WHERE id = ?"));
-            u->bind(1, row.owner);
-            u->bind(2, row.lease_expires_ms);
-            u->bind(3, row.id);
-            u->exec();
-            out.push_back(std::move(row));
-        }
-        tx.commit();
+        q.bind(1, std::string(owner));
+        q.bind(2, now + static_cast<std::int64_t>(lease.count()));
+        q.bind(3, now);
+        for (std::size_t i = 0; i < dead_owners.size(); ++i) q.bind(static_cast<int>(i) + 4, dead_owners[i]);
+        std::vector<CallbackRow> out = read_callbacks(q);
+        std::sort(out.begin(), out.end(), [](const CallbackRow& x, const CallbackRow& y) { return x.id < y.id; });
         return out;
     });
 }
@@ -1017,7 +1012,11 @@ bool SqliteStore::remove_callback(std::int64_t id) {
 }
 
 std::vector<CallbackRow> SqliteStore::pending_callbacks() {
-    return impl_->locked("pending_callbacks", [&](Conn& c) { return read_callbacks(c); });
+    return impl_->locked("pending_callbacks", [&](Conn& c) {
+        Use q(c.prepared("SELECT id, token, url, body, tries_used, created_at_ms, owner, lease_expires_ms FROM callbacks "
+                         "ORDER BY id"));
+        return read_callbacks(*q);
+    });
 }
 
 }  // namespace server
