@@ -18,10 +18,15 @@ using judge::CompileOutcome;
 
 namespace {
 
-std::string temp_dir() {
-    char t[] = "/tmp/compile-cache-XXXXXX";
-    return ::mkdtemp(t);
-}
+// Declared before the cache it holds, so it goes after the cache.
+struct TempDir {
+    std::string path;
+    TempDir() {
+        char t[] = "/tmp/compile-cache-XXXXXX";
+        path = ::mkdtemp(t);
+    }
+    ~TempDir() { sandbox::remove_tree(path); }
+};
 
 bool exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
@@ -55,8 +60,8 @@ TEST_CASE("length-prefixed fields keep keys apart", "[compile_cache]") {
 }
 
 TEST_CASE("a hit does not run the compiler again", "[compile_cache]") {
-    std::string dir = temp_dir() + "/cache";
-    CompileCache cache(dir, 1 << 20);
+    TempDir base;
+    CompileCache cache(base.path + "/cache", 1 << 20);
     std::atomic<int> calls{0};
     auto first = cache.get("k1", writes(calls));
     auto second = cache.get("k1", writes(calls));
@@ -68,7 +73,8 @@ TEST_CASE("a hit does not run the compiler again", "[compile_cache]") {
 }
 
 TEST_CASE("compilation errors are cached, internal errors are not", "[compile_cache]") {
-    CompileCache cache(temp_dir() + "/cache", 1 << 20);
+    TempDir base;
+    CompileCache cache(base.path + "/cache", 1 << 20);
     int ce = 0, ie = 0;
     auto fail = [&](const std::string&) {
         ++ce;
@@ -87,7 +93,8 @@ TEST_CASE("compilation errors are cached, internal errors are not", "[compile_ca
 }
 
 TEST_CASE("two identical compiles at once compile once", "[compile_cache]") {
-    CompileCache cache(temp_dir() + "/cache", 1 << 20);
+    TempDir base;
+    CompileCache cache(base.path + "/cache", 1 << 20);
     std::atomic<int> calls{0};
     auto slow = [&](const std::string& out) {
         ++calls;
@@ -104,7 +111,8 @@ TEST_CASE("two identical compiles at once compile once", "[compile_cache]") {
 }
 
 TEST_CASE("the cache stays within its size, evicting least recently used", "[compile_cache]") {
-    CompileCache cache(temp_dir() + "/cache", 3 * 8192);
+    TempDir base;
+    CompileCache cache(base.path + "/cache", 3 * 8192);
     std::atomic<int> calls{0};
     std::string dir_a;
     {
@@ -126,7 +134,8 @@ TEST_CASE("the cache stays within its size, evicting least recently used", "[com
 }
 
 TEST_CASE("an artifact in use is not removed by eviction", "[compile_cache]") {
-    CompileCache cache(temp_dir() + "/cache", 8192);
+    TempDir base;
+    CompileCache cache(base.path + "/cache", 8192);
     std::atomic<int> calls{0};
     auto held = cache.get("held", writes(calls, 8000));
     cache.get("other", writes(calls, 8000));
@@ -135,7 +144,8 @@ TEST_CASE("an artifact in use is not removed by eviction", "[compile_cache]") {
 }
 
 TEST_CASE("a hit whose files are gone compiles again", "[compile_cache]") {
-    const std::string base = temp_dir();
+    TempDir tmp;
+    const std::string& base = tmp.path;
     CompileCache cache(base + "/cache", 1 << 20);
     std::atomic<int> calls{0};
     std::string dir;
@@ -154,11 +164,11 @@ TEST_CASE("a hit whose files are gone compiles again", "[compile_cache]") {
     CHECK(exists(third->dir + "/a.out"));
     CHECK(cache.get("k", writes(calls)) == third);  // and a hit again
     CHECK(calls == 3);
-    sandbox::remove_tree(base);
 }
 
 TEST_CASE("a removed cache folder is made again and its entries dropped", "[compile_cache]") {
-    const std::string base = temp_dir();
+    TempDir tmp;
+    const std::string& base = tmp.path;
     CompileCache cache(base + "/cache", 1 << 20);
     std::atomic<int> calls{0};
     cache.get("a", writes(calls));
@@ -172,11 +182,11 @@ TEST_CASE("a removed cache folder is made again and its entries dropped", "[comp
     auto a = cache.get("a", writes(calls));
     CHECK(calls == 4);
     CHECK(exists(a->dir + "/a.out"));
-    sandbox::remove_tree(base);
 }
 
 TEST_CASE("a failure the compiler's limits caused is not cached", "[compile_cache]") {
-    const std::string base = temp_dir();
+    TempDir tmp;
+    const std::string& base = tmp.path;
     CompileCache cache(base + "/cache", 1 << 20);
     int runs = 0;
     auto limited = [&](const std::string&) {
@@ -189,5 +199,4 @@ TEST_CASE("a failure the compiler's limits caused is not cached", "[compile_cach
     CHECK(cache.get("slow", limited)->outcome.kind == CompileOutcome::Kind::compilation_error);
     CHECK(runs == 2);
     CHECK(cache.stats().entries == 0);
-    sandbox::remove_tree(base);
 }
