@@ -35,7 +35,7 @@ std::int64_t Store::requeue_dead(std::string_view host, const std::function<bool
         errno = 0;
         const long pid = std::strtol(rest.c_str(), &end, 10);
         if (errno != 0 || end == rest.c_str() || *end != ':' || pid <= 0) continue;
-        if (dead(pid) && release(c.token, c.claim_no)) ++n;
+        if (dead(pid) && release(c.token, c.worker, c.claim_no)) ++n;
     }
     return n;
 }

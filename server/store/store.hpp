@@ -15,9 +15,11 @@
 // in one transaction, recording the worker's identity (host:pid:thread), a
 // lease expiry and a new claim number (one more than the row's last). The
 // worker renews its lease while it judges (renew); finish() and release()
-// act only for the current claim number, so a worker whose lease expired
-// and whose row was claimed again cannot overwrite the newer claim's result:
-// each submission gets exactly one result. requeue_expired() (any process,
+// act only for the current claim (its number and its worker), so a worker
+// whose lease expired and whose row was claimed again cannot overwrite the
+// newer claim's result: each submission gets exactly one result. The worker
+// is part of the fence because a claim need not be durable: a claim lost in
+// a database crash is made again under the same number, by another worker. requeue_expired() (any process,
 // now and then) puts rows whose lease ran out back In Queue; requeue_dead()
 // does so at once for rows owned by processes of this host that are gone.
 //
@@ -192,17 +194,18 @@ public:
     virtual std::optional<Record> claim(std::string_view worker, std::chrono::milliseconds lease) = 0;
     // Extends a claim's lease to now + lease; false when the claim is no
     // longer current (requeued, claimed again, finished, deleted).
-    virtual bool renew(std::string_view token, std::int64_t claim_no, std::chrono::milliseconds lease) = 0;
+    virtual bool renew(std::string_view token, std::string_view worker, std::int64_t claim_no,
+                       std::chrono::milliseconds lease) = 0;
     // Writes r's outputs (status_id, stdout_data ... problem_result_json,
     // finished_at_ms; now when r has none) to its row, for the claim
-    // r.claim_no; the inputs are not touched, the worker stays as a record of
+    // (r.worker, r.claim_no); the inputs are not touched, the worker stays as a record of
     // who judged it. true also when this claim's result is already stored
     // (a retry after a lost answer; nothing is written again); false
     // (nothing written) when the claim is no longer current.
     // std::invalid_argument when r.status_id is not final (3..14).
     virtual bool finish(const Record& r) = 0;
     // Puts a claimed submission back In Queue (graceful shutdown).
-    virtual bool release(std::string_view token, std::int64_t claim_no) = 0;
+    virtual bool release(std::string_view token, std::string_view worker, std::int64_t claim_no) = 0;
     // Processing rows whose lease has run out, back In Queue; returns the tokens.
     virtual std::vector<std::string> requeue_expired() = 0;
     // Processing rows owned by a process of `host` for which dead(pid) is

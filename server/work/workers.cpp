@@ -102,9 +102,9 @@ void Workers::heartbeat() {
     while (!done_cv_.wait_for(lock, period, [&] { return heartbeat_stop_; })) {
         const auto running = running_;
         lock.unlock();
-        for (const auto& [token, claim_no] : running) {
+        for (const auto& [token, worker, claim_no] : running) {
             try {
-                if (!store_.renew(token, claim_no, lease()))
+                if (!store_.renew(token, worker, claim_no, lease()))
                     log_line("worker", token, "lease lost (claim " + std::to_string(claim_no) +
                                                   " is no longer current): its result will be dropped");
             } catch (const std::exception& e) {
@@ -167,7 +167,7 @@ void Workers::loop(unsigned index) {
         if (on_claimed_) on_claimed_();
         {
             std::lock_guard lock(mu_);
-            running_.emplace_back(r->token, r->claim_no);
+            running_.push_back({r->token, r->worker, r->claim_no});
         }
         ++busy_;
         const std::string token = r->token;
@@ -175,7 +175,7 @@ void Workers::loop(unsigned index) {
         --busy_;
         {
             std::lock_guard lock(mu_);
-            std::erase_if(running_, [&](const auto& p) { return p.first == token; });
+            std::erase_if(running_, [&](const Running& p) { return p.token == token; });
         }
         done_cv_.notify_all();
     }
@@ -245,9 +245,9 @@ Workers::Stopped Workers::stop(std::chrono::milliseconds grace) {
     cv_.notify_all();
     std::unique_lock lock(mu_);
     done_cv_.wait_for(lock, grace, [&] { return exited_ == threads_.size(); });
-    for (const auto& [token, claim_no] : running_) {
+    for (const auto& [token, worker, claim_no] : running_) {
         try {
-            if (store_.release(token, claim_no)) out.released.push_back(token);
+            if (store_.release(token, worker, claim_no)) out.released.push_back(token);
         } catch (const std::exception& e) {
             log_line("worker", token, std::string("release failed: ") + e.what());
         }

@@ -107,7 +107,11 @@ private:
     std::uint64_t wakeups_ = 0;
     bool stopping_ = false;
     bool heartbeat_stop_ = false;
-    std::vector<std::pair<std::string, std::int64_t>> running_;  // (token, claim number)
+    struct Running {
+        std::string token, worker;
+        std::int64_t claim_no;
+    };
+    std::vector<Running> running_;  // the claims being judged
     unsigned exited_ = 0;
 };
 

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -729,11 +730,12 @@ TEST_CASE("store: release puts a claimed row back at its place", "[store]") {
     put(s, b);
     auto c = s.claim("w1", lease);
     REQUIRE(c);
-    CHECK_FALSE(s.release(a.token, c->claim_no + 1));
-    CHECK_FALSE(s.release(b.token, 0));  // not claimed
-    CHECK_FALSE(s.release("nope", 1));
-    CHECK(s.release(a.token, c->claim_no));
-    CHECK_FALSE(s.release(a.token, c->claim_no));
+    CHECK_FALSE(s.release(a.token, "w1", c->claim_no + 1));
+    CHECK_FALSE(s.release(a.token, "w2", c->claim_no));  // not that worker's
+    CHECK_FALSE(s.release(b.token, "w1", 0));  // not claimed
+    CHECK_FALSE(s.release("nope", "w1", 1));
+    CHECK(s.release(a.token, "w1", c->claim_no));
+    CHECK_FALSE(s.release(a.token, "w1", c->claim_no));
     CHECK(s.count_in_queue() == 2);
 
     c->status_id = status::accepted;
@@ -742,6 +744,58 @@ TEST_CASE("store: release puts a claimed row back at its place", "[store]") {
     REQUIRE(again);
     CHECK(again->id == a.id);  // still the oldest
     CHECK(again->claim_no == c->claim_no + 1);
+}
+
+// SQLite groups concurrent claims and finishes into shared commits: each
+// row is still claimed once and finished once, and a write the database
+// refuses fails for its caller alone, not for the rest of its group.
+TEST_CASE("store: grouped claims and finishes from eight threads", "[store]") {
+    static constexpr int rows = 400;
+    TempDir dir;
+    const std::string path = dir.file("judge.db");
+    std::vector<Record> rs(rows, small());
+    std::string poisoned;
+    {
+        SqliteStore s(path);  // synchronous=FULL, as judged runs it
+        s.insert_batch(rs);
+        poisoned = rs[rows / 2].token;
+        raw(path).exec("CREATE TRIGGER refuse BEFORE UPDATE OF status_id ON submissions WHEN NEW.token = '" +
+                       poisoned + "' AND NEW.status_id >= 3 BEGIN SELECT RAISE(ABORT, 'refused'); END");
+        std::mutex mu;
+        std::vector<std::int64_t> claimed;
+        std::vector<std::string> refused;
+        std::vector<std::thread> ts;
+        for (int w = 0; w < 8; ++w)
+            ts.emplace_back([&, w] {
+                const std::string name = "h:1:" + std::to_string(w);
+                while (auto r = s.claim(name, lease)) {
+                    r->status_id = status::accepted;
+                    bool ok = false;
+                    try {
+                        ok = s.finish(*r);
+                    } catch (const StoreError& e) {
+                        std::lock_guard lock(mu);
+                        refused.push_back(r->token + ": " + e.what());
+                        continue;
+                    }
+                    std::lock_guard lock(mu);
+                    CHECK(ok);
+                    claimed.push_back(r->id);
+                }
+            });
+        for (auto& t : ts) t.join();
+        CHECK(std::set<std::int64_t>(claimed.begin(), claimed.end()).size() == rows - 1);
+        REQUIRE(refused.size() == 1);
+        CHECK(refused[0].find(poisoned) == 0);
+        CHECK(refused[0].find("store: finish: refused") != std::string::npos);
+    }
+    // Reopened: every finish but the refused one is on disk.
+    SqliteStore again(path);
+    CHECK(again.count_processing() == 1);
+    CHECK(again.count_in_queue() == 0);
+    CHECK(again.get(poisoned)->status_id == status::processing);
+    CHECK(again.get(rs[0].token)->status_id == status::accepted);
+    CHECK(again.get(rs[rows - 1].token)->status_id == status::accepted);
 }
 
 TEST_CASE("store: a dead process's claims are queued again at once, a live one's are not", "[store][lease]") {
@@ -783,6 +837,51 @@ TEST_CASE("store: a dead process's claims are queued again at once, a live one's
     CHECK(s.get(a.token)->worker == "hostA:789:0");
 }
 
+// Claims commit without waiting for the disk: a database crash may lose
+// one, and the row is then claimed again under the same number, by another
+// worker, while the first still judges it. The worker is part of the fence.
+TEST_CASE("store: a claim made again under its number by another worker fences out the first", "[store][lease]") {
+    const std::string backend = GENERATE(as<std::string>{}, "sqlite", "postgresql");
+    INFO("backend: " << backend);
+    if (backend == "postgresql" && !test_support::PgServer::available())
+        SKIP_CASE("PostgreSQL 15 is not installed (apt-get install postgresql-15)");
+    TempDir dir;
+    std::unique_ptr<Store> owner;
+    std::function<void(const std::string&)> raw_exec;
+    if (backend == "sqlite") {
+        const std::string path = dir.file("judge.db");
+        owner = std::make_unique<SqliteStore>(path, nosync());
+        raw_exec = [path](const std::string& sql) { raw(path).exec(sql); };
+    } else {
+        const std::string conninfo = test_support::PgServer::instance().fresh_database();
+        const std::string db = conninfo.substr(conninfo.find("dbname=") + 7, conninfo.find(" user=") -
+                                                                                (conninfo.find("dbname=") + 7));
+        owner = std::make_unique<server::PostgresStore>(conninfo);
+        raw_exec = [db](const std::string& sql) { test_support::PgServer::instance().psql(db, sql); };
+    }
+    Store& s = *owner;
+    Record a = small();
+    put(s, a);
+    auto first = s.claim("h:1:0", lease);
+    REQUIRE(first);
+    raw_exec("UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL, lease_expires_ms = NULL, "
+             "claim_no = claim_no - 1");  // as if the claim was never written
+    auto second = s.claim("h:2:0", lease);
+    REQUIRE(second);
+    CHECK(second->claim_no == first->claim_no);
+    CHECK_FALSE(s.renew(a.token, "h:1:0", first->claim_no, lease));
+    Record late = *first;
+    late.status_id = status::wrong_answer;
+    CHECK_FALSE(s.finish(late));
+    CHECK_FALSE(s.release(a.token, "h:1:0", first->claim_no));
+    CHECK(s.renew(a.token, "h:2:0", second->claim_no, lease));
+    second->status_id = status::accepted;
+    CHECK(s.finish(*second));
+    CHECK_FALSE(s.finish(late));
+    CHECK(s.get(a.token)->status_id == status::accepted);
+    CHECK(s.get(a.token)->worker == "h:2:0");
+}
+
 TEST_CASE("store: a lease not renewed runs out; a renewed one does not", "[store][lease]") {
     EACH_BACKEND(s);
     Record a = small(), b = small();
@@ -791,15 +890,16 @@ TEST_CASE("store: a lease not renewed runs out; a renewed one does not", "[store
     auto ca = s.claim("h:1:0", std::chrono::milliseconds(300));
     auto cb = s.claim("h:1:1", std::chrono::milliseconds(300));
     REQUIRE((ca && cb));
-    CHECK(s.renew(cb->token, cb->claim_no, lease));
-    CHECK_FALSE(s.renew(cb->token, cb->claim_no + 1, lease));  // not that claim
+    CHECK(s.renew(cb->token, "h:1:1", cb->claim_no, lease));
+    CHECK_FALSE(s.renew(cb->token, "h:1:1", cb->claim_no + 1, lease));  // not that claim
+    CHECK_FALSE(s.renew(cb->token, "h:1:0", cb->claim_no, lease));  // nor that worker's
     CHECK(s.requeue_expired().empty());
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     const std::vector<std::string> requeued = s.requeue_expired();
     REQUIRE(requeued.size() == 1);
     CHECK(requeued[0] == a.token);
     CHECK(s.count_in_queue() == 1);
-    CHECK_FALSE(s.renew(ca->token, ca->claim_no, lease));  // too late: no longer ours
+    CHECK_FALSE(s.renew(ca->token, "h:1:0", ca->claim_no, lease));  // too late: no longer ours
 
     // The row is claimed again; the first worker's late result is refused.
     auto again = s.claim("h:2:0", lease);
@@ -953,7 +1053,7 @@ TEST_CASE("store: purge deletes finished rows created before a time", "[store]")
     const auto x = s.claim("x", lease);  // rs[3], released below
     REQUIRE(x);
     claim_and_finish(s, status::internal_error);
-    REQUIRE(s.release(rs[3].token, x->claim_no));
+    REQUIRE(s.release(rs[3].token, "x", x->claim_no));
     {
         SQLite::Database db = raw(path);
         for (const Record& r : rs) set_created_at(db, r.id, r.id == rs[1].id ? 5000 : 1000);

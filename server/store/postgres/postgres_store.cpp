@@ -724,11 +724,15 @@ Store::RemoveResult PostgresStore::remove(std::string_view token, Record* out) {
 std::optional<Record> PostgresStore::claim(std::string_view worker, std::chrono::milliseconds lease) {
     // One statement, so one transaction. SKIP LOCKED: a row another claimer
     // holds is passed over, not waited for. RETURNING reads the row as
-    // updated (worker, claim_no + 1).
+    // updated (worker, claim_no + 1). The commit does not wait for the disk
+    // (synchronous_commit off for this transaction alone): a claim lost in a
+    // crash of the server leaves its row In Queue, and the worker that still
+    // judges it is fenced out by worker identity (see store.hpp).
     static const std::string sql =
         std::string("UPDATE submissions SET status_id = 2, worker = $1, claimed_at_ms = ") + db_now_ms +
         ", lease_expires_ms = " + db_now_ms +
-        " + $2, claim_no = claim_no + 1 WHERE id = (SELECT id FROM submissions WHERE status_id = 1 ORDER BY id "
+        " + $2, claim_no = claim_no + 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
+        "WHERE id = (SELECT id FROM submissions WHERE status_id = 1 ORDER BY id "
         "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, " +
         record_columns + ", " + claim_columns_tail;
     return impl_->with("claim", false, [&](PgConn& c) -> std::optional<Record> {
@@ -742,14 +746,16 @@ std::optional<Record> PostgresStore::claim(std::string_view worker, std::chrono:
     });
 }
 
-bool PostgresStore::renew(std::string_view token, std::int64_t claim_no, std::chrono::milliseconds lease) {
+bool PostgresStore::renew(std::string_view token, std::string_view worker, std::int64_t claim_no,
+                          std::chrono::milliseconds lease) {
     static const std::string sql = std::string("UPDATE submissions SET lease_expires_ms = ") + db_now_ms +
-                                   " + $1 WHERE token = $2 AND status_id = 2 AND claim_no = $3";
+                                   " + $1 WHERE token = $2 AND status_id = 2 AND claim_no = $3 AND worker = $4";
     return impl_->with("renew", true, [&](PgConn& c) {
         Binder b;
         b.integer(static_cast<std::int64_t>(lease.count()));
         b.text(token);
         b.integer(claim_no);
+        b.text(worker);
         Result r = c.exec("renew", sql, b);
         return std::strcmp(PQcmdTuples(r.r), "0") != 0;
     });
@@ -762,33 +768,40 @@ bool PostgresStore::finish(const Record& r) {
         "WITH u AS (UPDATE submissions SET status_id = $1, stdout = $2, stderr = $3, compile_output = $4, "
         "message = $5, exit_code = $6, exit_signal = $7, time = $8, wall_time = $9, memory = $10, "
         "finished_at_ms = $11, verdict_json = $12, test_results_json = $13, problem_result_json = $14, "
-        "lease_expires_ms = NULL WHERE token = $15 AND status_id = 2 AND claim_no = $16 RETURNING token) "
+        "lease_expires_ms = NULL WHERE token = $15 AND status_id = 2 AND claim_no = $16 AND worker = $17 "
+        "RETURNING token) "
         "SELECT pg_notify('judge_finished', token) FROM u";
     return impl_->with("finish", true, [&](PgConn& c) {
         Binder b;
         bind_outputs(b, r);
         b.text(r.token);
         b.integer(r.claim_no);
+        b.text(r.worker);
         if (c.exec("finish", sql, b).rows() > 0) return true;
         // Nothing updated: still ours only if an earlier try of this very
         // claim committed and its answer was lost with the connection.
         Binder q;
         q.text(r.token);
         q.integer(r.claim_no);
-        return c.exec("finish", "SELECT 1 FROM submissions WHERE token = $1 AND claim_no = $2 AND status_id >= 3", q)
+        q.text(r.worker);
+        return c.exec("finish",
+                      "SELECT 1 FROM submissions WHERE token = $1 AND claim_no = $2 AND worker = $3 AND "
+                      "status_id >= 3",
+                      q)
                    .rows() > 0;
     });
 }
 
-bool PostgresStore::release(std::string_view token, std::int64_t claim_no) {
+bool PostgresStore::release(std::string_view token, std::string_view worker, std::int64_t claim_no) {
     static const std::string sql =
         "WITH u AS (UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL, "
-        "lease_expires_ms = NULL WHERE token = $1 AND status_id = 2 AND claim_no = $2 RETURNING token) "
-        "SELECT pg_notify('judge_queued', '') FROM u";
+        "lease_expires_ms = NULL WHERE token = $1 AND status_id = 2 AND claim_no = $2 AND worker = $3 "
+        "RETURNING token) SELECT pg_notify('judge_queued', '') FROM u";
     return impl_->with("release", false, [&](PgConn& c) {
         Binder b;
         b.text(token);
         b.integer(claim_no);
+        b.text(worker);
         return c.exec("release", sql, b).rows() > 0;
     });
 }

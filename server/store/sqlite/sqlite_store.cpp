@@ -9,15 +9,19 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "server/store/migrations.hpp"
 #include "server/store/record_columns.hpp"
@@ -192,11 +196,55 @@ struct SqliteStore::Impl {
     auto locked(const char* op, F&& f) {
         std::lock_guard lock(writer_mutex);
         try {
+            synchronous(opts.synchronous_full);  // back from a group's relaxed commit
             return f(writer);
         } catch (const SQLite::Exception& e) {
             throw store_error(op, e);
         }
     }
+
+    // Group commit: runs f(writer) in a transaction shared with every
+    // grouped write other threads asked for meanwhile, one commit (one fsync)
+    // for them all. The first caller leads: it takes what is queued, runs
+    // each in a savepoint of its own (one's failure is its caller's alone),
+    // and commits; those that came during the commit form the next group.
+    // A group with no durable write commits without waiting for the disk
+    // (synchronous=NORMAL for that commit: safe against a crash of the
+    // process, not of the machine, where it loses only such writes).
+    template <class F>
+    auto grouped(const char* op, bool durable, F&& f) {
+        using R = decltype(f(writer));
+        std::optional<R> result;
+        GroupWrite w{op, [&](Conn& c) { result = f(c); }, durable, false, nullptr};
+        std::unique_lock lock(group_mutex);
+        group_queue.push_back(&w);
+        while (!w.done) {
+            if (group_leading) {
+                group_cv.wait(lock);
+                continue;
+            }
+            group_leading = true;
+            std::vector<GroupWrite*> group;
+            group.swap(group_queue);
+            lock.unlock();
+            commit_group(group);
+            lock.lock();
+            group_leading = false;
+            group_cv.notify_all();
+        }
+        if (w.error) std::rethrow_exception(w.error);
+        return std::move(*result);
+    }
+
+    struct GroupWrite {
+        const char* op;
+        std::function<void(Conn&)> run;
+        bool durable;
+        bool done = false;
+        std::exception_ptr error;
+    };
+    void commit_group(const std::vector<GroupWrite*>& group);
+    void synchronous(bool full);
 
     // Runs f on a read-only connection of the pool (one per concurrent
     // reader), never waiting for the writer. An in-memory database is one
@@ -243,8 +291,13 @@ struct SqliteStore::Impl {
 
     const std::string path;
     const StoreOptions opts;
-    std::mutex writer_mutex;  // guards writer
+    std::mutex writer_mutex;  // guards writer, writer_full
     Conn writer;
+    bool writer_full = false;  // its synchronous setting now
+    std::mutex group_mutex;  // guards group_queue, group_leading and each queued write's done and error
+    std::condition_variable group_cv;
+    std::vector<GroupWrite*> group_queue;
+    bool group_leading = false;
     std::mutex readers_mutex;  // guards idle_readers
     std::vector<std::unique_ptr<Conn>> idle_readers;
 };
@@ -270,6 +323,54 @@ std::optional<Record> get_row(Conn& c, std::string_view token) {
 
 }  // namespace
 
+void SqliteStore::Impl::commit_group(const std::vector<GroupWrite*>& group) {
+    bool durable = false;
+    for (const GroupWrite* w : group) durable = durable || w->durable;
+    std::vector<std::exception_ptr> errors(group.size());
+    std::exception_ptr failed;  // the group's own: the transaction or its commit
+    {
+        std::lock_guard lock(writer_mutex);
+        try {
+            synchronous(opts.synchronous_full && durable);
+            SQLite::Transaction tx(writer.db, SQLite::TransactionBehavior::IMMEDIATE);
+            for (std::size_t i = 0; i < group.size(); ++i) {
+                writer.db.exec("SAVEPOINT grouped");
+                try {
+                    group[i]->run(writer);
+                    writer.db.exec("RELEASE grouped");
+                } catch (const SQLite::Exception& e) {
+                    errors[i] = std::make_exception_ptr(store_error(group[i]->op, e));
+                } catch (...) {
+                    errors[i] = std::current_exception();
+                }
+                if (errors[i]) {
+                    writer.db.exec("ROLLBACK TO grouped");
+                    writer.db.exec("RELEASE grouped");
+                }
+            }
+            tx.commit();
+        } catch (const SQLite::Exception& e) {
+            failed = std::make_exception_ptr(store_error(group.front()->op, e));
+        } catch (...) {
+            failed = std::current_exception();
+        }
+    }
+    std::lock_guard lock(group_mutex);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        group[i]->error = failed ? failed : errors[i];
+        group[i]->done = true;
+    }
+}
+
+// The writer's commits wait for the disk (FULL) or not (NORMAL). Set
+// outside a transaction only (SQLite refuses it inside one); called with
+// writer_mutex held.
+void SqliteStore::Impl::synchronous(bool full) {
+    if (writer_full == full) return;
+    writer.db.exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    writer_full = full;
+}
+
 void SqliteStore::Impl::configure() {
     const std::string op = "open '" + path + "'";
     try {
@@ -287,6 +388,7 @@ void SqliteStore::Impl::configure() {
                 throw StoreError("store: " + op + ": journal_mode=WAL refused (still '" + mode + "')");
         }
         writer.db.exec(opts.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        writer_full = opts.synchronous_full;
         writer.db.exec("PRAGMA foreign_keys=ON");
     } catch (const SQLite::Exception& e) {
         throw store_error(op, e);
@@ -547,16 +649,18 @@ Store::RemoveResult SqliteStore::remove(std::string_view token, Record* out) {
     });
 }
 
+// Grouped, and not durable on its own: a claim lost with the machine
+// leaves its row In Queue, where a worker of the restarted host takes it.
 std::optional<Record> SqliteStore::claim(std::string_view worker, std::chrono::milliseconds lease) {
-    return impl_->locked("claim", [&](Conn& c) -> std::optional<Record> {
-        // IMMEDIATE: the write lock is taken before the SELECT, so another
-        // connection to the same file cannot claim the same row in between.
-        SQLite::Transaction tx(c.db, SQLite::TransactionBehavior::IMMEDIATE);
+    return impl_->grouped("claim", false, [&](Conn& c) -> std::optional<Record> {
+        // In the group's IMMEDIATE transaction: the write lock is taken
+        // before the SELECT, so another connection to the same file cannot
+        // claim the same row in between.
         std::optional<Record> r;
         {
             static const std::string sql = select_records("WHERE status_id = 1 ORDER BY id LIMIT 1");
             Use q(c.prepared(sql));
-            if (!q->executeStep()) return std::nullopt;  // empty queue; tx rolls back, nothing was written
+            if (!q->executeStep()) return std::nullopt;  // empty queue: nothing written
             r = read_record(*q);
         }
         const std::int64_t now = now_ms();
@@ -568,7 +672,6 @@ std::optional<Record> SqliteStore::claim(std::string_view worker, std::chrono::m
         u->bind(3, now + static_cast<std::int64_t>(lease.count()));
         u->bind(4, r->id);
         u->exec();
-        tx.commit();
         r->status_id = status::processing;
         r->worker = std::string(worker);
         ++r->claim_no;
@@ -576,45 +679,51 @@ std::optional<Record> SqliteStore::claim(std::string_view worker, std::chrono::m
     });
 }
 
-bool SqliteStore::renew(std::string_view token, std::int64_t claim_no, std::chrono::milliseconds lease) {
+bool SqliteStore::renew(std::string_view token, std::string_view worker, std::int64_t claim_no,
+                        std::chrono::milliseconds lease) {
     return impl_->locked("renew", [&](Conn& c) {
-        Use q(c.prepared(
-            "UPDATE submissions SET lease_expires_ms = ? WHERE token = ? AND status_id = 2 AND claim_no = ?"));
+        Use q(c.prepared("UPDATE submissions SET lease_expires_ms = ? WHERE token = ? AND status_id = 2 AND "
+                         "claim_no = ? AND worker = ?"));
         q->bind(1, now_ms() + static_cast<std::int64_t>(lease.count()));
         q->bind(2, std::string(token));
         q->bind(3, claim_no);
+        q->bind(4, std::string(worker));
         return q->exec() > 0;
     });
 }
 
 bool SqliteStore::finish(const Record& r) {
     require_final_status(r);
-    return impl_->locked("finish", [&](Conn& c) {
+    return impl_->grouped("finish", true, [&](Conn& c) {
         Use q(c.prepared(
             "UPDATE submissions SET status_id = ?, stdout = ?, stderr = ?, compile_output = ?, message = ?, "
             "exit_code = ?, exit_signal = ?, time = ?, wall_time = ?, memory = ?, finished_at_ms = ?, "
             "verdict_json = ?, test_results_json = ?, problem_result_json = ?, lease_expires_ms = NULL "
-            "WHERE token = ? AND status_id = 2 AND claim_no = ?"));
+            "WHERE token = ? AND status_id = 2 AND claim_no = ? AND worker = ?"));
         Binder b(*q);
         bind_outputs(b, r);
         b.text(r.token);
         b.integer(r.claim_no);
+        b.text(r.worker);
         if (q->exec() > 0) return true;
         // Nothing updated: true only if this very claim finished it before.
-        Use done(c.prepared("SELECT 1 FROM submissions WHERE token = ? AND claim_no = ? AND status_id >= 3"));
+        Use done(c.prepared(
+            "SELECT 1 FROM submissions WHERE token = ? AND claim_no = ? AND worker = ? AND status_id >= 3"));
         done->bind(1, r.token);
         done->bind(2, r.claim_no);
+        done->bind(3, r.worker);
         return done->executeStep();
     });
 }
 
-bool SqliteStore::release(std::string_view token, std::int64_t claim_no) {
+bool SqliteStore::release(std::string_view token, std::string_view worker, std::int64_t claim_no) {
     return impl_->locked("release", [&](Conn& c) {
         Use q(c.prepared(
             "UPDATE submissions SET status_id = 1, worker = NULL, claimed_at_ms = NULL, lease_expires_ms = NULL "
-            "WHERE token = ? AND status_id = 2 AND claim_no = ?"));
+            "WHERE token = ? AND status_id = 2 AND claim_no = ? AND worker = ?"));
         q->bind(1, std::string(token));
         q->bind(2, claim_no);
+        q->bind(3, std::string(worker));
         return q->exec() > 0;
     });
 }

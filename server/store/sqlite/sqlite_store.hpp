@@ -51,9 +51,10 @@ public:
     RemoveResult remove(std::string_view token, Record* out) override;
 
     std::optional<Record> claim(std::string_view worker, std::chrono::milliseconds lease) override;
-    bool renew(std::string_view token, std::int64_t claim_no, std::chrono::milliseconds lease) override;
+    bool renew(std::string_view token, std::string_view worker, std::int64_t claim_no,
+               std::chrono::milliseconds lease) override;
     bool finish(const Record& r) override;
-    bool release(std::string_view token, std::int64_t claim_no) override;
+    bool release(std::string_view token, std::string_view worker, std::int64_t claim_no) override;
     std::vector<std::string> requeue_expired() override;
     std::vector<ClaimRow> claims() override;
     void beat_node(const NodeRow& n, std::chrono::milliseconds expiry) override;
