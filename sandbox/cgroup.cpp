@@ -205,11 +205,13 @@ std::size_t BoxCgroup::find_or_add(const Placement& p, const std::string& name) 
     if (::mkdir(path.c_str(), 0700) != 0) {
         if (errno != EEXIST) io::throw_errno("mkdir(\"" + path + "\")", errno);
         // Left by a crashed owner of this slot (the slot lock proves it is
-        // gone): the folder and its processes are ours to clear.
-        Dir stale{p.version, path, Fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)), Fd()};
-        dirs_.push_back(std::move(stale));
-        destroy();
+        // gone): the folder and its processes are ours to clear. Cleared on
+        // its own: this box's folders in the other hierarchies stay.
+        std::vector<Dir> made = std::move(dirs_);
         dirs_.clear();
+        dirs_.push_back(Dir{p.version, path, Fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)), Fd()});
+        destroy();
+        dirs_ = std::move(made);
         if (::mkdir(path.c_str(), 0700) != 0) io::throw_errno("mkdir(\"" + path + "\")", errno);
     }
     Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
