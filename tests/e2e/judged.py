@@ -20,8 +20,11 @@ def free_port():
 
 
 class Judged:
-    def __init__(self, binary, env=None, workers=2, data_dir=None, args=(), source=None, log_name="judged.log"):
+    def __init__(self, binary, env=None, workers=2, data_dir=None, args=(), source=None, log_name="judged.log",
+                 host=(), address="127.0.0.1"):
         self.binary = binary
+        self.host = list(host)  # a command prefix that runs it on another host (netns.Network.command)
+        self.address = address
         self.source = source  # the loopback address requests come from (None: the kernel's choice)
         # Test receivers listen on loopback, which callbacks refuse by default.
         self.env = {"CALLBACKS_ALLOW_PRIVATE": "true", **(env or {})}
@@ -34,12 +37,13 @@ class Judged:
         self.log_path = os.path.join(self.data_dir, log_name)
 
     def start(self, timeout=30):
-        self.port = free_port()
+        # Another host's ports are its own: any fixed one is free there.
+        self.port = free_port() if not self.host else 2358
         env = dict(os.environ)
         env.update(self.env)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [self.binary, "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
+            self.host + [self.binary, "--listen", f"{self.address}:{self.port}", "--data-dir", self.data_dir,
              "--workers", str(self.workers)] + self.args,
             env=env, stdout=log, stderr=log)
         log.close()
@@ -90,7 +94,7 @@ class Judged:
 
     # --- HTTP
     def request(self, method, path, body=None, headers=None, timeout=120):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+        conn = http.client.HTTPConnection(self.address, self.port, timeout=timeout,
                                           source_address=(self.source, 0) if self.source else None)
         try:
             data = None

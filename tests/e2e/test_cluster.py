@@ -1,10 +1,11 @@
 """Several judged processes sharing one store: two on one SQLite data
-folder, and an api node with two worker nodes on one PostgreSQL database.
-A worker is killed with SIGKILL while it judges; its claims must be queued
-again within the lease bound and judged by a live worker, every accepted
-submission must end with its right verdict, and no result may be stored by
-a stale claim. The PostgreSQL server is restarted mid-run: nothing accepted
-is lost.
+folder, and an api node with two worker nodes on one PostgreSQL database,
+each node and the database a host of its own (network and UTS namespaces
+joined by veth, tests/e2e/netns.py) with 500 submissions. A worker is
+killed with SIGKILL while it judges; its claims must be queued again within
+the lease bound and judged by a live worker, every accepted submission must
+end with its right verdict, and no result may be stored by a stale claim.
+The PostgreSQL server is restarted mid-run: nothing accepted is lost.
 
 Usage: test_cluster.py --judged build/server/judged [unittest args]"""
 import io
@@ -21,6 +22,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from judged import Judged, judged_from_argv  # noqa: E402
+import netns  # noqa: E402
 import pg  # noqa: E402
 
 JUDGED = None
@@ -58,6 +60,26 @@ def mix(n):
         src = {"ac": AC, "wa": WA, "slow": SLOW_AC, "tle": TLE}[k]
         out.append(({"source_code": src, "language_id": 71, "stdin": f"{i} 2", "expected_output": f"{i + 2}",
                      "cpu_time_limit": 2.5, "wall_time_limit": 6}, WANT[k]))
+    return out
+
+
+C_AC = "#include <stdio.h>\nint main(void) { long a, b; scanf(\"%ld %ld\", &a, &b); printf(\"%ld\\n\", a + b); }\n"
+NZEC = "import sys\nsys.exit(3)\n"
+
+
+def quick_mix(n):
+    """n submissions, mostly quick ones: Python and C accepted, wrong answer,
+    a non-zero exit, and one in 25 each of a slow accepted (1.5 s of CPU) and
+    a time limit (0.5 s); (body, want) pairs."""
+    kinds = ["slow", "ac", "wa", "c_ac", "nzec"] + ["ac", "c_ac", "wa", "nzec", "ac"] * 2 + \
+            ["tle"] + ["ac", "wa", "c_ac", "nzec", "ac", "c_ac", "wa", "nzec", "ac"]
+    out = []
+    for i in range(n):
+        k = kinds[i % len(kinds)]
+        src, lang, want = {"ac": (AC, 71, 3), "wa": (WA, 71, 4), "c_ac": (C_AC, 50, 3), "nzec": (NZEC, 71, 11),
+                           "slow": (SLOW_AC, 71, 3), "tle": (TLE, 71, 5)}[k]
+        out.append(({"source_code": src, "language_id": lang, "stdin": f"{i} 2", "expected_output": f"{i + 2}",
+                     "cpu_time_limit": 0.5 if k == "tle" else 2.5, "wall_time_limit": 15}, want))
     return out
 
 
@@ -191,138 +213,161 @@ class Cluster(unittest.TestCase):
         finally:
             close_all(nodes, server)
 
-    @unittest.skipUnless(pg.available() or os.geteuid() == 0, "PostgreSQL 15 is not installed")
-    def test_api_node_and_two_workers_on_postgresql(self):
-        server = pg.PgServer()
+    @unittest.skipUnless(os.geteuid() == 0, "hosts in network namespaces need root")
+    def test_api_node_and_two_worker_hosts_on_postgresql(self):
+        """Four hosts on one wire: PostgreSQL, an api node and two worker
+        nodes, each in a network and UTS namespace of its own joined by veth
+        to a bridge; the test speaks from the bridge's own namespace."""
+        net = netns.Network()
+        server = None
         nodes = []
         try:
-            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database(), AUTHZ_TOKEN="operator-secret")
-            api = Judged(JUDGED, env=env, workers=1, args=["--role", "api"], log_name="api.log")
-            w1 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w1.log")
-            w2 = Judged(JUDGED, env=env, workers=2, args=["--role", "worker"], log_name="w2.log")
+            db_addr = net.add_host("db")
+            server = pg.PgServer(address=db_addr, host=net.command("db"))
+            env = dict(NODE_ENV, JUDGED_STORE=server.fresh_database(), AUTHZ_TOKEN="operator-secret",
+                       MAX_QUEUE_SIZE="1000")
+
+            def node(name, role, workers):
+                addr = net.add_host(name)
+                return Judged(JUDGED, env=env, workers=workers, args=["--role", role], log_name=f"{name}.log",
+                              host=net.command(name, hostname=f"judge-{name}"), address=addr)
+
+            api, w1, w2 = node("api", "api", 1), node("w1", "worker", 2), node("w2", "worker", 2)
             nodes = [api, w1, w2]
-            for n in nodes:
-                n.start()
-            # Roles: the api node is ready with no boxes; a worker serves health and metrics only.
-            status, h = api.json("GET", "/health")
-            self.assertEqual((status, h["role"], h["workers"]), (200, "api", 0), h)
-            self.assertNotIn("sandbox_usable", h)
-            status, h = w1.json("GET", "/health")
-            self.assertEqual((status, h["role"], h["sandbox_usable"]), (200, "worker", True), h)
-            status, body = w1.json("GET", "/languages")
-            self.assertEqual(status, 404, body)
-            # /workers on the api node lists both worker nodes by identity.
-            status, w = api.json("GET", "/workers")
-            self.assertEqual((status, w[0]["available"]), (200, 4), w)
-            self.assertEqual(sorted(int(n["node"].rsplit(":", 1)[1]) for n in w[0]["nodes"]),
-                             sorted([w1.proc.pid, w2.proc.pid]), w)
-
-            # wait=true on the api node: a worker node judges it, the api
-            # node hears of it (LISTEN/NOTIFY) and answers at once, not at the
-            # slow poll.
-            waits = []
-            for i in range(5):
-                t0 = time.time()
-                status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": f"{i} 1",
-                                        "expected_output": f"{i + 1}"}, "?wait=true")
-                waits.append(time.time() - t0)
-                self.assertEqual((status, r["status"]["id"]), (201, 3), r)
-            print("wait=true across nodes: " + ", ".join(f"{w * 1000:.0f} ms" for w in waits), file=sys.stderr)
-            self.assertLess(sorted(waits)[2], 4.0)  # the fallback poll would take 5 s
-
-            # A problem uploaded to the api node is graded by the worker
-            # nodes, which have only what the store holds (their own data
-            # folders): each unpacks the package from the store.
-            status, p = api.json("POST", "/problems?id=aplusb", zip_folder(os.path.join(PROBLEMS, "aplusb")),
-                                 headers={"Content-Type": "application/zip", "X-Auth-User": "operator-secret"})
-            self.assertEqual(status, 201, p)
-            graded = []
-            for sub, want in (("accepted/sum.py", 3), ("wrong_answer/difference.py", 4), ("accepted/sum.c", 3),
-                              ("wrong_answer/int32.c", 4)):
-                with open(os.path.join(PROBLEMS, "aplusb", "submissions", sub)) as f:
-                    src = f.read()
-                status, r = api.submit({"source_code": src, "language_id": 71 if sub.endswith(".py") else 50,
-                                        "problem_id": "aplusb"}, "?wait=true")
-                self.assertEqual((status, r["status"]["id"]), (201, want), (sub, r))
-                graded.append(r["token"])
-            judged_by = {server.psql(server.db, f"SELECT split_part(worker, ':', 2) FROM submissions "
-                                                f"WHERE token = '{t}'") for t in graded}
-            self.assertTrue(judged_by <= {str(w1.proc.pid), str(w2.proc.pid)}, judged_by)
-            for w in (w1, w2):
-                if str(w.proc.pid) in judged_by:
-                    self.assertTrue(os.path.isdir(os.path.join(w.data_dir, "problems", "aplusb")), w.log())
-            # Removed and uploaded again with other answers: version 1 again,
-            # another package. Workers that cached the first must not grade
-            # against it.
-            operator = {"X-Auth-User": "operator-secret"}
-            self.assertEqual(api.json("DELETE", "/problems/aplusb", headers=operator)[0], 200)
-            status, p = api.json("POST", "/problems?id=aplusb",
-                                 zip_folder(os.path.join(PROBLEMS, "aplusb"), answers="-1\n"),
-                                 headers={"Content-Type": "application/zip", **operator})
-            self.assertEqual((status, p.get("version")), (201, 1), p)
-            with open(os.path.join(PROBLEMS, "aplusb", "submissions", "accepted", "sum.py")) as f:
-                src = f.read()
-            for _ in range(4):  # a worker of each node, most likely
-                status, r = api.submit({"source_code": src, "language_id": 71, "problem_id": "aplusb"}, "?wait=true")
-                self.assertEqual((status, r["status"]["id"]), (201, 4), r)
-                graded.append(r["token"])
-
-            tokens = []
-            for body, want in mix(30):
-                status, r = api.submit(body)
-                self.assertEqual(status, 201, r)
-                tokens.append((r["token"], want))
-            wait_busy(w2)
-            w2.stop(signal.SIGKILL)
-            killed_at = time.time()
-            print(f"requeued {wait_requeued(self, [api, w1], killed_at):.1f} s after the kill", file=sys.stderr)
-            # The dead node leaves /workers once its heartbeat is a lease old
-            # (about when its claims were requeued).
-            deadline = time.time() + HEARTBEAT + 5
-            while True:
-                status, w = api.json("GET", "/workers")
-                live = [int(n["node"].rsplit(":", 1)[1]) for n in w[0]["nodes"]]
-                if live == [w1.proc.pid] or time.time() > deadline:
-                    break
-                time.sleep(0.2)
-            self.assertEqual(live, [w1.proc.pid], w)
-
-            # The database restarts mid-run: requests meanwhile get 503 with a
-            # message, accepted work is not lost, nodes reconnect.
-            server.stop()
-            status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1"})
-            self.assertEqual(status, 503, r)
-            time.sleep(1)
-            server.start()
-            deadline = time.time() + 30
-            while True:
-                status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1",
-                                        "expected_output": "2"})
-                if status == 201 or time.time() > deadline:
-                    break
-                time.sleep(0.5)
-            self.assertEqual(status, 201, r)
-            tokens.append((r["token"], 3))
-
-            rows = self.check_all(api, tokens)
-            self.assertEqual(metric(w1, "judged_stale_results_total"), 0)
-            # Who judged each: only the live worker's identity after the kill,
-            # and never the api node's.
-            api_pid = str(api.proc.pid)
-            for token, _ in tokens:
-                worker = server.psql(server.db, f"SELECT worker FROM submissions WHERE token = '{token}'")
-                self.assertRegex(worker, r"^[^:]+:[0-9]+:[0-9]+$")
-                self.assertNotEqual(worker.split(":")[1], api_pid)
-            self.assertEqual(len(rows), len(tokens))
-            unfinished = server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id < 3")
-            self.assertEqual(int(unfinished), 0)
-            total = server.psql(server.db, "SELECT count(*) FROM submissions")
-            self.assertEqual(int(total), len(tokens) + len(waits) + len(graded))  # nothing lost, nothing twice
+            with net.inside_hub():
+                self.run_cluster(server, api, w1, w2)
         except Exception:
             print_logs(nodes)
             raise
         finally:
             close_all(nodes, server)
+            net.close()
+
+    def run_cluster(self, server, api, w1, w2):
+        for n in (api, w1, w2):
+            n.start()
+        # Roles: the api node is ready with no boxes; a worker serves health and metrics only.
+        status, h = api.json("GET", "/health")
+        self.assertEqual((status, h["role"], h["workers"]), (200, "api", 0), h)
+        self.assertNotIn("sandbox_usable", h)
+        status, h = w1.json("GET", "/health")
+        self.assertEqual((status, h["role"], h["sandbox_usable"]), (200, "worker", True), h)
+        status, body = w1.json("GET", "/languages")
+        self.assertEqual(status, 404, body)
+        # /workers on the api node lists both worker nodes, each named by its own host.
+        status, w = api.json("GET", "/workers")
+        self.assertEqual((status, w[0]["available"]), (200, 4), w)
+        self.assertEqual(sorted(n["node"] for n in w[0]["nodes"]),
+                         [f"judge-w1:{w1.proc.pid}", f"judge-w2:{w2.proc.pid}"], w)
+
+        # wait=true on the api node: a worker node judges it, the api
+        # node hears of it (LISTEN/NOTIFY) and answers at once, not at the
+        # slow poll.
+        waits = []
+        for i in range(5):
+            t0 = time.time()
+            status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": f"{i} 1",
+                                    "expected_output": f"{i + 1}"}, "?wait=true")
+            waits.append(time.time() - t0)
+            self.assertEqual((status, r["status"]["id"]), (201, 3), r)
+        print("wait=true across nodes: " + ", ".join(f"{w * 1000:.0f} ms" for w in waits), file=sys.stderr)
+        self.assertLess(sorted(waits)[2], 4.0)  # the fallback poll would take 5 s
+
+        # A problem uploaded to the api node is graded by the worker
+        # nodes, which have only what the store holds (their own data
+        # folders): each unpacks the package from the store.
+        status, p = api.json("POST", "/problems?id=aplusb", zip_folder(os.path.join(PROBLEMS, "aplusb")),
+                             headers={"Content-Type": "application/zip", "X-Auth-User": "operator-secret"})
+        self.assertEqual(status, 201, p)
+        graded = []
+        for sub, want in (("accepted/sum.py", 3), ("wrong_answer/difference.py", 4), ("accepted/sum.c", 3),
+                          ("wrong_answer/int32.c", 4)):
+            with open(os.path.join(PROBLEMS, "aplusb", "submissions", sub)) as f:
+                src = f.read()
+            status, r = api.submit({"source_code": src, "language_id": 71 if sub.endswith(".py") else 50,
+                                    "problem_id": "aplusb"}, "?wait=true")
+            self.assertEqual((status, r["status"]["id"]), (201, want), (sub, r))
+            graded.append(r["token"])
+        judged_by = {server.psql(server.db, f"SELECT split_part(worker, ':', 2) FROM submissions "
+                                            f"WHERE token = '{t}'") for t in graded}
+        self.assertTrue(judged_by <= {str(w1.proc.pid), str(w2.proc.pid)}, judged_by)
+        for w in (w1, w2):
+            if str(w.proc.pid) in judged_by:
+                self.assertTrue(os.path.isdir(os.path.join(w.data_dir, "problems", "aplusb")), w.log())
+        # Removed and uploaded again with other answers: version 1 again,
+        # another package. Workers that cached the first must not grade
+        # against it.
+        operator = {"X-Auth-User": "operator-secret"}
+        self.assertEqual(api.json("DELETE", "/problems/aplusb", headers=operator)[0], 200)
+        status, p = api.json("POST", "/problems?id=aplusb",
+                             zip_folder(os.path.join(PROBLEMS, "aplusb"), answers="-1\n"),
+                             headers={"Content-Type": "application/zip", **operator})
+        self.assertEqual((status, p.get("version")), (201, 1), p)
+        with open(os.path.join(PROBLEMS, "aplusb", "submissions", "accepted", "sum.py")) as f:
+            src = f.read()
+        for _ in range(4):  # a worker of each node, most likely
+            status, r = api.submit({"source_code": src, "language_id": 71, "problem_id": "aplusb"}, "?wait=true")
+            self.assertEqual((status, r["status"]["id"]), (201, 4), r)
+            graded.append(r["token"])
+
+        # 500 mixed submissions; w2 is killed while it judges a slow one,
+        # and the database restarts while the rest are judged.
+        tokens = []
+        for body, want in quick_mix(500):
+            status, r = api.submit(body)
+            self.assertEqual(status, 201, r)
+            tokens.append((r["token"], want, body["source_code"] == SLOW_AC))
+        slow = ",".join(f"'{t}'" for t, _, is_slow in tokens if is_slow)
+        deadline = time.time() + 120
+        while int(server.psql(server.db, f"SELECT count(*) FROM submissions WHERE status_id = 2 AND "
+                                         f"worker LIKE 'judge-w2:%' AND token IN ({slow})")) == 0:
+            self.assertLess(time.time(), deadline, "w2 never judged a slow submission")
+            time.sleep(0.05)
+        w2.stop(signal.SIGKILL)
+        killed_at = time.time()
+        print(f"requeued {wait_requeued(self, [api, w1], killed_at):.1f} s after the kill", file=sys.stderr)
+        # The dead node leaves /workers once its heartbeat is a lease old
+        # (about when its claims were requeued).
+        deadline = time.time() + HEARTBEAT + 5
+        while True:
+            status, w = api.json("GET", "/workers")
+            live = [n["node"] for n in w[0]["nodes"]]
+            if live == [f"judge-w1:{w1.proc.pid}"] or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(live, [f"judge-w1:{w1.proc.pid}"], w)
+
+        # The database restarts mid-run: requests meanwhile get 503 with a
+        # message, accepted work is not lost, nodes reconnect.
+        left = int(server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id < 3"))
+        self.assertGreater(left, 0, "nothing was left to judge across the restart")
+        server.stop()
+        status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1"})
+        self.assertEqual(status, 503, r)
+        time.sleep(1)
+        server.start()
+        deadline = time.time() + 30
+        while True:
+            status, r = api.submit({"source_code": AC, "language_id": 71, "stdin": "1 1", "expected_output": "2"})
+            if status == 201 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(status, 201, r)
+        tokens.append((r["token"], 3, False))
+        print(f"database restarted with {left} of {len(tokens)} left to judge", file=sys.stderr)
+
+        rows = self.check_all(api, [(t, want) for t, want, _ in tokens], timeout=600)
+        self.assertEqual(metric(w1, "judged_stale_results_total"), 0)
+        # Exactly one result each, by a worker node: w1, or w2 before it died.
+        judged_by = dict(line.split("|") for line in server.psql(
+            server.db, "SELECT token, worker FROM submissions WHERE status_id >= 3").splitlines())
+        for token, _, _ in tokens:
+            self.assertRegex(judged_by[token], rf"^judge-w[12]:({w1.proc.pid}|{w2.proc.pid}):[0-9]+$")
+        self.assertEqual(len(rows), len(tokens))
+        unfinished = server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id < 3")
+        self.assertEqual(int(unfinished), 0)
+        total = server.psql(server.db, "SELECT count(*) FROM submissions")
+        self.assertEqual(int(total), len(tokens) + len(waits) + len(graded))  # nothing lost, nothing twice
 
 
 if __name__ == "__main__":
