@@ -617,10 +617,6 @@ StagedInsert stage_insert(PgConn& c, const Record& r, const std::optional<std::s
     return st;
 }
 
-}  // namespace
-
-namespace {
-
 // One group in a savepoint: a data error undoes that group alone (its
 // error), and a key another node committed meanwhile runs it once more.
 void stage_group(PgConn& c, const InsertGroup& group, std::int64_t keys_since_ms, std::vector<StagedInsert>& staged,
