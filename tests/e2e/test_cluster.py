@@ -359,10 +359,10 @@ class Cluster(unittest.TestCase):
         rows = self.check_all(api, [(t, want) for t, want, _ in tokens], timeout=600)
         self.assertEqual(metric(w1, "judged_stale_results_total"), 0)
         # Exactly one result each, by a worker node: w1, or w2 before it died.
-        judged_by = dict(line.split("|") for line in server.psql(
+        worker_of = dict(line.split("|") for line in server.psql(
             server.db, "SELECT token, worker FROM submissions WHERE status_id >= 3").splitlines())
         for token, _, _ in tokens:
-            self.assertRegex(judged_by[token], rf"^judge-w[12]:({w1.proc.pid}|{w2.proc.pid}):[0-9]+$")
+            self.assertRegex(worker_of[token], rf"^judge-w[12]:({w1.proc.pid}|{w2.proc.pid}):[0-9]+$")
         self.assertEqual(len(rows), len(tokens))
         unfinished = server.psql(server.db, "SELECT count(*) FROM submissions WHERE status_id < 3")
         self.assertEqual(int(unfinished), 0)
