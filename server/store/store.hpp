@@ -18,8 +18,9 @@
 // act only for the current claim (its number and its worker), so a worker
 // whose lease expired and whose row was claimed again cannot overwrite the
 // newer claim's result: each submission gets exactly one result. The worker
-// is part of the fence because a claim need not be durable: a claim lost in
-// a database crash is made again under the same number, by another worker. requeue_expired() (any process,
+// is part of the fence too: a claim that was lost while its worker lives on
+// (a failover to an asynchronous standby, a restore from a backup) is made
+// again under the same number, and only the worker tells the two apart. requeue_expired() (any process,
 // now and then) puts rows whose lease ran out back In Queue; requeue_dead()
 // does so at once for rows owned by processes of this host that are gone.
 //

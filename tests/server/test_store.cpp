@@ -837,9 +837,11 @@ TEST_CASE("store: a dead process's claims are queued again at once, a live one's
     CHECK(s.get(a.token)->worker == "hostA:789:0");
 }
 
-// Claims commit without waiting for the disk: a database crash may lose
-// one, and the row is then claimed again under the same number, by another
-// worker, while the first still judges it. The worker is part of the fence.
+// A claim can be lost while its worker lives on: SQLite's claims do not
+// wait for the disk, and a failover to an asynchronous standby or a restore
+// from a backup loses the last commits of any database. The row is then
+// claimed again under the same number, by another worker, while the first
+// still judges it. The worker is part of the fence.
 TEST_CASE("store: a claim made again under its number by another worker fences out the first", "[store][lease]") {
     const std::string backend = GENERATE(as<std::string>{}, "sqlite", "postgresql");
     INFO("backend: " << backend);

@@ -748,15 +748,13 @@ Store::RemoveResult PostgresStore::remove(std::string_view token, Record* out) {
 std::optional<Record> PostgresStore::claim(std::string_view worker, std::chrono::milliseconds lease) {
     // One statement, so one transaction. SKIP LOCKED: a row another claimer
     // holds is passed over, not waited for. RETURNING reads the row as
-    // updated (worker, claim_no + 1). The commit does not wait for the disk
-    // (synchronous_commit off for this transaction alone): a claim lost in a
-    // crash of the server leaves its row In Queue, and the worker that still
-    // judges it is fenced out by worker identity (see store.hpp).
+    // updated (worker, claim_no + 1). Durable: the server may crash while
+    // the worker lives on, and a lost claim would have that worker judge a
+    // row another worker is judging too.
     static const std::string sql =
         std::string("UPDATE submissions SET status_id = 2, worker = $1, claimed_at_ms = ") + db_now_ms +
         ", lease_expires_ms = " + db_now_ms +
-        " + $2, claim_no = claim_no + 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed "
-        "WHERE id = (SELECT id FROM submissions WHERE status_id = 1 ORDER BY id "
+        " + $2, claim_no = claim_no + 1 WHERE id = (SELECT id FROM submissions WHERE status_id = 1 ORDER BY id "
         "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id, " +
         record_columns + ", " + claim_columns_tail;
     return impl_->with("claim", false, [&](PgConn& c) -> std::optional<Record> {
