@@ -95,8 +95,8 @@ std::mutex g_filter_mu;  // one nft transaction at a time
 }  // namespace
 
 std::string filter_ruleset() {
-    const std::string first = std::to_string(pools::kUidBase);
-    const std::string last = std::to_string(pools::kUidBase + pools::kSlots - 1);
+    const std::string first = std::to_string(pools::uid_base());
+    const std::string last = std::to_string(pools::uid_base() + pools::slot_count() - 1);
     // "table; delete table; table {...}" in one file is one transaction:
     // created when missing, replaced when present, never absent between.
     return "table inet judge_sandbox\n"

@@ -7,7 +7,7 @@
 // box can never reach a host abstract socket or a host listener directly,
 // and what slirp4netns connects to is filtered:
 //
-//   - slirp4netns runs as uid 0 with the box's gid (kUidBase + slot) and no
+//   - slirp4netns runs as uid 0 with the box's gid (uid_base() + slot) and no
 //     groups, and drops every capability but CAP_NET_BIND_SERVICE once its
 //     tap exists (--enable-sandbox, which also pivots it into an empty root;
 //     --enable-seccomp); --disable-host-loopback stops 10.0.2.2 meaning the

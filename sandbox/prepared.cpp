@@ -76,10 +76,17 @@ void send_message(int sock, const std::vector<char>& data, const int* fds, std::
     if (n != static_cast<ssize_t>(data.size())) io::throw_errno("sendmsg(box control)", n < 0 ? errno : EIO);
 }
 
+// Named by uid, which is unique across every process whose uid ranges are
+// kept apart, not by slot, which is unique only within one state folder.
+std::string box_cgroup_name(const pools::Slot& slot) { return "judge-box-" + std::to_string(slot.uid()); }
+
 }  // namespace
 
 // Box cgroups whose slot no one holds were left by a process that ended
-// without tearing its boxes down (a crash, a kill): remove them, once.
+// without tearing its boxes down (a crash, a kill): remove them, once. A box
+// cgroup is named by its uid, and only uids of this process's range are
+// considered: the slot lock proves nothing about another range's boxes (a
+// process with a state folder and uid range of its own in the same cgroup).
 void sweep_stale_cgroups() {
     static std::once_flag once;
     std::call_once(once, [] {
@@ -90,19 +97,20 @@ void sweep_stale_cgroups() {
             if (!d) continue;
             while (dirent* e = ::readdir(d)) {
                 std::string n = e->d_name;
-                if (n.rfind("judge-box-", 0) != 0 || n.size() == 10) continue;
+                if (n.rfind("judge-box-", 0) != 0 || n.size() == 10 || n.size() > 20) continue;
                 if (n.find_first_not_of("0123456789", 10) != std::string::npos) continue;
-                slots.insert(static_cast<std::uint32_t>(std::stoul(n.substr(10))));
+                const std::uint64_t uid = std::stoull(n.substr(10));
+                if (uid < pools::uid_base() || uid - pools::uid_base() >= pools::slot_count()) continue;
+                slots.insert(static_cast<std::uint32_t>(uid - pools::uid_base()));
             }
             ::closedir(d);
         }
         for (std::uint32_t i : slots) {
-            if (i >= pools::kSlots) continue;
             auto slot = pools::Slot::try_acquire(i);
             if (!slot) continue;  // a live box of some process
             try {
                 // Takes over the stale folders, then removes them.
-                cgroup::BoxCgroup stale(layout, "judge-box-" + std::to_string(i));
+                cgroup::BoxCgroup stale(layout, box_cgroup_name(*slot));
             } catch (const std::exception&) {  // best effort; the slot's next owner retries
             }
         }
@@ -112,7 +120,7 @@ void sweep_stale_cgroups() {
 Box Box::make(bool network) {
     sweep_stale_cgroups();
     Box box(pools::Slot::acquire(), network);
-    box.cgroup_.emplace(cgroup::host_layout(), "judge-box-" + std::to_string(box.slot_.index()));
+    box.cgroup_.emplace(cgroup::host_layout(), box_cgroup_name(box.slot_));
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) io::throw_errno("socketpair()", errno);
     box.control_.reset(sv[0]);

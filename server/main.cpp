@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -19,6 +20,7 @@
 
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
+#include "sandbox/pools.hpp"
 #include "sandbox/prepared.hpp"
 #include "sandbox/fs_safe.hpp"
 #include "server/http/app.hpp"
@@ -67,6 +69,12 @@ int main(int argc, char** argv) {
     for (const auto& w : cfg.warnings) server::log_line("config", "", w);
     if (::geteuid() != 0) {
         std::cerr << "judged: must run as root (boxes need namespaces, cgroups and their own uids)\n";
+        return 2;
+    }
+    try {
+        (void)sandbox::pools::uid_base();  // a bad box uid range is refused here, not at the first box
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "judged: " << e.what() << "\n";
         return 2;
     }
     // Still one thread: the working folders' tmpfs mounts go in a mount

@@ -1,5 +1,6 @@
-// Attacks: privilege. Usage: identity HOST_HOSTNAME. Checks who the program
-// runs as: a box uid (200000 + slot) for real, effective and saved ids, no
+// Attacks: privilege. Usage: identity HOST_HOSTNAME [UID_BASE SLOTS]. Checks
+// who the program runs as: a box uid (UID_BASE + slot, default 200000 and
+// 4096 slots) for real, effective and saved ids, no
 // supplementary groups, no capabilities in any set, no_new_privs, a seccomp
 // filter in force, a hostname that is not the host's, and no terminal: a
 // process group of its own, no controlling terminal, not a session leader
@@ -21,14 +22,16 @@ static void finding(const char* what, const char* detail) {
 }
 
 int main(int argc, char** argv) {
-    if (argc != 2) return 2;
+    if (argc != 2 && argc != 4) return 2;
+    const unsigned long base = argc == 4 ? strtoul(argv[2], 0, 10) : 200000;
+    const unsigned long slots = argc == 4 ? strtoul(argv[3], 0, 10) : 4096;
     char buf[256];
     uid_t r, e, s;
     gid_t gr, ge, gs;
     getresuid(&r, &e, &s);
     getresgid(&gr, &ge, &gs);
     snprintf(buf, sizeof buf, "uid %u/%u/%u gid %u/%u/%u", r, e, s, gr, ge, gs);
-    if (r < 200000 || r >= 204096 || e != r || s != r) finding("uid", buf);
+    if (r < base || r >= base + slots || e != r || s != r) finding("uid", buf);
     if (gr == 0 || ge == 0 || gs == 0) finding("gid", buf);
     int ngroups = getgroups(0, 0);
     if (ngroups != 0) {

@@ -10,6 +10,7 @@
 // developer's concurrent test run) are told apart by their held slot lock.
 // The cases that compare wall and CPU time assume otherwise idle cores.
 #include "sandbox/sandbox.hpp"
+#include "sandbox/cgroup.hpp"
 #include "sandbox/prepared.hpp"
 
 #include "sandbox/fs_safe.hpp"
@@ -126,7 +127,7 @@ std::vector<std::string> cgroup_mounts() {
 }
 
 // Something of a box found on the host, with the box's slot when its name
-// tells it (uid 200000 + slot, cgroup judge-box-<slot>, work/<slot>).
+// tells it (uid 200000 + slot, cgroup judge-box-<uid>, work/<slot>).
 struct Leftover {
     std::string what;
     long slot = -1;
@@ -177,8 +178,10 @@ std::vector<Leftover> box_cgroups() {
             std::error_code tec;
             if (it->is_symlink(tec) || !it->is_directory(tec)) continue;
             const std::string name = it->path().filename().string();
-            if (name.rfind("judge-box-", 0) == 0)
-                found.push_back({"cgroup " + it->path().string(), slot_from_suffix(name.substr(10))});
+            if (name.rfind("judge-box-", 0) == 0) {
+                const long uid = slot_from_suffix(name.substr(10));
+                found.push_back({"cgroup " + it->path().string(), uid >= 200000 ? uid - 200000 : -1});
+            }
         }
     }
     return found;
@@ -1394,6 +1397,50 @@ sandbox::RunResult run_true() {
     return sandbox::run(spec);
 }
 }  // namespace
+
+// Two sandboxes in one cgroup with state folders and uid ranges of their
+// own (two containers sharing a host's cgroup tree look the same to each
+// other): each runs its boxes as its own uids and its start-up sweep of stale
+// box cgroups passes over the other's live ones.
+TEST_CASE("a sandbox with its own uid range and state folder leaves this one's boxes alone", "[root][hostile][pool]") {
+    SKIP_UNLESS_ROOT();
+    HostSnapshot host;
+    REQUIRE(run_true().status == Status::ok);
+    sandbox::prepared::settle();  // the run's box is gone; the prepared ones wait, their cgroups made
+    const std::string base = sandbox::cgroup::host_layout().memory.base;
+    std::vector<std::string> ours;
+    for (const auto& e : fs::directory_iterator(base))
+        if (e.path().filename().string().rfind("judge-box-", 0) == 0) ours.push_back(e.path().string());
+    if (test_pool_size() > 0) REQUIRE_FALSE(ours.empty());
+
+    TempDir state("hostile-state", 0755), work("hostile-range", 0755);
+    fs::copy_file(std::string(HOSTILE_DIR) + "/hostile_identity", work / "identity");
+    char name[256] = {};
+    REQUIRE(::gethostname(name, sizeof name - 1) == 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::setenv("JUDGE_SANDBOX_UID_BASE", "300000", 1);
+        ::setenv("JUDGE_SANDBOX_SLOTS", "4096", 1);  // covers this process's slot numbers
+        ::setenv("JUDGE_SANDBOX_STATE", state.path().c_str(), 1);
+        const std::string result = work / "result.json";
+        ::execl(JUDGE_SANDBOX_CLI, JUDGE_SANDBOX_CLI, "run", "--workdir", work.path().c_str(), "--result",
+                result.c_str(), "--stderr", (work / "stderr.txt").c_str(), "--", "./identity", name, "300000", "4096",
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int st = 0;
+    REQUIRE(::waitpid(pid, &st, 0) == pid);
+    CHECK((WIFEXITED(st) && WEXITSTATUS(st) == 0));
+    const std::string result = read_file(work / "result.json");
+    INFO("result: " << result << " stderr: " << read_file(work / "stderr.txt"));
+    CHECK(result.find("\"status\":\"ok\"") != std::string::npos);
+    CHECK(result.find("\"exit_code\":0") != std::string::npos);
+    for (const auto& dir : ours) CHECK(fs::is_directory(dir));
+    CHECK(run_true().status == Status::ok);
+    work.remove();
+    state.remove();
+    host.check();
+}
 
 TEST_CASE("the box factory reaps every init the host is done with", "[root][hostile][pool]") {
     SKIP_UNLESS_ROOT();
