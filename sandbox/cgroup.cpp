@@ -156,7 +156,12 @@ void prepare_v2(const Layout& l) {
     if (base.empty()) return;
     Fd dir(::open(base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir) io::throw_errno("open(\"" + base + "\")", errno);
-    if (base != l.v2_mount) {
+    // Only the real root may hold processes and enable controllers at once.
+    // The mount point is not proof of it: in a private cgroup namespace (a
+    // container's) /proc/self/cgroup reads 0::/ for a cgroup deep in the
+    // tree. The real root alone has no cgroup.type.
+    const bool real_root = ::faccessat(dir.get(), "cgroup.type", F_OK, 0) != 0 && errno == ENOENT;
+    if (!real_root) {
         const std::string leaf = base + "/" + kServiceLeaf;
         if (::mkdir(leaf.c_str(), 0755) != 0 && errno != EEXIST) io::throw_errno("mkdir(\"" + leaf + "\")", errno);
         Fd leaf_fd(::open(leaf.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -17,10 +17,11 @@ files=(
   "$build/tests/hostile/box_host"
   "$build/tests/hostile/progs"
   "$build/tests/unit/test_unit"
+  /usr/bin/unshare:/usr/local/bin/unshare-ul  # util-linux's: busybox's has no --cgroup
 )
 args=()
 for f in "${files[@]}"; do
-  [[ -e "$f" ]] || { echo "run-v2-suite: missing $f (build first)" >&2; exit 2; }
+  [[ -e "${f%%:*}" ]] || { echo "run-v2-suite: missing ${f%%:*} (build first)" >&2; exit 2; }
   args+=(--file "$f")
 done
 
@@ -43,6 +44,13 @@ mkdir -p /tmp/w && cp /bin/busybox /tmp/w/busybox
 in_suite $build/sandbox/judge-sandbox run --workdir /tmp/w --time 1 --memory 64 -- ./busybox sh -c 'echo hello from a v2 box; cat /proc/self/cgroup'
 in_suite $build/tests/unit/test_unit --use-colour no "[cgroup],[seccomp],[runspec],[fs_safe]"
 in_suite $build/tests/hostile/test_hostile --use-colour no "~[network]~[host-files]~[runtimes]"
+# A container's view: a private cgroup namespace rooted at a cgroup that is
+# not the real root, cgroup2 mounted afresh in it, so /proc/self/cgroup reads
+# 0::/ and the base is the mount point; the service must still move into a
+# leaf before enabling controllers (the real root alone has no cgroup.type).
+mkdir -p /sys/fs/cgroup/ctr
+sh -c 'echo \$\$ > /sys/fs/cgroup/ctr/cgroup.procs; exec unshare-ul --cgroup --mount sh -c "umount /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && cat /proc/self/cgroup && exec $build/sandbox/judge-sandbox check"'
+echo "ctr: \$(cat /sys/fs/cgroup/ctr/cgroup.subtree_control) / leaf: \$(ls /sys/fs/cgroup/ctr | grep judge-)"
 INNER
 )
 exec bash "$here/run-in-vm.sh" --timeout 1500 --mem 3072 "${args[@]}" -- sh -c "$script"
