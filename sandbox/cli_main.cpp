@@ -1,7 +1,7 @@
 // judge-sandbox: run one program in a box, or check what this host offers.
 //
 //   judge-sandbox run [options] -- PROGRAM [ARGS...]
-//   judge-sandbox check
+//   judge-sandbox check [--network]
 //
 // Exit status: 0 when the run completed (whatever its status), 2 on bad
 // arguments or an internal error, with a message on stderr.
@@ -19,6 +19,7 @@
 
 #include "sandbox/cgroup.hpp"
 #include "sandbox/fs_safe.hpp"
+#include "sandbox/host_check.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/seccomp.hpp"
 #include "sandbox/sys_io.hpp"
@@ -27,7 +28,7 @@ namespace {
 
 const char* kUsage =
     "usage: judge-sandbox run [options] -- PROGRAM [ARGS...]\n"
-    "       judge-sandbox check\n"
+    "       judge-sandbox check [--network]   what this host offers; --network: networked boxes too\n"
     "options:\n"
     "  --time SECONDS       CPU time limit (all processes and threads), default 1\n"
     "  --wall-time SECONDS  wall-clock limit, default 2 * time + 1\n"
@@ -149,55 +150,20 @@ int cmd_run(int argc, char** argv) {
     return 0;
 }
 
-int cmd_check() {
-    bool ok = true;
-    auto line = [](const char* what, bool good, const std::string& detail) {
-        std::printf("%-22s %-4s %s\n", what, good ? "ok" : "FAIL", detail.c_str());
-    };
-    utsname u{};
-    ::uname(&u);
-    line("kernel", true, u.release);
-    bool root = ::geteuid() == 0;
-    line("running as root", root, root ? "" : "the sandbox needs root (namespaces, cgroups, uid changes)");
-    ok &= root;
-    try {
-        const auto& l = sandbox::cgroup::host_layout();
-        auto place = [](const sandbox::cgroup::Placement& p) {
-            return std::string(p.version == sandbox::cgroup::Version::v1 ? "v1" : "v2") + " at " + p.base;
-        };
-        line("cgroup memory", true, place(l.memory));
-        line("cgroup pids", true, place(l.pids));
-        line("cgroup cpu accounting", true, place(l.cpu));
-    } catch (const std::exception& e) {
-        line("cgroups", false, std::string(e.what()) + " — mount the memory, pids and cpuacct controllers (v1) "
-                                                       "or a cgroup2 with them delegated");
-        ok = false;
-    }
-    for (const char* ns : {"pid", "mnt", "net", "ipc", "uts", "cgroup"}) {
-        bool has = ::access((std::string("/proc/self/ns/") + ns).c_str(), F_OK) == 0;
-        line((std::string("namespace ") + ns).c_str(), has, has ? "" : "kernel built without it");
-        ok &= has;
-    }
-    bool seccomp_ok = ::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
-    try {
-        std::size_t n = sandbox::seccomp::native_filter().size() / 8;
-        line("seccomp filter", seccomp_ok, std::to_string(n) + " BPF instructions, " +
-                                               std::to_string(sandbox::seccomp::policy().size()) + " rules");
-    } catch (const std::exception& e) {
-        line("seccomp filter", false, e.what());
-        seccomp_ok = false;
-    }
-    ok &= seccomp_ok;
-    auto notif = sandbox::io::read_file("/proc/sys/kernel/seccomp/actions_avail");
-    bool has_notif = notif && notif->find("user_notif") != std::string::npos;
-    line("seccomp user_notif", has_notif, has_notif ? "" : "kernel older than 5.0: violations cannot be named");
-    ok &= has_notif;
+int cmd_check(bool network) {
+    sandbox::HostCheckOptions opts;
+    opts.network = network;
+    const auto lines = sandbox::check_host(opts);
+    for (const auto& l : lines) std::printf("%-24s %-4s %s\n", l.what.c_str(), l.ok ? "ok" : "FAIL", l.detail.c_str());
+    bool ok = sandbox::all_ok(lines);
     if (ok) {
         sandbox::RunSpec spec;
         spec.argv = {"/bin/true"};
+        spec.network = network;
         sandbox::RunResult r = sandbox::run(spec);
         bool good = r.status == sandbox::Status::ok;
-        line("box runs /bin/true", good, good ? "" : r.message);
+        std::printf("%-24s %-4s %s\n", network ? "networked box runs true" : "box runs /bin/true", good ? "ok" : "FAIL",
+                    good ? "" : r.message.c_str());
         ok &= good;
     }
     return ok ? 0 : 1;
@@ -210,7 +176,11 @@ int main(int argc, char** argv) {
     std::string cmd = argv[1];
     try {
         if (cmd == "run") return cmd_run(argc, argv);
-        if (cmd == "check") return cmd_check();
+        if (cmd == "check") {
+            if (argc > 3 || (argc == 3 && std::strcmp(argv[2], "--network") != 0))
+                usage_error("check takes only --network");
+            return cmd_check(argc == 3);
+        }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "judge-sandbox: %s\n", e.what());
         return 2;

@@ -20,6 +20,7 @@
 
 #include "judge/languages.hpp"
 #include "judge/pipeline.hpp"
+#include "sandbox/host_check.hpp"
 #include "sandbox/pools.hpp"
 #include "sandbox/prepared.hpp"
 #include "sandbox/fs_safe.hpp"
@@ -77,10 +78,25 @@ int main(int argc, char** argv) {
         std::cerr << "judged: " << e.what() << "\n";
         return 2;
     }
+    // A node that judges refuses to start on a host (a container) that cannot
+    // make boxes, naming each missing privilege, before it opens the store or
+    // listens; an api node makes no boxes.
+    if (cfg.role != "api") {
+        sandbox::HostCheckOptions hc;
+        hc.network = cfg.allow_enable_network;
+        const auto lines = sandbox::check_host(hc);
+        if (!sandbox::all_ok(lines)) {
+            for (const auto& l : lines)
+                if (!l.ok) std::cerr << "judged: host check FAIL " << l.what << ": " << l.detail << "\n";
+            std::cerr << "judged: this host cannot make boxes (judge-sandbox check shows every item)\n";
+            return 3;
+        }
+    }
     // Still one thread: the working folders' tmpfs mounts go in a mount
-    // namespace of judged's own, and with it however judged ends.
+    // namespace of judged's own, and with it however judged ends. An api
+    // node mounts nothing (and in a container has no SYS_ADMIN to).
     try {
-        sandbox::enter_own_mount_namespace();
+        if (cfg.role != "api") sandbox::enter_own_mount_namespace();
     } catch (const std::exception& e) {
         std::cerr << "judged: " << e.what() << "\n";
         return 1;
