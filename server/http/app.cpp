@@ -188,7 +188,7 @@ App::App(const Config& cfg, const judge::Catalog& catalog, Store& store, judge::
                                  cfg.callbacks_allow_private, cfg.callbacks_ca_file, node_identity(),
                                  std::chrono::seconds(cfg.lease_seconds), std::chrono::seconds(cfg.heartbeat_seconds)},
                  metrics_),
-      problems_(store, judge, catalog, cfg.data_dir) {
+      problems_(store, judge, catalog, cfg.data_dir, PackageLimits{}, cfg.role != "api") {
     lookup_.exists = [this](int id) { return catalog_.by_id(id) != nullptr; };
     lookup_.name = [this](int id) {
         const judge::Language* l = catalog_.find(std::to_string(id));

@@ -89,8 +89,13 @@ std::string package_root(const std::string& dir, std::string* top_name) {
 }  // namespace
 
 Problems::Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
-                   PackageLimits limits)
-    : store_(store), judge_(judge), catalog_(catalog), dir_(std::move(data_dir) + "/problems"), limits_(limits) {
+                   PackageLimits limits, bool compile_checkers)
+    : store_(store),
+      judge_(judge),
+      catalog_(catalog),
+      dir_(std::move(data_dir) + "/problems"),
+      limits_(limits),
+      compile_checkers_(compile_checkers) {
     // Unfinished uploads and unpackings of a dead run; another live process
     // on this data folder holds the lock of its own.
     if (fs::is_directory(dir_ + "/.incoming")) judge::sweep_leftovers(dir_ + "/.incoming");
@@ -161,11 +166,14 @@ ProblemRow Problems::upload(const std::string& zip_bytes, std::string id) {
     } catch (const judge::ProblemError& e) {
         throw PackageError(std::string("package: ") + e.what());
     }
-    // The checker must compile now, not when the first contestant arrives.
-    try {
-        judge::CheckerRunner checker(judge_, catalog_, p);
-    } catch (const judge::ProblemError& e) {
-        throw PackageError(std::string("package: checker: ") + e.what());
+    // The checker must compile now, not when the first contestant arrives
+    // (where this node can make boxes at all).
+    if (compile_checkers_) {
+        try {
+            judge::CheckerRunner checker(judge_, catalog_, p);
+        } catch (const judge::ProblemError& e) {
+            throw PackageError(std::string("package: checker: ") + e.what());
+        }
     }
     if (id.empty()) id = slug(!top.empty() ? top : p.name);
     if (!valid_problem_id(id)) throw PackageError("id: give ?id=NAME ([a-z0-9_-], 1 to 64 characters)");

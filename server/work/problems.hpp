@@ -42,8 +42,11 @@ struct PackageLimits {
 
 class Problems {
 public:
+    // compile_checkers: an upload compiles its checker at once (a node with
+    // boxes); an api node has none, and its uploads are checked for their
+    // structure only, the checker compiling on the worker that first grades.
     Problems(Store& store, judge::Judge& judge, const judge::Catalog& catalog, std::string data_dir,
-             PackageLimits limits = {});
+             PackageLimits limits = {}, bool compile_checkers = true);
 
     // Unpacks, checks and records a new version of problem `id` ([a-z0-9_-],
     // 1..64 chars; when empty, the package's top folder name or
@@ -73,6 +76,7 @@ private:
     const judge::Catalog& catalog_;
     std::string dir_;
     PackageLimits limits_;
+    bool compile_checkers_;
     std::mutex upload_mu_;  // serialises uploads and removals
     std::mutex cache_mu_;   // guards cache_
     // (id, version) -> (package sha256, loaded package): an entry counts only

@@ -310,6 +310,26 @@ class Cluster(unittest.TestCase):
             self.assertEqual((status, r["status"]["id"]), (201, 4), r)
             graded.append(r["token"])
 
+        # An api node has no boxes (in a container, no privileges for them):
+        # a package with a checker is taken on its structure, the checker
+        # compiles on the worker that grades; one that does not compile ends
+        # its submissions with Internal Error, never a verdict.
+        divisor = os.path.join(PROBLEMS, "divisor")
+        with open(os.path.join(divisor, "submissions", "accepted", "largest.py")) as f:
+            largest = f.read()
+        broken = io.BytesIO()
+        with zipfile.ZipFile(broken, "w") as z:
+            with zipfile.ZipFile(io.BytesIO(zip_folder(divisor))) as src:
+                for e in src.infolist():
+                    z.writestr(e.filename, b"int main( {" if e.filename.endswith("checker.cpp") else src.read(e))
+        for pid, package, want in (("divisor", zip_folder(divisor), 3), ("divisor-broken", broken.getvalue(), 13)):
+            status, p = api.json("POST", f"/problems?id={pid}", package,
+                                 headers={"Content-Type": "application/zip", **operator})
+            self.assertEqual(status, 201, p)
+            status, r = api.submit({"source_code": largest, "language_id": 71, "problem_id": pid}, "?wait=true")
+            self.assertEqual((status, r["status"]["id"]), (201, want), (pid, r))
+            graded.append(r["token"])
+
         # 500 mixed submissions; w2 is killed while it judges a slow one,
         # and the database restarts while the rest are judged.
         tokens = []
