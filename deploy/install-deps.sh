@@ -15,7 +15,7 @@ packages=(build-essential cmake pkg-config libseccomp-dev
           libssl-dev libpq-dev ca-certificates slirp4netns nftables)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(catch2 qemu-system-x86 busybox-static cpio clang libclang-rt-14-dev cppcheck iproute2 chromium openssl
-            postgresql-15 postgresql-client-15)
+            postgresql-15 postgresql-client-15 curl docker.io docker-compose debootstrap)
 fi
 
 missing=()
