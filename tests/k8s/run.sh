@@ -1,0 +1,116 @@
+#!/bin/bash
+# Offline test of deploy/kubernetes: render every kustomization, validate
+# the objects against the Kubernetes and KEDA schemas (validate.mjs), prove
+# the validator rejects broken objects, and check the docker translation of
+# the pods (pod-to-docker.mjs). No cluster; the network only for npm ci.
+#   bash tests/k8s/run.sh
+# Exits non-zero on any failure.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$here"
+
+npm ci --no-audit --no-fund --loglevel=error >/dev/null
+if ! command -v kubectl >/dev/null; then
+  # Debian's package, whose kubectl carries kustomize.
+  apt-get install -y -qq kubernetes-client >/dev/null
+fi
+
+out=$(mktemp -d)
+pg=  # the scratch PostgreSQL's folder, once started
+cleanup() {
+  [[ -n $pg && -f $pg/data/postmaster.pid ]] && "${as[@]}" "$bin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null
+  rm -rf "$out" ${pg:+"$pg"}
+}
+as=()
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# name:folder of each kustomization that must render and validate.
+builds=(base:deploy/kubernetes managed-db:deploy/kubernetes/overlays/managed-db
+        prometheus-adapter:deploy/kubernetes/alternatives/prometheus-adapter)
+for b in "${builds[@]}"; do
+  name=${b%%:*} dir=${b#*:}
+  if ! kubectl kustomize "$repo/$dir" >"$out/$name.yaml"; then fail "kubectl kustomize $dir"; continue; fi
+  (cd "$out" && node "$here/validate.mjs" "$name.yaml") || fail "validate $dir"
+done
+
+node validate.mjs --self-test || fail "validator self-test"
+
+# What each build must (not) hold, beyond the schemas.
+kinds() { grep -E '^kind: ' "$1" | sort | uniq -c | tr -s ' ' | tr '\n' ' '; }
+[[ $(kinds "$out/managed-db.yaml") != *StatefulSet* ]] || fail "managed-db still has a StatefulSet"
+[[ $(kinds "$out/prometheus-adapter.yaml") != *ScaledObject* ]] || fail "prometheus-adapter still has a ScaledObject"
+grep -q 'kind: ScaledObject' "$out/base.yaml" || fail "base has no ScaledObject"
+
+# The docker translation: every argument the worker's privileges need, and
+# the api's lack of them.
+args() { node pod-to-docker.mjs "$@" | tr '\n' ' '; }
+expect() {  # LABEL ARGS PATTERN...   each PATTERN (a fixed string) must occur
+  local label=$1 a=$2; shift 2
+  for p in "$@"; do [[ $a == *"$p"* ]] || fail "$label lacks '$p'"; done
+}
+refuse() {  # LABEL ARGS PATTERN...   no PATTERN may occur
+  local label=$1 a=$2; shift 2
+  for p in "$@"; do [[ $a != *"$p"* ]] || fail "$label has '$p'"; done
+}
+if w=$(args "$out/base.yaml" judged-worker judge:test); then
+  expect worker "$w" "--env JUDGED_ROLE=worker " "--env POSTGRES_PASSWORD=change-me " "--cap-drop ALL " \
+    "--cap-add SYS_ADMIN " "--cap-add MKNOD " "--cap-add SETPCAP " "--cap-add CHOWN " "--cap-add SETUID " \
+    "--cap-add SETGID " "--cap-add KILL " "--cap-add DAC_OVERRIDE " \
+    "--security-opt seccomp=$repo/deploy/docker/seccomp.json " "--security-opt apparmor=unconfined " \
+    "--user 0 " "--stop-timeout 40 " "--volume /run/judge-sandbox:/run/judge-sandbox " "dst=/var/lib/judge " "GET /health HTTP" \
+    "--health-interval 10s " "--health-timeout 5s " "--health-retries 3 " " judge:test "
+  refuse worker "$w" "no-new-privileges" "--privileged" "FOWNER" "NET_ADMIN"
+  echo "pod-to-docker worker: $(wc -w <<<"$w") words"
+else fail "pod-to-docker judged-worker"; fi
+if a=$(args "$out/base.yaml" judged-api judge:test); then
+  expect api "$a" "--env JUDGED_ROLE=api " "--security-opt no-new-privileges " "--cap-drop ALL " "--user 0 "
+  refuse api "$a" "--cap-add" "seccomp=" "--privileged"
+  echo "pod-to-docker api: $(wc -w <<<"$a") words"
+else fail "pod-to-docker judged-api"; fi
+if m=$(args "$out/managed-db.yaml" judged-worker judge:test); then
+  expect managed-db "$m" "--env JUDGED_STORE=postgresql://judge:change-me@db.example.com:5432/judge?sslmode=require "
+  refuse managed-db "$m" "POSTGRES_HOST="
+else fail "pod-to-docker managed-db judged-worker"; fi
+# A field it cannot translate must stop it, not vanish.
+sed 's/^      terminationGracePeriodSeconds: 40/      hostNetwork: true\n&/' "$out/base.yaml" >"$out/untranslatable.yaml"
+grep -q 'hostNetwork: true' "$out/untranslatable.yaml" || fail "could not make the untranslatable manifest"
+if node pod-to-docker.mjs "$out/untranslatable.yaml" judged-worker judge:test >/dev/null 2>"$out/err"; then
+  fail "pod-to-docker accepted hostNetwork"
+elif ! grep -q hostNetwork "$out/err"; then
+  fail "pod-to-docker refused the manifest, but not for hostNetwork: $(cat "$out/err")"
+else
+  echo "pod-to-docker refuses an untranslatable field: $(cat "$out/err")"
+fi
+
+# KEDA's queue query against the real schema, when PostgreSQL is installed
+# (optional: the rest needs no database). A scratch server on a socket only.
+initdbs=(/usr/lib/postgresql/*/bin/initdb)
+initdb=${initdbs[-1]}
+[[ -x $initdb ]] || initdb=
+query=$(node --input-type=module -e '
+  import { readManifests } from "./lib.mjs";
+  const s = readManifests(process.argv[1]).find((d) => d.kind === "ScaledObject");
+  console.log(s.spec.triggers.find((t) => t.type === "postgresql").metadata.query);' "$out/base.yaml")
+if [[ -n $initdb ]] && command -v psql >/dev/null && { ((EUID)) || id postgres >/dev/null 2>&1; }; then
+  bin=$(dirname "$initdb") pg=$(mktemp -d)
+  ((EUID)) || { as=(runuser -u postgres --); chown postgres "$pg"; }  # initdb refuses root
+  "${as[@]}" "$bin/initdb" -D "$pg/data" -U judge --auth=trust >/dev/null
+  "${as[@]}" "$bin/pg_ctl" -D "$pg/data" -o "-k $pg -c listen_addresses= -p 55432" -l "$pg/log" -w start >/dev/null
+  psql=(psql -X -q -h "$pg" -p 55432 -U judge -d postgres -v ON_ERROR_STOP=1)
+  for f in "$repo"/schema/postgres/*.sql; do "${psql[@]}" -f "$f" >/dev/null || fail "migration $f"; done
+  if n=$("${psql[@]}" -tA -c "$query") && [[ $n == 0 ]]; then
+    plan=$("${psql[@]}" -tA -c "EXPLAIN $query" | grep -o 'using [a-z_]*' | head -n 1 || true)
+    echo "KEDA query runs on the schema: '$query' -> $n (${plan:-no index})"
+  else fail "KEDA query '$query' on the schema"; fi
+else
+  echo "skipped: KEDA query on the schema (no PostgreSQL server binaries)"
+fi
+
+if ((failures)); then
+  echo "tests/k8s: $failures FAILED"
+  exit 1
+fi
+echo "tests/k8s: all passed"
