@@ -6,7 +6,9 @@
 # this host's cgroups, the
 # unit tests again under ASan/UBSan, short libFuzzer runs of every parser, and
 # the sandbox suite on cgroup v2 inside a qemu VM booted from Debian's cloud
-# kernel. Needs root.
+# kernel, the Kubernetes manifests rendered and validated offline, and the
+# container image built and run with its documented privileges (Docker; a
+# dockerd is started when none runs, and stopped again). Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ $(id -u) -eq 0 ]] || { echo "deploy/test.sh: run as root (namespaces, cgroups, uids)" >&2; exit 2; }
@@ -38,6 +40,9 @@ suite "judged start/stop loop under ASan/UBSan" /usr/bin/python3 tests/e2e/start
 suite "unit, hostile, judge and end-to-end suites on this host (ctest)" ctest --test-dir build --output-on-failure
 suite "fuzz every parser (libFuzzer, 20 s each)" bash tests/fuzz/run.sh 20
 suite "sandbox suite on cgroup v2 in a VM" bash tests/vm/run-v2-suite.sh build
+suite "Kubernetes manifests: render, validate offline" bash tests/k8s/run.sh
+suite "the image: privileges removed one by one, hostile suite, api and workers on PostgreSQL, Compose" \
+  bash tests/docker/run.sh build
 
 echo "suites: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -5,8 +5,6 @@
 //
 // Exit status: 0 when the run completed (whatever its status), 2 on bad
 // arguments or an internal error, with a message on stderr.
-#include <sys/prctl.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -17,11 +15,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "sandbox/cgroup.hpp"
 #include "sandbox/fs_safe.hpp"
 #include "sandbox/host_check.hpp"
 #include "sandbox/sandbox.hpp"
-#include "sandbox/seccomp.hpp"
 #include "sandbox/sys_io.hpp"
 
 namespace {

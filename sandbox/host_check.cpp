@@ -51,16 +51,6 @@ const Capability kNetwork[] = {
     {CAP_NET_BIND_SERVICE, "NET_BIND_SERVICE", "slirp4netns, which keeps it in a sandbox of its own"},
 };
 
-std::uint64_t effective_caps() {
-    auto status = io::read_file("/proc/self/status");
-    if (!status) return 0;
-    std::istringstream in(*status);
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("CapEff:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
-    return 0;
-}
-
 std::string self_status_field(const char* name) {
     auto status = io::read_file("/proc/self/status");
     if (!status) return "";
@@ -74,6 +64,11 @@ std::string self_status_field(const char* name) {
             return v;
         }
     return "";
+}
+
+std::uint64_t effective_caps() {
+    const std::string hex = self_status_field("CapEff");
+    return hex.empty() ? 0 : std::stoull(hex, nullptr, 16);
 }
 
 // Calls the sandbox needs and container profiles refuse (Docker's default

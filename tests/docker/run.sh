@@ -8,7 +8,8 @@
 # with the flags translated from the rendered Kubernetes worker pod - and last
 # brings the Compose file up and answers the README's curl example through it.
 # Everything it made (containers, networks, volumes, folders; a dockerd it
-# started) is removed at the end; images stay as the layer cache.
+# started, and that dockerd's docker0) is removed at the end; images stay as
+# the layer cache, and a started dockerd's iptables chains stay too.
 #   tests/docker/run.sh BUILD_DIR
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,6 +24,7 @@ image=judge:test
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 t0=$SECONDS
+had_docker0=no
 elapsed() { echo "$((SECONDS - t0)) s"; }
 
 cleanup() {
@@ -40,11 +42,14 @@ cleanup() {
     pid=$(cat "$tmp.dockerd")
     kill "$pid" 2>/dev/null
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    # The bridge that dockerd made, when there was none before it.
+    [[ $had_docker0 == yes ]] || ip link delete docker0 2>/dev/null
   fi
   rm -f "$tmp.dockerd"
 }
 trap cleanup EXIT
 
+ip link show docker0 >/dev/null 2>&1 && had_docker0=yes
 bash deploy/docker/dockerd.sh "$tmp.dockerd"
 bash deploy/docker/base-image.sh
 
