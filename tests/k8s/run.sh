@@ -11,9 +11,14 @@ repo=$(cd "$here/../.." && pwd)
 cd "$here"
 
 npm ci --no-audit --no-fund --loglevel=error >/dev/null
-if ! command -v kubectl >/dev/null; then
-  # Debian's package, whose kubectl carries kustomize.
-  apt-get install -y -qq kubernetes-client >/dev/null
+# kubectl with kustomize v4 or later (kubectl 1.21+): the kubectl of this
+# kind of machine is 1.32. Debian 12's kubernetes-client (1.20) embeds
+# kustomize v2, which cannot render these folders, so none is installed: a
+# missing or older kubectl fails here, by name.
+kz=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p' || true)
+if [[ -z $kz || $kz -lt 4 ]]; then
+  echo "FAIL: tests/k8s needs kubectl 1.21+ (kustomize v4+) on PATH; found: $(kubectl version --client 2>&1 | head -2 | tr '\n' ' ')" >&2
+  exit 1
 fi
 
 out=$(mktemp -d)
