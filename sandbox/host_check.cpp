@@ -19,6 +19,7 @@
 #include <system_error>
 
 #include "sandbox/cgroup.hpp"
+#include "sandbox/network.hpp"
 #include "sandbox/seccomp.hpp"
 #include "sandbox/sys_io.hpp"
 
@@ -51,10 +52,9 @@ const Capability kNetwork[] = {
     {CAP_NET_BIND_SERVICE, "NET_BIND_SERVICE", "slirp4netns, which keeps it in a sandbox of its own"},
 };
 
-std::string self_status_field(const char* name) {
-    auto status = io::read_file("/proc/self/status");
-    if (!status) return "";
-    std::istringstream in(*status);
+// A field of /proc/self/status (its text read once by the caller).
+std::string status_field(const std::string& status, const char* name) {
+    std::istringstream in(status);
     std::string line;
     const std::string key = std::string(name) + ":";
     while (std::getline(in, line))
@@ -64,11 +64,6 @@ std::string self_status_field(const char* name) {
             return v;
         }
     return "";
-}
-
-std::uint64_t effective_caps() {
-    const std::string hex = self_status_field("CapEff");
-    return hex.empty() ? 0 : std::stoull(hex, nullptr, 16);
 }
 
 // Calls the sandbox needs and container profiles refuse (Docker's default
@@ -106,12 +101,6 @@ std::string refused_calls() {
     return refused;
 }
 
-bool tool_present(const char* name) {
-    for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"})
-        if (::access((std::string(dir) + "/" + name).c_str(), X_OK) == 0) return true;
-    return false;
-}
-
 }  // namespace
 
 bool all_ok(const std::vector<HostCheckLine>& lines) {
@@ -132,7 +121,9 @@ std::vector<HostCheckLine> check_host(const HostCheckOptions& opts) {
     const bool root = ::geteuid() == 0;
     line("running as root", root, root ? "" : "the sandbox needs root (namespaces, cgroups, uid changes)");
 
-    const std::uint64_t caps = effective_caps();
+    const std::string status = io::read_file("/proc/self/status").value_or("");
+    const std::string cap_eff = status_field(status, "CapEff");
+    const std::uint64_t caps = cap_eff.empty() ? 0 : std::stoull(cap_eff, nullptr, 16);
     auto cap_line = [&](const Capability& c) {
         const bool has = (caps >> c.number) & 1U;
         return line(std::string("capability ") + c.name, has,
@@ -153,9 +144,12 @@ std::vector<HostCheckLine> check_host(const HostCheckOptions& opts) {
              has_tun ? "" : "missing: slirp4netns makes a networked box's interface with it (docker run --device "
                             "/dev/net/tun)");
         for (const char* tool : {"slirp4netns", "nft"}) {
-            const bool has = tool_present(tool);
-            line(std::string("network tool ") + tool, has,
-                 has ? "" : "not installed: networked boxes (ALLOW_ENABLE_NETWORK) need it");
+            try {
+                line(std::string("network tool ") + tool, true, network::find_tool(tool));
+            } catch (const std::runtime_error& e) {
+                line(std::string("network tool ") + tool, false,
+                     std::string(e.what()) + ": networked boxes (ALLOW_ENABLE_NETWORK) need it");
+            }
         }
     }
 
@@ -165,7 +159,7 @@ std::vector<HostCheckLine> check_host(const HostCheckOptions& opts) {
     }
 
     // A seccomp filter on this process is a container runtime's profile.
-    const std::string mode = self_status_field("Seccomp");
+    const std::string mode = status_field(status, "Seccomp");
     if (sys_admin) {
         const std::string refused = refused_calls();
         line("seccomp profile", refused.empty(),

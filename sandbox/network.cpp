@@ -20,9 +20,6 @@
 
 namespace sandbox::network {
 
-namespace {
-
-// Absolute paths only: the service's PATH must not choose what runs as root.
 std::string find_tool(const char* name) {
     for (const char* dir : {"/usr/sbin", "/usr/bin", "/sbin", "/bin"}) {
         std::string p = std::string(dir) + "/" + name;
@@ -30,6 +27,8 @@ std::string find_tool(const char* name) {
     }
     throw std::runtime_error(std::string(name) + " not found in /usr/sbin, /usr/bin, /sbin or /bin");
 }
+
+namespace {
 
 Fd make_memfd(const char* name) {
     Fd fd(::memfd_create(name, MFD_CLOEXEC));

@@ -33,6 +33,11 @@
 
 namespace sandbox::network {
 
+// The absolute path of a tool the network needs (slirp4netns, nft), from
+// /usr/sbin, /usr/bin, /sbin or /bin only: the service's PATH must not choose
+// what runs as root. Throws std::runtime_error when none has it.
+std::string find_tool(const char* name);
+
 // The nftables ruleset installed by install_filter() (`nft -f` input).
 std::string filter_ruleset();
 

@@ -78,10 +78,12 @@ int main(int argc, char** argv) {
         std::cerr << "judged: " << e.what() << "\n";
         return 2;
     }
+    // An api node never judges: no boxes, no worker threads, no mounts.
+    const bool judges = cfg.role != "api";
     // A node that judges refuses to start on a host (a container) that cannot
     // make boxes, naming each missing privilege, before it opens the store or
-    // listens; an api node makes no boxes.
-    if (cfg.role != "api") {
+    // listens.
+    if (judges) {
         sandbox::HostCheckOptions hc;
         hc.network = cfg.allow_enable_network;
         const auto lines = sandbox::check_host(hc);
@@ -93,10 +95,10 @@ int main(int argc, char** argv) {
         }
     }
     // Still one thread: the working folders' tmpfs mounts go in a mount
-    // namespace of judged's own, and with it however judged ends. An api
-    // node mounts nothing (and in a container has no SYS_ADMIN to).
+    // namespace of judged's own, and with it however judged ends (an api
+    // node mounts nothing, and in a container has no SYS_ADMIN to).
     try {
-        if (cfg.role != "api") sandbox::enter_own_mount_namespace();
+        if (judges) sandbox::enter_own_mount_namespace();
     } catch (const std::exception& e) {
         std::cerr << "judged: " << e.what() << "\n";
         return 1;
@@ -105,10 +107,9 @@ int main(int argc, char** argv) {
         namespace fs = std::filesystem;
         fs::create_directories(cfg.data_dir);
         ::chmod(cfg.data_dir.c_str(), 0700);
-        // An api node never judges: no worker threads, no boxes made ahead.
-        const unsigned workers = cfg.role == "api" ? 0u
-                                 : cfg.workers      ? cfg.workers
-                                                    : std::max(1u, std::thread::hardware_concurrency());
+        const unsigned workers = !judges      ? 0u
+                                 : cfg.workers ? cfg.workers
+                                               : std::max(1u, std::thread::hardware_concurrency());
 
         // Toolchain versions are cached by binary identity in the data folder:
         // a warm start does not run forty version commands.

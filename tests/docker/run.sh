@@ -27,11 +27,13 @@ t0=$SECONDS
 had_docker0=no
 elapsed() { echo "$((SECONDS - t0)) s"; }
 
+# docker-compose on deploy/compose.yaml as this run's project, with the
+# settings of $tmp/compose.env (written by the Compose step).
+compose() { (set -a; . "$tmp/compose.env"; docker-compose -p "$run_id" -f deploy/compose.yaml "$@"); }
+
 cleanup() {
   set +e
-  if [[ -f $tmp/compose.env ]]; then
-    (set -a; . "$tmp/compose.env"; docker-compose -p "$run_id" -f deploy/compose.yaml down -v --remove-orphans >/dev/null 2>&1)
-  fi
+  [[ -f $tmp/compose.env ]] && compose down -v --remove-orphans >/dev/null 2>&1
   mapfile -t ids < <(docker ps -aq --filter "label=judge-test=$run_id" 2>/dev/null)
   ((${#ids[@]})) && docker rm -f -v "${ids[@]}" >/dev/null
   docker network rm "$run_id" >/dev/null 2>&1
@@ -215,7 +217,7 @@ POSTGRES_PASSWORD=test-$run_id
 JUDGE_SECCOMP=$repo/deploy/docker/seccomp.json
 JUDGE_SANDBOX_STATE=$tmp/compose-state
 EOF
-(set -a; . "$tmp/compose.env"; docker-compose -p "$run_id" -f deploy/compose.yaml up -d --no-build >"$tmp/compose.log" 2>&1) ||
+compose up -d --no-build >"$tmp/compose.log" 2>&1 ||
   fail "docker-compose up: $(tail -3 "$tmp/compose.log")"
 got=
 for _ in $(seq 60); do
@@ -226,7 +228,7 @@ for _ in $(seq 60); do
 done
 [[ $got == *'"Accepted"'* && $got == *'"stdout":"hi\n"'* ]] && echo "ok: compose answers the README's example: $got" ||
   fail "compose: $got"
-(set -a; . "$tmp/compose.env"; docker-compose -p "$run_id" -f deploy/compose.yaml down -v >/dev/null 2>&1) ||
+compose down -v >/dev/null 2>&1 ||
   fail "docker-compose down"
 
 echo "-- $(elapsed): done"

@@ -4,7 +4,7 @@ import { parseAllDocuments } from "yaml";
 
 // Every non-empty document of a multi-document YAML text, as plain objects.
 // A YAML syntax error is fatal: a half-read file must not pass.
-export function parseManifests(text, source) {
+function parseManifests(text, source) {
   const out = [];
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length) throw new Error(`${source}: ${doc.errors.map((e) => e.message).join("; ")}`);
